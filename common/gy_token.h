@@ -1,0 +1,47 @@
+/*  gy_token — signed bearer tokens, issued and verified the same way by
+ *  every service.
+ *
+ *  A token is "gy1." base64url(JSON claims) "." base64url(Ed25519 signature
+ *  of everything before the second dot), no padding.  Claims: sub (subject:
+ *  volunteer or user id), role (volunteer, prosecutor, chief_prosecutor,
+ *  admin, integrator), proc (region code of the procuratorate), iat and exp
+ *  (Unix seconds).  Services hold only the public key; the secret key stays
+ *  with whoever issues tokens (gy-token, later the login endpoint).
+ */
+#ifndef GY_TOKEN_H
+#define GY_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GY_TOKEN_PUBLIC_KEY_BYTES 32
+#define GY_TOKEN_SECRET_KEY_BYTES 64
+
+typedef struct {
+    char sub[65];
+    char role[33];
+    char proc[17];
+    int64_t iat;
+    int64_t exp;
+} gy_token_claims_t;
+
+typedef enum {
+    GY_TOKEN_OK = 0,
+    GY_TOKEN_MALFORMED = -1, /* not our format, bad base64 or JSON, missing claims */
+    GY_TOKEN_BAD_SIGNATURE = -2,
+    GY_TOKEN_EXPIRED = -3,
+} gy_token_status_t;
+
+void gy_token_keygen(uint8_t pk[GY_TOKEN_PUBLIC_KEY_BYTES], uint8_t sk[GY_TOKEN_SECRET_KEY_BYTES]);
+
+/*  Returns the token; the caller frees it. */
+char *gy_token_issue(const uint8_t sk[GY_TOKEN_SECRET_KEY_BYTES], const gy_token_claims_t *claims);
+
+/*  Checks format, signature and expiry against now_s; fills *claims on OK. */
+gy_token_status_t gy_token_verify(const uint8_t pk[GY_TOKEN_PUBLIC_KEY_BYTES], const char *token,
+                                  int64_t now_s, gy_token_claims_t *claims);
+
+/*  Key files hold the key as hex on the first line.  0 or -1 (logged). */
+int gy_token_load_key(const char *path, uint8_t *key, size_t len);
+
+#endif

@@ -1,0 +1,230 @@
+/*  Unit test of gy_pg against a real PostgreSQL that the test starts for
+ *  itself (scripts/lib/cluster.sh) on a free port: transactions commit
+ *  whole or not at all, results arrive in order, and a lost server is
+ *  reported, then reconnected to. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gy_pg.h"
+#include "gy_util.h"
+
+static char s_dir[256];
+static char s_conninfo[256];
+static char s_cluster[512];
+
+static int s_sh(const char *fmt, const char *arg1, const char *arg2)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, fmt, arg1, arg2);
+    return system(cmd);
+}
+
+static int s_setup(void **state)
+{
+    snprintf(s_dir, sizeof s_dir, "/tmp/gy-test-pg-XXXXXX");
+    if (!mkdtemp(s_dir))
+        return -1;
+    snprintf(s_cluster, sizeof s_cluster, "%s/scripts/lib/cluster.sh", GY_SOURCE_DIR);
+    FILE *p = popen("/usr/bin/python3 -c 'import socket; s=socket.socket(); "
+                    "s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])'",
+                    "r");
+    int port = 0;
+    if (!p || fscanf(p, "%d", &port) != 1)
+        return -1;
+    pclose(p);
+    char port_s[16];
+    snprintf(port_s, sizeof port_s, "%d", port);
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/pg", s_dir);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s pg-start %s %s", s_cluster, dir, port_s);
+    if (system(cmd) != 0)
+        return -1;
+    snprintf(s_conninfo, sizeof s_conninfo,
+             "host=127.0.0.1 port=%d dbname=gongyi user=gongyi connect_timeout=5", port);
+    gy_pg_session_t *session = gy_pg_session_new(s_conninfo);
+    if (!session)
+        return -1;
+    int rc = gy_pg_session_exec(session, "CREATE TABLE t (k int PRIMARY KEY, v text)", 0, NULL,
+                                NULL);
+    gy_pg_session_destroy(&session);
+    return rc;
+}
+
+static int s_teardown(void **state)
+{
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/pg", s_dir);
+    s_sh("%s pg-destroy %s >/dev/null", s_cluster, dir);
+    s_sh("rm -rf %s%s", s_dir, "");
+    return 0;
+}
+
+typedef struct {
+    uv_loop_t *loop;
+    gy_pg_t *pg;
+    int ups;
+    int downs;
+    gy_pg_status_t status;
+    int done;
+    char sqlstate[6];
+    char values[8][32];
+    size_t nvalues;
+} s_ctx_t;
+
+static void s_on_state(void *arg, bool up)
+{
+    s_ctx_t *ctx = arg;
+    if (up)
+        ctx->ups++;
+    else
+        ctx->downs++;
+}
+
+static void s_on_result(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_ctx_t *ctx = arg;
+    if (gy_pg_ntuples(res) > 0 && ctx->nvalues < 8)
+        snprintf(ctx->values[ctx->nvalues++], 32, "%zu:%s", index, gy_pg_value(res, 0, 0));
+}
+
+static void s_on_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_ctx_t *ctx = arg;
+    ctx->status = status;
+    snprintf(ctx->sqlstate, sizeof ctx->sqlstate, "%s", sqlstate);
+    ctx->done++;
+}
+
+static void s_run_until(s_ctx_t *ctx, int *counter, int target)
+{
+    uint64_t deadline = gy_mono_ns() + 20ull * 1000000000u;
+    while (*counter < target && gy_mono_ns() < deadline)
+        uv_run(ctx->loop, UV_RUN_ONCE);
+    assert_true(*counter >= target);
+}
+
+static void s_start(s_ctx_t *ctx, uv_loop_t *loop)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->loop = loop;
+    uv_loop_init(loop);
+    ctx->pg = gy_pg_new(loop, s_conninfo, "test");
+    gy_pg_prepare(ctx->pg, "put", "INSERT INTO t (k, v) VALUES ($1::int, $2) RETURNING k");
+    gy_pg_prepare(ctx->pg, "get", "SELECT v FROM t WHERE k = $1::int");
+    gy_pg_prepare(ctx->pg, "backend", "SELECT pg_backend_pid()");
+    gy_pg_start(ctx->pg, s_on_state, ctx);
+    s_run_until(ctx, &ctx->ups, 1);
+}
+
+static void s_stop(s_ctx_t *ctx)
+{
+    gy_pg_destroy(&ctx->pg);
+    uv_run(ctx->loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(ctx->loop), 0);
+}
+
+static void s_put(gy_pg_tx_t *tx, const char *k, const char *v)
+{
+    const char *params[] = {k, v};
+    gy_pg_tx_add(tx, "put", 2, params, NULL);
+}
+
+static void test_transaction_commits_whole(void **state)
+{
+    uv_loop_t loop;
+    s_ctx_t ctx;
+    s_start(&ctx, &loop);
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    s_put(tx, "1", "一");
+    s_put(tx, "2", "二");
+    const char *k[] = {"1"};
+    gy_pg_tx_add(tx, "get", 1, k, NULL);
+    assert_int_equal(gy_pg_run(ctx.pg, &tx, s_on_result, s_on_done, &ctx), 0);
+    assert_null(tx);
+    s_run_until(&ctx, &ctx.done, 1);
+    assert_int_equal(ctx.status, GY_PG_OK);
+    assert_int_equal(ctx.nvalues, 3);
+    assert_string_equal(ctx.values[0], "0:1");
+    assert_string_equal(ctx.values[1], "1:2");
+    assert_string_equal(ctx.values[2], "2:一");
+    s_stop(&ctx);
+}
+
+static void test_failed_statement_rolls_back_everything(void **state)
+{
+    uv_loop_t loop;
+    s_ctx_t ctx;
+    s_start(&ctx, &loop);
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    s_put(tx, "10", "ten");
+    s_put(tx, "1", "duplicate key"); /* committed by the test above */
+    s_put(tx, "11", "eleven");
+    assert_int_equal(gy_pg_run(ctx.pg, &tx, s_on_result, s_on_done, &ctx), 0);
+    /*  A second transaction queued behind the failing one still runs. */
+    gy_pg_tx_t *tx2 = gy_pg_tx_new();
+    const char *k[] = {"10"};
+    gy_pg_tx_add(tx2, "get", 1, k, NULL);
+    s_ctx_t ctx2 = {.loop = &loop};
+    assert_int_equal(gy_pg_run(ctx.pg, &tx2, s_on_result, s_on_done, &ctx2), 0);
+    s_run_until(&ctx, &ctx.done, 1);
+    s_run_until(&ctx2, &ctx2.done, 1);
+    assert_int_equal(ctx.status, GY_PG_ERROR);
+    assert_string_equal(ctx.sqlstate, "23505");
+    assert_int_equal(ctx2.status, GY_PG_OK);
+    assert_int_equal(ctx2.nvalues, 0); /* row 10 was rolled back */
+    s_stop(&ctx);
+}
+
+static void test_lost_server_is_reported_and_reconnected(void **state)
+{
+    uv_loop_t loop;
+    s_ctx_t ctx;
+    s_start(&ctx, &loop);
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, "backend", 0, NULL, NULL);
+    assert_int_equal(gy_pg_run(ctx.pg, &tx, s_on_result, s_on_done, &ctx), 0);
+    s_run_until(&ctx, &ctx.done, 1);
+    const char *pid = strchr(ctx.values[0], ':') + 1;
+    /*  Kill our backend from another session, the way a server crash or a
+     *  failover cuts a connection. */
+    gy_pg_session_t *admin = gy_pg_session_new(s_conninfo);
+    const char *params[] = {pid};
+    assert_int_equal(
+        gy_pg_session_exec(admin, "SELECT pg_terminate_backend($1::int)", 1, params, NULL), 0);
+    gy_pg_session_destroy(&admin);
+    /*  Work sent now is lost with the connection, and the loss is told. */
+    s_ctx_t ctx2 = {.loop = &loop};
+    gy_pg_tx_t *tx2 = gy_pg_tx_new();
+    s_put(tx2, "20", "twenty");
+    assert_int_equal(gy_pg_run(ctx.pg, &tx2, NULL, s_on_done, &ctx2), 0);
+    s_run_until(&ctx2, &ctx2.done, 1);
+    assert_true(ctx2.status == GY_PG_LOST || ctx2.status == GY_PG_DOWN);
+    s_run_until(&ctx, &ctx.downs, 1);
+    assert_false(gy_pg_up(ctx.pg));
+    tx2 = gy_pg_tx_new();
+    s_put(tx2, "21", "x");
+    assert_int_equal(gy_pg_run(ctx.pg, &tx2, NULL, s_on_done, &ctx2), -1);
+    assert_null(tx2);
+    s_run_until(&ctx, &ctx.ups, 2);
+    assert_true(gy_pg_up(ctx.pg));
+    s_stop(&ctx);
+}
+
+int main(void)
+{
+    gy_log_init("test", "error");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_transaction_commits_whole),
+        cmocka_unit_test(test_failed_statement_rolls_back_everything),
+        cmocka_unit_test(test_lost_server_is_reported_and_reconnected),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}

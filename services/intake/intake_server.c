@@ -1,0 +1,735 @@
+/*  intake_server — see intake_server.h. */
+#include "intake_server.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "gy_bus.h"
+#include "gy_config.h"
+#include "gy_crypto.h"
+#include "gy_http.h"
+#include "gy_metrics.h"
+#include "gy_pg.h"
+#include "gy_ratelimit.h"
+#include "gy_redis.h"
+#include "gy_refdata.h"
+#include "gy_token.h"
+#include "gy_util.h"
+#include "intake_clue.h"
+#include "intake_store.h"
+
+extern const gy_pg_migration_t intake_migrations[];
+extern const size_t intake_migrations_count;
+
+#define S_RATE_WINDOW_MS 60000
+
+static const char s_sql_clue_status[] =
+    "SELECT status, field_code, region_code,"
+    " to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    "  FROM intake.clue WHERE receipt_code = $1";
+static const char s_sql_upsert_field[] =
+    "INSERT INTO intake.field (code, name_zh, name_en, active) VALUES ($1, $2, $3, true)"
+    " ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh,"
+    " name_en = EXCLUDED.name_en, active = true";
+static const char s_sql_upsert_region[] =
+    "INSERT INTO intake.region (code, parent_code, level, name_zh, procuratorate_zh)"
+    " VALUES ($1, NULLIF($2, ''), $3, $4, $5) ON CONFLICT (code) DO UPDATE SET"
+    " parent_code = EXCLUDED.parent_code, level = EXCLUDED.level,"
+    " name_zh = EXCLUDED.name_zh, procuratorate_zh = EXCLUDED.procuratorate_zh";
+
+struct intake_server {
+    uv_loop_t *loop;
+    /* configuration */
+    char *conninfo;
+    char *producer;
+    int64_t rate_per_min;
+    int64_t volunteer_rate_per_min;
+    uint8_t seal_key[GY_SEAL_KEY_BYTES];
+    bool has_token_key;
+    uint8_t token_key[GY_TOKEN_PUBLIC_KEY_BYTES];
+    /* parts, in start order */
+    gy_refdata_t *refdata;
+    gy_metrics_t *metrics;
+    gy_pg_t *writer;            /* the clue transactions */
+    gy_pg_t *relay;             /* the outbox relay */
+    gy_pg_t *reader;            /* status look-ups and replay */
+    gy_bus_t *bus;
+    gy_bus_socket_t *events;    /* PUB */
+    gy_bus_socket_t *replay;    /* ROUTER */
+    gy_bus_socket_t *submit;    /* ROUTER */
+    intake_store_t *store;
+    gy_redis_t *redis;
+    gy_ratelimit_t *limiter;
+    gy_http_server_t *http;
+    bool stopped;
+};
+
+/*  ---- start-up ---- */
+
+static int s_load_config(intake_server_t *self)
+{
+    const char *dsn =
+        gy_config_str("GY_PG_DSN", "host=127.0.0.1 port=5432 dbname=gongyi user=gongyi");
+    int failed = 0;
+    char *password = gy_config_secret_file("GY_PG_PASSWORD_FILE", &failed);
+    if (failed)
+        return -1;
+    self->conninfo = gy_pg_conninfo(dsn, password);
+    free(password);
+    self->producer = gy_strdup(gy_config_str("GY_PRODUCER", "intake-1"));
+    if (strlen(self->producer) > 64) {
+        gy_log_error("invalid value for GY_PRODUCER: at most 64 characters");
+        return -1;
+    }
+    if (gy_config_int("GY_RATE_LIMIT_PER_MIN", 60, 0, 1000000, &self->rate_per_min) < 0 ||
+        gy_config_int("GY_RATE_LIMIT_VOLUNTEER_PER_MIN", 120, 0, 1000000,
+                      &self->volunteer_rate_per_min) < 0)
+        return -1;
+    const char *seal = gy_config_str("GY_SEAL_KEY_FILE", NULL);
+    if (!seal) {
+        gy_log_error("GY_SEAL_KEY_FILE is not set");
+        gy_log_error("hint: it names a file of 64 hex characters, e.g. made with "
+                     "\"head -c 32 /dev/urandom | xxd -p -c 64\"; reporters' identities "
+                     "are sealed with it.");
+        return -1;
+    }
+    if (gy_crypto_load_key(seal, self->seal_key) < 0)
+        return -1;
+    const char *token_key = gy_config_str("GY_TOKEN_PUBLIC_KEY_FILE", NULL);
+    if (token_key) {
+        if (gy_token_load_key(token_key, self->token_key, sizeof self->token_key) < 0)
+            return -1;
+        self->has_token_key = true;
+    }
+    const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
+    self->refdata = gy_refdata_new(refdir);
+    return self->refdata ? 0 : -1;
+}
+
+static int s_sync_refdata(intake_server_t *self, gy_pg_session_t *session)
+{
+    if (gy_pg_session_exec(session, "BEGIN", 0, NULL, NULL) < 0)
+        return -1;
+    for (size_t i = 0; i < gy_refdata_field_count(self->refdata); i++) {
+        const gy_field_t *f = gy_refdata_field_at(self->refdata, i);
+        const char *params[] = {f->code, f->name_zh, f->name_en};
+        if (gy_pg_session_exec(session, s_sql_upsert_field, 3, params, NULL) < 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < gy_refdata_region_count(self->refdata); i++) {
+        const gy_region_t *r = gy_refdata_region_at(self->refdata, i);
+        const char *params[] = {r->code, r->parent, r->level, r->name_zh, r->procuratorate_zh};
+        if (gy_pg_session_exec(session, s_sql_upsert_region, 5, params, NULL) < 0)
+            goto fail;
+    }
+    return gy_pg_session_exec(session, "COMMIT", 0, NULL, NULL);
+fail:
+    gy_pg_session_exec(session, "ROLLBACK", 0, NULL, NULL);
+    return -1;
+}
+
+/*  Containers start in any order: wait for PostgreSQL, within reason. */
+static int s_prepare_database(intake_server_t *self)
+{
+    int64_t timeout_s;
+    if (gy_config_int("GY_PG_START_TIMEOUT_S", 120, 0, 86400, &timeout_s) < 0)
+        return -1;
+    uint64_t deadline = gy_mono_ns() + (uint64_t)timeout_s * 1000000000u;
+    for (;;) {
+        gy_pg_session_t *session = gy_pg_session_new(self->conninfo);
+        if (session) {
+            int rc = gy_pg_migrate(session, "intake", intake_migrations, intake_migrations_count);
+            if (rc == 0)
+                rc = s_sync_refdata(self, session);
+            gy_pg_session_destroy(&session);
+            return rc;
+        }
+        if (gy_mono_ns() >= deadline) {
+            gy_log_error("PostgreSQL did not become reachable within %lld s",
+                         (long long)timeout_s);
+            return -1;
+        }
+        sleep(1);
+    }
+}
+
+/*  ---- HTTP ---- */
+
+typedef void(s_route_fn)(intake_server_t *self, gy_http_request_t *req);
+
+typedef struct {
+    intake_server_t *server;
+    gy_http_request_t *req;
+    char subject[65];
+    bool has_subject;
+    char trace[37];
+} s_submission_t;
+
+static void s_respond_json(gy_http_request_t *req, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    gy_http_respond(req, status, NULL, NULL, text, strlen(text));
+    free(text);
+    json_decref(body);
+}
+
+/*  The error body of docs/api.md, for answers that need extra headers. */
+static char *s_error_body(const char *code, const char *message, const char *field)
+{
+    json_t *body = json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message", message,
+                             "field", field ? json_string(field) : json_null());
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    return text;
+}
+
+static void s_on_stored(void *arg, const intake_result_t *result)
+{
+    s_submission_t *sub = arg;
+    switch (result->outcome) {
+    case INTAKE_STORED:
+    case INTAKE_DUPLICATE:
+        s_respond_json(sub->req, result->outcome == INTAKE_STORED ? 201 : 200,
+                       json_pack("{s:s,s:s,s:s}", "id", result->id, "receipt_code",
+                                 result->receipt_code, "status", result->status));
+        break;
+    case INTAKE_CONFLICT:
+        gy_http_respond_error(sub->req, 409, "idempotency_conflict",
+                              "this Idempotency-Key was used with a different body",
+                              "Idempotency-Key");
+        break;
+    case INTAKE_UNAVAILABLE:
+        gy_http_respond_error(sub->req, 503, "unavailable",
+                              "the clue could not be stored now; nothing was kept; retry later "
+                              "with the same Idempotency-Key",
+                              NULL);
+        break;
+    }
+    free(sub);
+}
+
+static void s_submit_checked(s_submission_t *sub)
+{
+    intake_server_t *self = sub->server;
+    gy_http_request_t *req = sub->req;
+    size_t len;
+    const char *body = gy_http_body(req, &len);
+    intake_clue_t clue;
+    intake_error_t err;
+    if (intake_clue_from_json(&clue, body, len, self->refdata, gy_now_ms(), &err) < 0) {
+        gy_http_respond_error(req, err.http_status, err.code, err.message,
+                              err.field[0] ? err.field : NULL);
+        free(sub);
+        return;
+    }
+    const char *key = gy_http_header(req, "Idempotency-Key");
+    if (key)
+        clue.idempotency_key = gy_sprintf("http:%s", key);
+    if (sub->has_subject)
+        clue.reporter_subject = gy_strdup(sub->subject);
+    intake_store_submit(self->store, &clue, sub->trace, s_on_stored, sub);
+}
+
+static void s_on_volunteer_limit(void *arg, bool allowed)
+{
+    s_submission_t *sub = arg;
+    if (!allowed) {
+        gy_http_respond_error(sub->req, 429, "rate_limited",
+                              "too many submissions from this volunteer; wait a minute", NULL);
+        free(sub);
+        return;
+    }
+    s_submit_checked(sub);
+}
+
+static void s_on_address_limit(void *arg, bool allowed)
+{
+    s_submission_t *sub = arg;
+    intake_server_t *self = sub->server;
+    if (!allowed) {
+        gy_http_respond_error(sub->req, 429, "rate_limited",
+                              "too many submissions from this address; wait a minute", NULL);
+        free(sub);
+        return;
+    }
+    if (sub->has_subject && self->volunteer_rate_per_min > 0) {
+        char key[96];
+        snprintf(key, sizeof key, "vol:%s", sub->subject);
+        gy_ratelimit_check(self->limiter, key, (uint32_t)self->volunteer_rate_per_min,
+                           S_RATE_WINDOW_MS, s_on_volunteer_limit, sub);
+        return;
+    }
+    s_submit_checked(sub);
+}
+
+static bool s_is_json(const char *content_type)
+{
+    if (!content_type)
+        return false;
+    size_t n = strlen("application/json");
+    if (strncasecmp(content_type, "application/json", n) != 0)
+        return false;
+    char next = content_type[n];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+static bool s_valid_key(const char *key, size_t max)
+{
+    size_t n = strlen(key);
+    if (n == 0 || n > max)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (key[i] < 0x20 || key[i] > 0x7e)
+            return false;
+    return true;
+}
+
+static void s_post_clue(intake_server_t *self, gy_http_request_t *req)
+{
+    if (!s_is_json(gy_http_header(req, "Content-Type"))) {
+        gy_http_respond_error(req, 415, "unsupported_media_type",
+                              "Content-Type must be application/json", NULL);
+        return;
+    }
+    if (!gy_http_header(req, "Content-Length") && !gy_http_header(req, "Transfer-Encoding")) {
+        gy_http_respond_error(req, 411, "length_required",
+                              "a submission needs a body with Content-Length", NULL);
+        return;
+    }
+    const char *key = gy_http_header(req, "Idempotency-Key");
+    if (key && !s_valid_key(key, 128)) {
+        gy_http_respond_error(req, 400, "invalid_idempotency_key",
+                              "Idempotency-Key must be 1 to 128 printable ASCII characters",
+                              "Idempotency-Key");
+        return;
+    }
+    s_submission_t *sub = gy_calloc(1, sizeof *sub);
+    sub->server = self;
+    sub->req = req;
+    const char *trace = gy_http_header(req, "X-Request-Id");
+    if (trace && s_valid_key(trace, 36))
+        snprintf(sub->trace, sizeof sub->trace, "%s", trace);
+    const char *auth = gy_http_header(req, "Authorization");
+    if (auth) {
+        gy_token_claims_t claims;
+        const char *why = NULL;
+        if (strncasecmp(auth, "Bearer ", 7) != 0)
+            why = "Authorization must be \"Bearer <token>\"";
+        else if (!self->has_token_key)
+            why = "bearer tokens are not accepted: this instance has no token key";
+        else {
+            gy_token_status_t st = gy_token_verify(self->token_key, auth + 7, gy_now_ms() / 1000,
+                                                   &claims);
+            if (st == GY_TOKEN_EXPIRED)
+                why = "the bearer token has expired";
+            else if (st != GY_TOKEN_OK)
+                why = "the bearer token is not valid";
+        }
+        if (why) {
+            char *body = s_error_body("invalid_token", why, "Authorization");
+            gy_http_respond(req, 401, NULL, "WWW-Authenticate: Bearer\r\n", body, strlen(body));
+            free(body);
+            free(sub);
+            return;
+        }
+        snprintf(sub->subject, sizeof sub->subject, "%s", claims.sub);
+        sub->has_subject = true;
+    }
+    char limit_key[80];
+    snprintf(limit_key, sizeof limit_key, "ip:%s", gy_http_client_addr(req));
+    gy_ratelimit_check(self->limiter, limit_key, (uint32_t)self->rate_per_min, S_RATE_WINDOW_MS,
+                       s_on_address_limit, sub);
+}
+
+typedef struct {
+    gy_http_request_t *req;
+    char receipt[GY_RECEIPT_LEN + 1];
+    json_t *found;
+} s_status_query_t;
+
+static void s_on_status_row(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_status_query_t *q = arg;
+    if (gy_pg_ntuples(res) != 1)
+        return;
+    q->found = json_pack("{s:s,s:s,s:s,s:s,s:s}", "receipt_code", q->receipt, "status",
+                         gy_pg_value(res, 0, 0), "field_code",
+                         gy_pg_value(res, 0, 1), "region_code", gy_pg_value(res, 0, 2),
+                         "received_at", gy_pg_value(res, 0, 3));
+}
+
+static void s_on_status_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_status_query_t *q = arg;
+    if (status != GY_PG_OK) {
+        gy_http_respond_error(q->req, 503, "unavailable", "the clue store is unavailable", NULL);
+        json_decref(q->found);
+    } else if (!q->found) {
+        gy_http_respond_error(q->req, 404, "not_found", "no clue has this receipt code", NULL);
+    } else {
+        s_respond_json(q->req, 200, q->found);
+    }
+    free(q);
+}
+
+static void s_get_clue(intake_server_t *self, gy_http_request_t *req)
+{
+    const char *code = gy_http_path(req) + strlen("/api/v1/clues/");
+    if (!gy_receipt_valid(code)) {
+        gy_http_respond_error(req, 404, "not_found", "no clue has this receipt code", NULL);
+        return;
+    }
+    char upper[GY_RECEIPT_LEN + 1];
+    for (int i = 0; i <= GY_RECEIPT_LEN; i++)
+        upper[i] = (char)toupper((unsigned char)code[i]);
+    s_status_query_t *q = gy_calloc(1, sizeof *q);
+    q->req = req;
+    memcpy(q->receipt, upper, sizeof upper);
+    const char *params[] = {upper};
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, "clue_status", 1, params, NULL);
+    if (gy_pg_run(self->reader, &tx, s_on_status_row, s_on_status_done, q) < 0) {
+        free(q);
+        gy_http_respond_error(req, 503, "unavailable", "the clue store is unavailable", NULL);
+    }
+}
+
+static void s_healthz(intake_server_t *self, gy_http_request_t *req)
+{
+    bool pg = gy_pg_up(self->writer);
+    bool redis = gy_redis_up(self->redis);
+    s_respond_json(req, pg ? 200 : 503,
+                   json_pack("{s:s,s:s,s:s,s:s,s:I}", "status", pg ? "ok" : "unavailable",
+                             "postgres", pg ? "ok" : "down", "redis", redis ? "ok" : "down",
+                             "producer", self->producer, "outbox_lag",
+                             (json_int_t)intake_store_lag(self->store)));
+}
+
+static void s_metrics(intake_server_t *self, gy_http_request_t *req)
+{
+    gy_metrics_set(self->metrics, "gy_postgres_up", "", gy_pg_up(self->writer) ? 1 : 0);
+    gy_metrics_set(self->metrics, "gy_redis_up", "", gy_redis_up(self->redis) ? 1 : 0);
+    gy_metrics_set(self->metrics, "gy_outbox_lag", "", (double)intake_store_lag(self->store));
+    char *text = gy_metrics_render(self->metrics);
+    gy_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, text,
+                    strlen(text));
+    free(text);
+}
+
+typedef struct {
+    const char *method;
+    const char *path; /* exact, or a prefix when it ends in '/' */
+    const char *route;
+    s_route_fn *fn;
+} s_route_t;
+
+static const s_route_t s_routes[] = {
+    {"POST", "/api/v1/clues", "clues_submit", s_post_clue},
+    {"GET", "/api/v1/clues/", "clues_status", s_get_clue},
+    {"GET", "/healthz", "healthz", s_healthz},
+    {"GET", "/metrics", "metrics", s_metrics},
+    {NULL, NULL, NULL, NULL},
+};
+
+static bool s_path_matches(const s_route_t *route, const char *path)
+{
+    size_t n = strlen(route->path);
+    if (route->path[n - 1] == '/')
+        return strncmp(path, route->path, n) == 0 && path[n] && !strchr(path + n, '/');
+    return strcmp(path, route->path) == 0;
+}
+
+static void s_on_request(gy_http_request_t *req, void *arg)
+{
+    intake_server_t *self = arg;
+    const char *path = gy_http_path(req);
+    const char *method = gy_http_method(req);
+    const s_route_t *path_match = NULL;
+    for (const s_route_t *route = s_routes; route->method; route++) {
+        if (!s_path_matches(route, path))
+            continue;
+        path_match = route;
+        if (strcmp(method, route->method) == 0) {
+            gy_http_set_route(req, route->route);
+            route->fn(self, req);
+            return;
+        }
+    }
+    if (path_match) {
+        gy_http_set_route(req, path_match->route);
+        char allow[64];
+        snprintf(allow, sizeof allow, "Allow: %s\r\n", path_match->method);
+        char *body = s_error_body("method_not_allowed", "this method is not allowed here", NULL);
+        gy_http_respond(req, 405, NULL, allow, body, strlen(body));
+        free(body);
+        return;
+    }
+    gy_http_respond_error(req, 404, "not_found", "no such resource", NULL);
+}
+
+/*  ---- bus ---- */
+
+typedef struct {
+    intake_server_t *server;
+    gy_bus_socket_t *socket;
+    gy_bus_msg_t *request;
+    char request_id[64];
+    char trace[64];
+} s_bus_submission_t;
+
+static void s_bus_answer(s_bus_submission_t *bs, Gongyi__V1__Envelope *env)
+{
+    char id[37];
+    gy_uuid(id);
+    env->id = id;
+    env->producer = bs->server->producer;
+    env->time_unix_ms = gy_now_ms();
+    env->trace_id = bs->trace;
+    size_t size = gongyi__v1__envelope__get_packed_size(env);
+    uint8_t *packed = gy_malloc(size);
+    gongyi__v1__envelope__pack(env, packed);
+    gy_bus_frame_t frame = {packed, size};
+    gy_bus_reply(bs->socket, bs->request, &frame, 1);
+    free(packed);
+    gy_bus_msg_destroy(&bs->request);
+    free(bs);
+}
+
+static void s_bus_nack(s_bus_submission_t *bs, const char *code, const char *message,
+                       const char *field)
+{
+    Gongyi__V1__Nack nack = GONGYI__V1__NACK__INIT;
+    nack.request_id = bs->request_id;
+    nack.code = (char *)code;
+    nack.message = (char *)message;
+    nack.field = (char *)(field ? field : "");
+    Gongyi__V1__Envelope env = GONGYI__V1__ENVELOPE__INIT;
+    env.type = "Nack";
+    env.body_case = GONGYI__V1__ENVELOPE__BODY_NACK;
+    env.nack = &nack;
+    gy_metrics_count(bs->server->metrics, "gy_bus_submissions_total", "result=\"nack\"", 1);
+    s_bus_answer(bs, &env);
+}
+
+static void s_on_bus_stored(void *arg, const intake_result_t *result)
+{
+    s_bus_submission_t *bs = arg;
+    if (result->outcome == INTAKE_CONFLICT) {
+        s_bus_nack(bs, "idempotency_conflict",
+                   "this reference_id was submitted before with different content",
+                   "reference_id");
+        return;
+    }
+    if (result->outcome == INTAKE_UNAVAILABLE) {
+        s_bus_nack(bs, "unavailable", "the clue could not be stored now; nothing was kept", NULL);
+        return;
+    }
+    Gongyi__V1__SubmitClueAck ack = GONGYI__V1__SUBMIT_CLUE_ACK__INIT;
+    ack.request_id = bs->request_id;
+    ack.clue_id = (char *)result->id;
+    ack.receipt_code = (char *)result->receipt_code;
+    ack.duplicate = result->outcome == INTAKE_DUPLICATE;
+    Gongyi__V1__Envelope env = GONGYI__V1__ENVELOPE__INIT;
+    env.type = "SubmitClueAck";
+    env.body_case = GONGYI__V1__ENVELOPE__BODY_SUBMIT_CLUE_ACK;
+    env.submit_clue_ack = &ack;
+    gy_metrics_count(bs->server->metrics, "gy_bus_submissions_total", "result=\"ack\"", 1);
+    s_bus_answer(bs, &env);
+}
+
+static void s_on_bus_submit(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
+{
+    intake_server_t *self = arg;
+    s_bus_submission_t *bs = gy_calloc(1, sizeof *bs);
+    bs->server = self;
+    bs->socket = socket;
+    bs->request = msg;
+    size_t len;
+    const void *payload = gy_bus_msg_payload(msg, &len);
+    Gongyi__V1__Envelope *env = gongyi__v1__envelope__unpack(NULL, len, payload);
+    if (!env) {
+        s_bus_nack(bs, "malformed_message", "the message is not a gongyi.v1.Envelope", NULL);
+        return;
+    }
+    snprintf(bs->request_id, sizeof bs->request_id, "%s", env->id);
+    snprintf(bs->trace, sizeof bs->trace, "%s", env->trace_id);
+    if (env->body_case != GONGYI__V1__ENVELOPE__BODY_SUBMIT_CLUE) {
+        s_bus_nack(bs, "unsupported_message", "this endpoint takes SubmitClue only", NULL);
+        goto done;
+    }
+    const Gongyi__V1__SubmitClue *sc = env->submit_clue;
+    if (!env->producer || !*env->producer || !s_valid_key(env->producer, 64)) {
+        s_bus_nack(bs, "missing_field",
+                   "producer must name the integrator (1 to 64 printable ASCII characters)",
+                   "producer");
+        goto done;
+    }
+    if (!sc->reference_id || !*sc->reference_id) {
+        s_bus_nack(bs, "missing_field", "reference_id is required", "reference_id");
+        goto done;
+    }
+    if (!s_valid_key(sc->reference_id, 128)) {
+        s_bus_nack(bs, "invalid_value", "reference_id must be 1 to 128 printable ASCII characters",
+                   "reference_id");
+        goto done;
+    }
+    intake_clue_t clue;
+    intake_error_t err;
+    if (intake_clue_from_proto(&clue, sc, self->refdata, gy_now_ms(), &err) < 0) {
+        s_bus_nack(bs, err.code, err.message, err.field[0] ? err.field : NULL);
+        goto done;
+    }
+    clue.idempotency_key = gy_sprintf("bus:%s:%s", env->producer, sc->reference_id);
+    intake_store_submit(self->store, &clue, bs->trace, s_on_bus_stored, bs);
+done:
+    gongyi__v1__envelope__free_unpacked(env, NULL);
+}
+
+static void s_on_replay(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
+{
+    intake_server_t *self = arg;
+    intake_store_replay(self->store, socket, msg);
+}
+
+/*  ---- connections ---- */
+
+static void s_on_writer_state(void *arg, bool up)
+{
+    intake_server_t *self = arg;
+    gy_metrics_set(self->metrics, "gy_postgres_up", "", up ? 1 : 0);
+}
+
+static void s_on_relay_state(void *arg, bool up)
+{
+    intake_server_t *self = arg;
+    if (up)
+        intake_store_relay_up(self->store);
+}
+
+static int s_start(intake_server_t *self)
+{
+    self->metrics = gy_metrics_new();
+    gy_metrics_describe(self->metrics, "gy_postgres_up", "gauge",
+                        "1 while the clue store (PostgreSQL) is reachable.");
+    gy_metrics_describe(self->metrics, "gy_redis_up", "gauge", "1 while Redis is reachable.");
+    gy_metrics_describe(self->metrics, "gy_bus_submissions_total", "counter",
+                        "Submissions over the bus, by result.");
+
+    self->writer = gy_pg_new(self->loop, self->conninfo, "pg writer");
+    self->relay = gy_pg_new(self->loop, self->conninfo, "pg relay");
+    self->reader = gy_pg_new(self->loop, self->conninfo, "pg reader");
+    intake_store_prepare(self->writer, self->relay, self->reader);
+    gy_pg_prepare(self->reader, "clue_status", s_sql_clue_status);
+
+    self->bus = gy_bus_new(self->loop, gy_config_str("GY_CURVE_SERVER_CERT", NULL),
+                           gy_config_str("GY_CURVE_CLIENTS_DIR", NULL));
+    if (!self->bus)
+        return -1;
+    self->events = gy_bus_bind(self->bus, GY_BUS_PUB,
+                               gy_config_str("GY_BUS_EVENTS", "tcp://127.0.0.1:7101"), NULL, NULL);
+    if (!self->events)
+        return -1;
+    intake_store_config_t store_config = {
+        .producer = self->producer,
+        .seal_key = self->seal_key,
+        .writer = self->writer,
+        .relay = self->relay,
+        .reader = self->reader,
+        .events = self->events,
+        .metrics = self->metrics,
+    };
+    self->store = intake_store_new(self->loop, &store_config);
+    self->replay = gy_bus_bind(self->bus, GY_BUS_ROUTER,
+                               gy_config_str("GY_BUS_REPLAY", "tcp://127.0.0.1:7102"), s_on_replay,
+                               self);
+    self->submit =
+        gy_bus_bind(self->bus, GY_BUS_ROUTER, gy_config_str("GY_BUS_SUBMIT", "tcp://127.0.0.1:7103"),
+                    s_on_bus_submit, self);
+    if (!self->replay || !self->submit)
+        return -1;
+
+    int64_t redis_port;
+    if (gy_config_int("GY_REDIS_PORT", 6379, 1, 65535, &redis_port) < 0)
+        return -1;
+    self->redis = gy_redis_new(self->loop, gy_config_str("GY_REDIS_HOST", "127.0.0.1"),
+                               (int)redis_port, 0);
+    char prefix[96];
+    snprintf(prefix, sizeof prefix, "gy:rl:intake:");
+    self->limiter = gy_ratelimit_new(self->loop, self->redis, prefix);
+
+    int64_t port, max_body, read_timeout;
+    if (gy_config_int("GY_HTTP_PORT", 8081, 0, 65535, &port) < 0 ||
+        gy_config_int("GY_HTTP_MAX_BODY", 65536, 1024, 16 * 1024 * 1024, &max_body) < 0 ||
+        gy_config_int("GY_HTTP_READ_TIMEOUT_MS", 10000, 100, 600000, &read_timeout) < 0)
+        return -1;
+    gy_http_config_t http_config = {
+        .host = gy_config_str("GY_HTTP_HOST", "127.0.0.1"),
+        .port = (int)port,
+        .max_body = (size_t)max_body,
+        .read_timeout_ms = (uint64_t)read_timeout,
+        .trusted_proxies = gy_config_str("GY_TRUSTED_PROXIES", "127.0.0.1"),
+        .metrics = self->metrics,
+    };
+    gy_pg_start(self->writer, s_on_writer_state, self);
+    gy_pg_start(self->relay, s_on_relay_state, self);
+    gy_pg_start(self->reader, NULL, NULL);
+    self->http = gy_http_server_new(self->loop, &http_config, s_on_request, self);
+    if (!self->http)
+        return -1;
+    gy_log_info("intake %s listening on http://%s:%d", self->producer, http_config.host,
+                gy_http_server_port(self->http));
+    return 0;
+}
+
+intake_server_t *intake_server_new(uv_loop_t *loop)
+{
+    intake_server_t *self = gy_calloc(1, sizeof *self);
+    self->loop = loop;
+    if (gy_crypto_init() < 0 || s_load_config(self) < 0 || s_prepare_database(self) < 0 ||
+        s_start(self) < 0) {
+        intake_server_stop(self);
+        intake_server_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void intake_server_stop(intake_server_t *self)
+{
+    if (self->stopped)
+        return;
+    self->stopped = true;
+    /*  Stop taking work first, then fail what is in flight (connections),
+     *  then the parts that answered it. */
+    gy_http_server_destroy(&self->http);
+    gy_ratelimit_destroy(&self->limiter);
+    gy_redis_destroy(&self->redis);
+    gy_pg_destroy(&self->writer);
+    gy_pg_destroy(&self->relay);
+    gy_pg_destroy(&self->reader);
+    intake_store_destroy(&self->store);
+    gy_bus_destroy(&self->bus);
+}
+
+void intake_server_destroy(intake_server_t **self_p)
+{
+    assert(self_p);
+    intake_server_t *self = *self_p;
+    if (!self)
+        return;
+    assert(self->stopped);
+    gy_metrics_destroy(&self->metrics);
+    gy_refdata_destroy(&self->refdata);
+    memset(self->seal_key, 0, sizeof self->seal_key);
+    free(self->producer);
+    free(self->conninfo);
+    free(self);
+    *self_p = NULL;
+}
