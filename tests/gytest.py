@@ -15,6 +15,7 @@ python3-psycopg2 is needed.
 """
 
 import contextlib
+import ctypes
 import http.client
 import json
 import os
@@ -125,12 +126,16 @@ def free_port():
 
 def run_dir(name):
     """A fresh folder for one test module's files (logs, keys, private
-    servers), under the build tree so it survives the run for reading.
-    World-traversable because PostgreSQL runs as the postgres user."""
-    path = os.path.join(BUILD_DIR, "tests", "runs", name)
+    servers) in the harness's state folder, where they stay for reading
+    after the run (harness.sh stops any private server a killed test left
+    there).  World-traversable because PostgreSQL runs as the postgres
+    user."""
+    state = os.environ.get("GY_TEST_STATE_DIR") or os.path.join(BUILD_DIR, "tests", "state")
+    runs = os.path.join(state, "runs")
+    path = os.path.join(runs, name)
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path, exist_ok=True)
-    for p in (os.path.join(BUILD_DIR, "tests"), os.path.join(BUILD_DIR, "tests", "runs"), path):
+    for p in (state, runs, path):
         os.chmod(p, 0o755)
     return path
 
@@ -140,6 +145,16 @@ def write_seal_key(path):
         f.write(secrets.token_hex(32) + "\n")
     os.chmod(path, 0o600)
     return path
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """In the child before exec: SIGTERM when the test process dies, so a
+    test killed by its timeout leaves no service behind."""
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def run(cmd, timeout=60, check=True):
@@ -506,7 +521,8 @@ class Intake:
         log.flush()
         try:
             self.proc = subprocess.Popen([INTAKE_BIN], env=self.env, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log, close_fds=True)
+                                         stdout=log, stderr=log, close_fds=True,
+                                         preexec_fn=_die_with_parent)
         finally:
             log.close()
         deadline = time.monotonic() + timeout

@@ -6,13 +6,25 @@
 #   tests/harness.sh stop STATEDIR    stop them
 #
 # STATEDIR/env holds shell lines (export GY_TEST_PG_PORT=...) for
-# tests/run_py.sh.  Each test module makes its own database and services.
+# tests/run_py.sh.  Each test module makes its own database and services;
+# their logs stay in STATEDIR/runs/MODULE until the next start.  One run per
+# STATEDIR at a time: a second "start" takes the servers from the first.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 cluster="$here/../scripts/lib/cluster.sh"
 
-usage() { sed -n '2,9p' "$0" >&2; exit 2; }
+usage() { sed -n '2,11p' "$0" >&2; exit 2; }
+
+# Private servers a test module started in STATEDIR/runs/MODULE/NAME and
+# could not stop (killed by its timeout).
+stop_private_servers() {
+    for d in "$1"/runs/*/*/; do
+        [ -d "$d" ] || continue
+        if [ -f "$d/data/postmaster.pid" ]; then sh "$cluster" pg-stop "$d" || true; fi
+        if [ -f "$d/redis.pid" ]; then sh "$cluster" redis-stop "$d" || true; fi
+    done
+}
 [ $# -eq 2 ] || usage
 cmd=$1 state=$2
 
@@ -25,6 +37,8 @@ start)
     # Leftovers of a run that never reached "stop".
     sh "$cluster" pg-stop "$state/pg" || true
     sh "$cluster" redis-stop "$state/redis" || true
+    stop_private_servers "$state"
+    rm -rf "$state/runs"
     rm -f "$state/env"
     pg_port=$(sh "$cluster" free-port)
     redis_port=$(sh "$cluster" free-port)
@@ -50,6 +64,7 @@ start)
 stop)
     [ -d "$state" ] || exit 0
     rc=0
+    stop_private_servers "$state"
     sh "$cluster" pg-stop "$state/pg" || rc=1
     sh "$cluster" redis-stop "$state/redis" || rc=1
     rm -f "$state/env"

@@ -5,6 +5,8 @@
 GY_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 gy_say() { printf '%s\n' "$*" >&2; }
+# gy_usage SCRIPT: prints the comment block at the top of SCRIPT.
+gy_usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$1"; }
 gy_die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 
 # gy_build DIR [CMAKE_ARG...]: configures DIR (RelWithDebInfo, assertions
