@@ -119,6 +119,9 @@ pg_settings=$(psql_q "SELECT string_agg(name || '=' || setting, ' ' ORDER BY nam
                                      'max_connections','full_page_writes','commit_delay')")
 
 # --- 1. intake over HTTP ------------------------------------------------
+# The load average before each phase goes into the results: other work on
+# the machine takes CPU from the servers and the load generators alike.
+load_before_intake=$(cut -d' ' -f1-3 /proc/loadavg)
 gy_say "bench: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s against POST /api/v1/clues"
 (cd "$TMP" && GY_REFDATA_DIR="$GY_ROOT/reference" wrk -t"$THREADS" -c"$CONNECTIONS" \
     -d"${DURATION}s" --timeout 10s --latency -s "$GY_ROOT/bench/clue.lua" \
@@ -136,6 +139,7 @@ intake_rows=$(psql_q "SELECT count(*) FROM intake.clue WHERE producer = '$PRODUC
 intake_outbox=$(psql_q "SELECT count(*) FROM intake.outbox WHERE producer = '$PRODUCER'")
 
 # --- 2. the plain transaction -------------------------------------------
+load_before_pgbench=$(cut -d' ' -f1-3 /proc/loadavg)
 gy_say "bench: pgbench -c$CONNECTIONS -j$THREADS -T$DURATION -M prepared -f bench/pgbench_clue.sql"
 (cd "$TMP" && "$PGBIN/pgbench" -h 127.0.0.1 -p "$pg_port" -U gongyi -n -M prepared \
     -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" -f "$GY_ROOT/bench/pgbench_clue.sql" \
@@ -151,6 +155,7 @@ out=$RESULTS/intake-$stamp.json
 WRK_JSON=$wrk_json TMP=$TMP OUT=$out DURATION=$DURATION CONNECTIONS=$CONNECTIONS \
 THREADS=$THREADS PG_SETTINGS=$pg_settings INTAKE_ROWS=$intake_rows \
 INTAKE_OUTBOX=$intake_outbox STAMP=$stamp GY_ROOT=$GY_ROOT \
+LOAD_INTAKE=$load_before_intake LOAD_PGBENCH=$load_before_pgbench \
 python3 - <<'PY'
 import glob, json, math, os, platform, re, subprocess
 
@@ -186,13 +191,23 @@ m = re.search(r"number of failed transactions: (\d+)", pgb_out)
 pgb_failed = int(m.group(1)) if m else failed
 
 metrics = {}
+server_count = server_within_50ms = 0
 try:
     for line in open(os.path.join(tmp, "metrics.txt")):
         m = re.match(r"^(gy_clues_committed_total|gy_commit_batches_total|gy_outbox_lag)(\{\})?\s+([0-9.e+]+)", line)
         if m:
             metrics[m.group(1)] = float(m.group(3))
+        # intake's own clock: the share of submissions answered within 50 ms
+        # (histogram bucket), beside what wrk saw from the client side.
+        m = re.match(r'^gy_http_request_duration_seconds_(bucket|count)\{route="clues_submit"(,le="([^"]+)")?\}\s+([0-9.e+]+)', line)
+        if m and m.group(1) == "count":
+            server_count = float(m.group(4))
+        elif m and m.group(3) == "0.05":
+            server_within_50ms = float(m.group(4))
 except OSError:
     pass
+if server_count:
+    metrics["server_share_within_50ms"] = round(server_within_50ms / server_count, 5)
 
 intake_rate = wrk["created"] / duration_s if duration_s else 0
 def git_rev():
@@ -205,7 +220,9 @@ def git_rev():
 result = {
     "date": env["STAMP"],
     "commit": git_rev(),
-    "machine": {"cpus": os.cpu_count(), "kernel": platform.release()},
+    "machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
+                "loadavg_before_intake": env["LOAD_INTAKE"],
+                "loadavg_before_pgbench": env["LOAD_PGBENCH"]},
     "postgres_settings": env["PG_SETTINGS"],
     "parameters": {"duration_s": int(env["DURATION"]), "connections": int(env["CONNECTIONS"]),
                    "threads": int(env["THREADS"])},
@@ -251,6 +268,11 @@ print("intake: %d clue rows and %d outbox rows in PostgreSQL" % (i["rows_in_db"]
 if metrics.get("gy_commit_batches_total"):
     print("intake: %.1f clues per commit on average"
           % (metrics.get("gy_clues_committed_total", 0) / metrics["gy_commit_batches_total"]))
+if "server_share_within_50ms" in metrics:
+    print("intake: %.2f%% of submissions answered within 50 ms by intake's own clock"
+          % (100 * metrics["server_share_within_50ms"]))
+print("machine: load average %s before intake, %s before pgbench"
+      % (env["LOAD_INTAKE"], env["LOAD_PGBENCH"]))
 print("pgbench: %d transactions, %d failed" % (p["transactions"], p["failed"]))
 print("results: %s" % os.path.relpath(env["OUT"], env["GY_ROOT"]))
 ok = i["non_201"] == 0 and i["rows_in_db"] >= i["created_201"] and p["failed"] == 0
