@@ -1,2 +1,249 @@
--- router schema: see 0001_router.sql (work in progress)
+-- router owns each clue's classification, its jurisdiction decision, the
+-- duplicate clusters, the reporter's time limits, its consumer positions
+-- and its transactional outbox.  It never reads another schema: what it
+-- needs of a clue comes in ClueReceived.
 CREATE SCHEMA IF NOT EXISTS router;
+
+-- Time limits toward the reporter are data (DESIGN.md invariant 7): a
+-- deadline row names the rule that made it.  TODO(issue 3): a period whose
+-- last day is a holiday ends on the next working day (holiday calendar).
+CREATE TABLE router.deadline_rule (
+    rule        text PRIMARY KEY,
+    period      interval NOT NULL,
+    description text NOT NULL
+);
+INSERT INTO router.deadline_rule (rule, period, description) VALUES
+    ('acknowledge_7d', '7 days', '线索受理后 7 日内告知举报人 (acknowledge within 7 days)'),
+    ('progress_3m', '3 months', '3 个月内反馈办理结果或进展 (result or progress within 3 months)');
+
+-- Clues about the same matter: many reporters, one case.  id is the id of
+-- the cluster's first clue.
+CREATE TABLE router.cluster (
+    id            uuid PRIMARY KEY,
+    field_code    text NOT NULL,
+    region_code   text NOT NULL,
+    procuratorate char(6) NOT NULL,
+    size          integer NOT NULL DEFAULT 1,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE router.clue (
+    id                  uuid PRIMARY KEY,          -- intake's clue id
+    source_producer     text NOT NULL,             -- the ClueReceived it came in
+    source_sequence     bigint NOT NULL,
+    title               text NOT NULL,
+    description         text NOT NULL,
+    region_code         text NOT NULL,             -- as reported
+    lat                 double precision,
+    lon                 double precision,
+    reporter_field_code text NOT NULL,             -- the reporter's choice (hint)
+    field_code          text NOT NULL,             -- current field (triage or reclassified)
+    field_confidence    real NOT NULL,
+    major               boolean NOT NULL,
+    procuratorate       char(6) NOT NULL,          -- competent procuratorate
+    city                text NOT NULL,             -- city above it, '' if none (list scoping)
+    queue               text NOT NULL CHECK (queue IN ('handling', 'triage')),
+    rule                text NOT NULL,             -- jurisdiction rule applied
+    priority            integer NOT NULL,
+    cluster_id          uuid NOT NULL REFERENCES router.cluster (id),
+    simhash             bigint NOT NULL,
+    -- the SimHash as four 16-bit bands: candidates within Hamming distance
+    -- 3 share at least one band (router_simhash.h)
+    band0               smallint NOT NULL,
+    band1               smallint NOT NULL,
+    band2               smallint NOT NULL,
+    band3               smallint NOT NULL,
+    received_at         timestamptz NOT NULL,
+    routed_at           timestamptz NOT NULL DEFAULT now(),
+    status              text NOT NULL DEFAULT 'routed'
+                        CHECK (status IN ('routed', 'assessing', 'rejected', 'transferred')),
+    UNIQUE (source_producer, source_sequence)
+);
+CREATE INDEX clue_band0 ON router.clue (field_code, band0, received_at);
+CREATE INDEX clue_band1 ON router.clue (field_code, band1, received_at);
+CREATE INDEX clue_band2 ON router.clue (field_code, band2, received_at);
+CREATE INDEX clue_band3 ON router.clue (field_code, band3, received_at);
+-- queues, listed by keyset (routed_at, id)
+CREATE INDEX clue_queue ON router.clue (procuratorate, queue, routed_at, id);
+CREATE INDEX clue_city ON router.clue (city, routed_at, id);
+CREATE INDEX clue_cluster ON router.clue (cluster_id);
+
+-- Every classification of a clue, the triage's first, then each
+-- prosecutor's reclassification: who, when and why.
+CREATE TABLE router.classification (
+    id          bigserial PRIMARY KEY,
+    clue_id     uuid NOT NULL REFERENCES router.clue (id),
+    field_code  text NOT NULL,
+    confidence  real,                -- NULL for a person's decision
+    decided_by  text NOT NULL,       -- 'triage' or the prosecutor's subject
+    reason      text NOT NULL,
+    decided_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX classification_clue ON router.classification (clue_id, id);
+
+-- The reporter's time limits, one row per clue and rule; fired_at is set
+-- in the transaction that emits ClueDeadlineDue, so each fires once.
+CREATE TABLE router.deadline (
+    clue_id       uuid NOT NULL REFERENCES router.clue (id),
+    rule          text NOT NULL REFERENCES router.deadline_rule (rule),
+    due_at        timestamptz NOT NULL,
+    procuratorate char(6) NOT NULL,
+    met_at        timestamptz,       -- the reporter was answered (later: from workflow)
+    fired_at      timestamptz,
+    PRIMARY KEY (clue_id, rule)
+);
+CREATE INDEX deadline_pending ON router.deadline (due_at) WHERE fired_at IS NULL AND met_at IS NULL;
+
+-- gy_consumer: the last sequence applied per producer (common/gy_consumer.h).
+CREATE TABLE router.consumed (
+    producer      text PRIMARY KEY,
+    last_sequence bigint NOT NULL
+);
+
+-- gy_outbox: per-producer event counter and the outbox (common/gy_outbox.h).
+CREATE TABLE router.producer (
+    producer      text PRIMARY KEY,
+    last_sequence bigint NOT NULL DEFAULT 0,
+    published     bigint NOT NULL DEFAULT 0
+);
+
+CREATE TABLE router.outbox (
+    producer      text NOT NULL,
+    sequence      bigint NOT NULL,
+    event_id      uuid NOT NULL,
+    type          text NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    time_ms       bigint NOT NULL,
+    trace_id      text NOT NULL,
+    procuratorate text NOT NULL,
+    body          bytea NOT NULL,
+    PRIMARY KEY (producer, sequence)
+);
+
+CREATE FUNCTION router.outbox_append(p_producer text, p_event_id uuid,
+    p_type text, p_time_ms bigint, p_trace text, p_procuratorate text,
+    p_body bytea) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE v_seq bigint;
+BEGIN
+    INSERT INTO router.producer AS pr (producer, last_sequence)
+         VALUES (p_producer, 1)
+    ON CONFLICT (producer) DO UPDATE SET last_sequence = pr.last_sequence + 1
+    RETURNING pr.last_sequence INTO v_seq;
+    INSERT INTO router.outbox (producer, sequence, event_id, type, time_ms,
+                               trace_id, procuratorate, body)
+    VALUES (p_producer, v_seq, p_event_id, p_type, p_time_ms, p_trace,
+            p_procuratorate, p_body);
+    RETURN v_seq;
+END $$;
+
+-- Great-circle distance in km (haversine), as router_distance_km.
+CREATE FUNCTION router.distance_km(lat1 double precision, lon1 double precision,
+    lat2 double precision, lon2 double precision) RETURNS double precision
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT 2 * 6371.0088 * asin(least(1.0, sqrt(
+        sin(radians(lat2 - lat1) / 2) ^ 2 +
+        cos(radians(lat1)) * cos(radians(lat2)) * sin(radians(lon2 - lon1) / 2) ^ 2)))
+$$;
+
+-- Routes one clue in the caller's transaction (the consumer's, which also
+-- advances router.consumed): stores it with its triage and jurisdiction
+-- (decided in C, passed in), joins or starts its duplicate cluster, makes
+-- its deadlines, and appends ClueRouted to the outbox.  p_body is the
+-- packed ClueRouted without cluster_id (6) and duplicate (7); they are
+-- appended here in protobuf's encoding (a field appended to a message is
+-- that field set), and the final body is returned so the relay publishes
+-- exactly the stored bytes.  A clue id already stored gives created =
+-- false and no event.
+CREATE FUNCTION router.route_clue(
+    p_id uuid, p_src_producer text, p_src_sequence bigint,
+    p_title text, p_description text, p_region text,
+    p_lat double precision, p_lon double precision, p_hint text,
+    p_field text, p_confidence real, p_reason text, p_major boolean,
+    p_procuratorate text, p_city text, p_queue text, p_rule text,
+    p_priority integer, p_simhash bigint,
+    p_band0 smallint, p_band1 smallint, p_band2 smallint, p_band3 smallint,
+    p_received_ms bigint, p_max_distance integer, p_window_ms bigint,
+    p_near_km double precision,
+    p_producer text, p_event_id uuid, p_time_ms bigint, p_trace text,
+    p_body bytea)
+RETURNS TABLE (created boolean, sequence bigint, cluster_id uuid,
+               duplicate boolean, body bytea)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_received timestamptz := to_timestamp(p_received_ms / 1000.0);
+    v_window interval := make_interval(secs => p_window_ms / 1000.0);
+    v_cluster uuid;
+    v_body bytea;
+    v_seq bigint;
+BEGIN
+    PERFORM 1 FROM router.clue c WHERE c.id = p_id;
+    IF FOUND THEN
+        RETURN QUERY SELECT false, 0::bigint, NULL::uuid, false, NULL::bytea;
+        RETURN;
+    END IF;
+
+    -- Same matter: same field, any band equal (index), within the window,
+    -- same region or near, then the exact distance.  Nearest first.
+    SELECT c.cluster_id INTO v_cluster
+      FROM router.clue c
+     WHERE c.field_code = p_field
+       AND (c.band0 = p_band0 OR c.band1 = p_band1 OR c.band2 = p_band2 OR c.band3 = p_band3)
+       AND c.received_at BETWEEN v_received - v_window AND v_received + v_window
+       AND (c.region_code = p_region
+            OR router.distance_km(c.lat, c.lon, p_lat, p_lon) <= p_near_km)
+       AND bit_count((c.simhash # p_simhash)::bit(64)) <= p_max_distance
+     ORDER BY bit_count((c.simhash # p_simhash)::bit(64)), c.received_at
+     LIMIT 1;
+
+    IF v_cluster IS NULL THEN
+        v_cluster := p_id;
+        INSERT INTO router.cluster (id, field_code, region_code, procuratorate)
+        VALUES (p_id, p_field, p_region, p_procuratorate);
+    ELSE
+        UPDATE router.cluster cl SET size = cl.size + 1, updated_at = now()
+         WHERE cl.id = v_cluster;
+    END IF;
+
+    INSERT INTO router.clue (id, source_producer, source_sequence, title,
+        description, region_code, lat, lon, reporter_field_code, field_code,
+        field_confidence, major, procuratorate, city, queue, rule, priority,
+        cluster_id, simhash, band0, band1, band2, band3, received_at)
+    VALUES (p_id, p_src_producer, p_src_sequence, p_title, p_description,
+        p_region, p_lat, p_lon, p_hint, p_field, p_confidence, p_major,
+        p_procuratorate, p_city, p_queue, p_rule, p_priority, v_cluster,
+        p_simhash, p_band0, p_band1, p_band2, p_band3, v_received);
+
+    INSERT INTO router.classification (clue_id, field_code, confidence, decided_by, reason)
+    VALUES (p_id, p_field, p_confidence, 'triage', p_reason);
+
+    INSERT INTO router.deadline (clue_id, rule, due_at, procuratorate)
+    SELECT p_id, r.rule, v_received + r.period, p_procuratorate
+      FROM router.deadline_rule r;
+
+    v_body := p_body || '\x3224'::bytea || convert_to(v_cluster::text, 'UTF8');
+    IF v_cluster <> p_id THEN
+        v_body := v_body || '\x3801'::bytea;
+    END IF;
+    v_seq := router.outbox_append(p_producer, p_event_id, 'ClueRouted', p_time_ms,
+                                  p_trace, p_procuratorate, v_body);
+    RETURN QUERY SELECT true, v_seq, v_cluster, v_cluster <> p_id, v_body;
+END;
+$$;
+
+-- Fires one deadline: marks it and appends ClueDeadlineDue, or does
+-- nothing (returns 0) when it already fired or was met — so two scanners,
+-- or a scanner retrying after a lost commit, fire it once.
+CREATE FUNCTION router.fire_deadline(p_clue uuid, p_rule text, p_producer text,
+    p_event_id uuid, p_time_ms bigint, p_trace text, p_procuratorate text,
+    p_body bytea) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE router.deadline d SET fired_at = now()
+     WHERE d.clue_id = p_clue AND d.rule = p_rule
+       AND d.fired_at IS NULL AND d.met_at IS NULL;
+    IF NOT FOUND THEN
+        RETURN 0;
+    END IF;
+    RETURN router.outbox_append(p_producer, p_event_id, 'ClueDeadlineDue', p_time_ms,
+                                p_trace, p_procuratorate, p_body);
+END $$;

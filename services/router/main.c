@@ -1,0 +1,42 @@
+/*  gy-router — consumes ClueReceived from every intake, triages each clue,
+ *  decides the competent procuratorate and its duplicate cluster, keeps the
+ *  reporter's deadlines, and announces ClueRouted / ClueDeadlineDue, each
+ *  exactly once.  Configuration: environment variables, see
+ *  docs/configuration.md and docs/router.md. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <uv.h>
+
+#include "gy_service.h"
+#include "gy_util.h"
+#include "router_server.h"
+
+static void s_stop(void *arg)
+{
+    router_server_stop(arg);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) {
+        fprintf(stderr, "usage: gy-router\nConfigured by GY_* environment variables; "
+                        "see docs/configuration.md.\n");
+        return 2;
+    }
+    if (gy_log_init("router", getenv("GY_LOG_LEVEL")) < 0) {
+        gy_log_error("invalid value for GY_LOG_LEVEL: use error, warning, info or debug");
+        return 1;
+    }
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    router_server_t *server = router_server_new(&loop);
+    if (!server) {
+        uv_run(&loop, UV_RUN_DEFAULT);
+        uv_loop_close(&loop);
+        return 1;
+    }
+    int rc = gy_service_run(&loop, s_stop, server);
+    router_server_destroy(&server);
+    gy_log_info("stopped");
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,382 @@
+/*  router_server — see router_server.h. */
+#include "router_server.h"
+
+#include <assert.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gy_bus.h"
+#include "gy_config.h"
+#include "gy_consumer.h"
+#include "gy_http.h"
+#include "gy_metrics.h"
+#include "gy_outbox.h"
+#include "gy_pg.h"
+#include "gy_refdata.h"
+#include "gy_util.h"
+#include "router_jurisdiction.h"
+#include "router_rules.h"
+#include "router_simhash.h"
+#include "router_store.h"
+
+extern const gy_pg_migration_t router_migrations[];
+extern const size_t router_migrations_count;
+
+static const char s_sql_positions[] =
+    "SELECT producer, last_sequence FROM router.consumed ORDER BY producer";
+
+struct router_server {
+    uv_loop_t *loop;
+    /* configuration */
+    char *conninfo;
+    char *producer;
+    int64_t max_distance;
+    int64_t window_days;
+    int64_t near_m;
+    int64_t scan_ms;
+    /* parts, in start order */
+    gy_refdata_t *refdata;
+    router_rules_t *rules;
+    router_jurisdiction_t *jurisdiction;
+    gy_metrics_t *metrics;
+    gy_pg_t *writer;            /* consumer transactions: routing, deadlines */
+    gy_pg_t *relay;             /* the outbox relay */
+    gy_pg_t *reader;            /* replay, health, the deadline scan */
+    gy_bus_t *bus;
+    gy_bus_socket_t *events;    /* PUB */
+    gy_bus_socket_t *replay;    /* ROUTER */
+    gy_outbox_t *outbox;
+    router_store_t *store;
+    gy_consumer_t *consumer;
+    gy_http_server_t *http;
+    bool stopped;
+};
+
+/*  ---- start-up ---- */
+
+static int s_load_config(router_server_t *self)
+{
+    const char *dsn =
+        gy_config_str("GY_PG_DSN", "host=127.0.0.1 port=5432 dbname=gongyi user=gongyi");
+    int failed = 0;
+    char *password = gy_config_secret_file("GY_PG_PASSWORD_FILE", &failed);
+    if (failed)
+        return -1;
+    self->conninfo = gy_pg_conninfo(dsn, password);
+    free(password);
+    self->producer = gy_strdup(gy_config_str("GY_PRODUCER", "router-1"));
+    if (strlen(self->producer) > 64) {
+        gy_log_error("invalid value for GY_PRODUCER: at most 64 characters");
+        return -1;
+    }
+    const char *assessment = gy_config_str("GY_ASSESSMENT", "off");
+    if (strcmp(assessment, "off") != 0) {
+        gy_log_error("invalid value for GY_ASSESSMENT: \"%s\"", assessment);
+        gy_log_error("hint: only \"off\" is implemented so far: every clue is routed at once "
+                     "with a priority from triage (docs/router.md).");
+        return -1;
+    }
+    /*  The four 16-bit bands find every fingerprint within 3 bits
+     *  (pigeonhole); more would need more bands. */
+    if (gy_config_int("GY_DUP_MAX_DISTANCE", ROUTER_SIMHASH_MAX_DISTANCE, 0, 3,
+                      &self->max_distance) < 0 ||
+        gy_config_int("GY_DUP_WINDOW_DAYS", ROUTER_SIMHASH_WINDOW_DAYS, 0, 3650,
+                      &self->window_days) < 0 ||
+        gy_config_int("GY_DUP_NEAR_M", (int64_t)(ROUTER_NEAR_KM * 1000), 0, 100000,
+                      &self->near_m) < 0 ||
+        gy_config_int("GY_DEADLINE_SCAN_MS", 1000, 0, 3600000, &self->scan_ms) < 0)
+        return -1;
+    const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
+    self->refdata = gy_refdata_new(refdir);
+    if (!self->refdata)
+        return -1;
+    char *default_rules = gy_sprintf("%s/triage_rules.csv", refdir);
+    self->rules = router_rules_new(gy_config_str("GY_TRIAGE_RULES", default_rules), self->refdata);
+    free(default_rules);
+    if (!self->rules)
+        return -1;
+    self->jurisdiction = router_jurisdiction_new(self->refdata);
+    return 0;
+}
+
+/*  Containers start in any order: wait for PostgreSQL, within reason. */
+static int s_prepare_database(router_server_t *self)
+{
+    int64_t timeout_s;
+    if (gy_config_int("GY_PG_START_TIMEOUT_S", 120, 0, 86400, &timeout_s) < 0)
+        return -1;
+    uint64_t deadline = gy_mono_ns() + (uint64_t)timeout_s * 1000000000u;
+    for (;;) {
+        gy_pg_session_t *session = gy_pg_session_new(self->conninfo);
+        if (session) {
+            int rc = gy_pg_migrate(session, "router", router_migrations, router_migrations_count);
+            gy_pg_session_destroy(&session);
+            return rc;
+        }
+        if (gy_mono_ns() >= deadline) {
+            gy_log_error("PostgreSQL did not become reachable within %lld s",
+                         (long long)timeout_s);
+            return -1;
+        }
+        sleep(1);
+    }
+}
+
+/*  ---- HTTP ---- */
+
+typedef void(s_route_fn)(router_server_t *self, gy_http_request_t *req);
+
+static void s_respond_json(gy_http_request_t *req, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT);
+    gy_http_respond(req, status, NULL, NULL, text, strlen(text));
+    free(text);
+    json_decref(body);
+}
+
+typedef struct {
+    router_server_t *server;
+    gy_http_request_t *req;
+    json_t *consumed;
+} s_health_t;
+
+static void s_on_positions(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_health_t *h = arg;
+    router_server_t *self = h->server;
+    for (int r = 0; r < gy_pg_ntuples(res); r++) {
+        const char *producer = gy_pg_value(res, r, 0);
+        char labels[160];
+        snprintf(labels, sizeof labels, "producer=\"%s\"", producer);
+        json_object_set_new(
+            h->consumed, producer,
+            json_pack("{s:I,s:I}", "position", (json_int_t)strtoll(gy_pg_value(res, r, 1), NULL, 10),
+                      "lag", (json_int_t)gy_metrics_value(self->metrics, "gy_consumer_lag", labels)));
+    }
+}
+
+static void s_on_positions_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_health_t *h = arg;
+    router_server_t *self = h->server;
+    bool ok = status == GY_PG_OK && gy_pg_up(self->writer);
+    s_respond_json(h->req, ok ? 200 : 503,
+                   json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "status", ok ? "ok" : "unavailable",
+                             "postgres", ok ? "ok" : "down", "producer", self->producer,
+                             "assessment", "off", "outbox_lag",
+                             (json_int_t)gy_outbox_lag(self->outbox), "consumed", h->consumed));
+    free(h);
+}
+
+static void s_healthz(router_server_t *self, gy_http_request_t *req)
+{
+    s_health_t *h = gy_calloc(1, sizeof *h);
+    h->server = self;
+    h->req = req;
+    h->consumed = json_object();
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, "positions", 0, NULL, NULL);
+    if (gy_pg_run(self->reader, &tx, s_on_positions, s_on_positions_done, h) < 0)
+        s_on_positions_done(h, GY_PG_DOWN, "");
+}
+
+static void s_metrics(router_server_t *self, gy_http_request_t *req)
+{
+    gy_metrics_set(self->metrics, "gy_postgres_up", "", gy_pg_up(self->writer) ? 1 : 0);
+    gy_metrics_set(self->metrics, "gy_outbox_lag", "", (double)gy_outbox_lag(self->outbox));
+    char *text = gy_metrics_render(self->metrics);
+    gy_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, text,
+                    strlen(text));
+    free(text);
+}
+
+typedef struct {
+    const char *method;
+    const char *path;
+    const char *route;
+    s_route_fn *fn;
+} s_route_t;
+
+static const s_route_t s_routes[] = {
+    {"GET", "/healthz", "healthz", s_healthz},
+    {"GET", "/metrics", "metrics", s_metrics},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void s_on_request(gy_http_request_t *req, void *arg)
+{
+    router_server_t *self = arg;
+    const char *path = gy_http_path(req);
+    for (const s_route_t *route = s_routes; route->method; route++) {
+        if (strcmp(path, route->path) != 0)
+            continue;
+        gy_http_set_route(req, route->route);
+        if (strcmp(gy_http_method(req), route->method) != 0) {
+            gy_http_respond_error(req, 405, "method_not_allowed",
+                                  "this method is not allowed here", NULL);
+            return;
+        }
+        route->fn(self, req);
+        return;
+    }
+    gy_http_respond_error(req, 404, "not_found", "no such resource", NULL);
+}
+
+/*  ---- bus and connections ---- */
+
+static void s_on_replay(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
+{
+    router_server_t *self = arg;
+    gy_outbox_replay(self->outbox, socket, msg);
+}
+
+static void s_on_writer_state(void *arg, bool up)
+{
+    router_server_t *self = arg;
+    gy_metrics_set(self->metrics, "gy_postgres_up", "", up ? 1 : 0);
+    if (up && self->consumer)
+        gy_consumer_pg_up(self->consumer);
+}
+
+static void s_on_relay_state(void *arg, bool up)
+{
+    router_server_t *self = arg;
+    if (up)
+        gy_outbox_relay_up(self->outbox);
+}
+
+static int s_start(router_server_t *self)
+{
+    self->metrics = gy_metrics_new();
+    gy_metrics_describe(self->metrics, "gy_postgres_up", "gauge",
+                        "1 while the router's database (PostgreSQL) is reachable.");
+
+    self->writer = gy_pg_new(self->loop, self->conninfo, "pg writer");
+    self->relay = gy_pg_new(self->loop, self->conninfo, "pg relay");
+    self->reader = gy_pg_new(self->loop, self->conninfo, "pg reader");
+    gy_outbox_prepare("router", self->relay, self->reader, NULL);
+    gy_consumer_prepare("router", self->writer);
+    router_store_prepare(self->writer, self->reader);
+    gy_pg_prepare(self->reader, "positions", s_sql_positions);
+
+    self->bus = gy_bus_new(self->loop, gy_config_str("GY_CURVE_SERVER_CERT", NULL),
+                           gy_config_str("GY_CURVE_CLIENTS_DIR", NULL));
+    if (!self->bus)
+        return -1;
+    self->events = gy_bus_bind(self->bus, GY_BUS_PUB,
+                               gy_config_str("GY_BUS_EVENTS", "tcp://127.0.0.1:7201"), NULL, NULL);
+    if (!self->events)
+        return -1;
+    gy_outbox_config_t outbox_config = {
+        .schema = "router",
+        .producer = self->producer,
+        .relay = self->relay,
+        .reader = self->reader,
+        .events = self->events,
+        .metrics = self->metrics,
+    };
+    self->outbox = gy_outbox_new(self->loop, &outbox_config);
+    self->replay = gy_bus_bind(self->bus, GY_BUS_ROUTER,
+                               gy_config_str("GY_BUS_REPLAY", "tcp://127.0.0.1:7202"), s_on_replay,
+                               self);
+    if (!self->replay)
+        return -1;
+    router_store_config_t store_config = {
+        .producer = self->producer,
+        .rules = self->rules,
+        .jurisdiction = self->jurisdiction,
+        .max_distance = (int)self->max_distance,
+        .window_ms = self->window_days * 86400000,
+        .near_km = (double)self->near_m / 1000.0,
+        .scan_interval_ms = (uint64_t)self->scan_ms,
+        .writer = self->writer,
+        .reader = self->reader,
+        .outbox = self->outbox,
+        .metrics = self->metrics,
+    };
+    self->store = router_store_new(self->loop, &store_config);
+    gy_consumer_config_t consumer_config = {
+        .schema = "router",
+        .sources = gy_config_str("GY_SOURCES", "tcp://127.0.0.1:7101|tcp://127.0.0.1:7102"),
+        .pg = self->writer,
+        .bus = self->bus,
+        .metrics = self->metrics,
+        .apply = router_store_apply,
+        .result = router_store_result,
+        .done = router_store_done,
+        .arg = self->store,
+    };
+    self->consumer = gy_consumer_new(self->loop, &consumer_config);
+    if (!self->consumer)
+        return -1;
+
+    int64_t port;
+    if (gy_config_int("GY_HTTP_PORT", 8091, 0, 65535, &port) < 0)
+        return -1;
+    gy_http_config_t http_config = {
+        .host = gy_config_str("GY_HTTP_HOST", "127.0.0.1"),
+        .port = (int)port,
+        .trusted_proxies = gy_config_str("GY_TRUSTED_PROXIES", "127.0.0.1"),
+        .metrics = self->metrics,
+    };
+    gy_pg_start(self->writer, s_on_writer_state, self);
+    gy_pg_start(self->relay, s_on_relay_state, self);
+    gy_pg_start(self->reader, NULL, NULL);
+    self->http = gy_http_server_new(self->loop, &http_config, s_on_request, self);
+    if (!self->http)
+        return -1;
+    gy_log_info("router %s: %zu triage rules; listening on http://%s:%d", self->producer,
+                router_rules_count(self->rules), http_config.host,
+                gy_http_server_port(self->http));
+    return 0;
+}
+
+router_server_t *router_server_new(uv_loop_t *loop)
+{
+    router_server_t *self = gy_calloc(1, sizeof *self);
+    self->loop = loop;
+    if (s_load_config(self) < 0 || s_prepare_database(self) < 0 || s_start(self) < 0) {
+        router_server_stop(self);
+        router_server_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void router_server_stop(router_server_t *self)
+{
+    if (self->stopped)
+        return;
+    self->stopped = true;
+    /*  Stop taking work, then fail what is in flight (the connections
+     *  report to the consumer, the store and the outbox), then those. */
+    gy_http_server_destroy(&self->http);
+    gy_pg_destroy(&self->writer);
+    gy_pg_destroy(&self->relay);
+    gy_pg_destroy(&self->reader);
+    gy_consumer_destroy(&self->consumer);
+    router_store_destroy(&self->store);
+    gy_outbox_destroy(&self->outbox);
+    gy_bus_destroy(&self->bus);
+}
+
+void router_server_destroy(router_server_t **self_p)
+{
+    assert(self_p);
+    router_server_t *self = *self_p;
+    if (!self)
+        return;
+    assert(self->stopped);
+    gy_metrics_destroy(&self->metrics);
+    router_jurisdiction_destroy(&self->jurisdiction);
+    router_rules_destroy(&self->rules);
+    gy_refdata_destroy(&self->refdata);
+    free(self->producer);
+    free(self->conninfo);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,401 @@
+/*  router_store — see router_store.h. */
+#include "router_store.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gy_util.h"
+#include "router_simhash.h"
+
+#define S_DEADLINE_PAGE 500
+
+static const char s_sql_route[] =
+    "SELECT created, sequence, cluster_id, duplicate, body FROM router.route_clue("
+    "$1::uuid, $2, $3::bigint, $4, $5, $6, $7::float8, $8::float8, $9, $10, $11::real, $12,"
+    " $13::boolean, $14, $15, $16, $17, $18::int, $19::bigint, $20::smallint, $21::smallint,"
+    " $22::smallint, $23::smallint, $24::bigint, $25::int, $26::bigint, $27::float8, $28,"
+    " $29::uuid, $30::bigint, $31, $32::bytea)";
+static const char s_sql_deadlines_due[] =
+    "SELECT d.clue_id, d.rule, (extract(epoch FROM d.due_at) * 1000)::bigint, d.procuratorate,"
+    "       (extract(epoch FROM c.received_at) * 1000)::bigint"
+    "  FROM router.deadline d JOIN router.clue c ON c.id = d.clue_id"
+    " WHERE d.fired_at IS NULL AND d.met_at IS NULL AND d.due_at <= now()"
+    " ORDER BY d.due_at LIMIT $1::int";
+static const char s_sql_fire_deadline[] =
+    "SELECT router.fire_deadline($1::uuid, $2, $3, $4::uuid, $5::bigint, $6, $7, $8::bytea)";
+
+/*  One event of the outbox on its way from a transaction to the relay. */
+typedef struct {
+    char event_id[37];
+    char trace[37];
+    char procuratorate[7];
+    int64_t time_ms;
+    const char *type;
+    bool created;
+    uint64_t sequence;
+    uint8_t *body;   /* as stored */
+    size_t body_len;
+} s_pending_t;
+
+/*  A batch of deadlines being fired. */
+typedef struct {
+    router_store_t *store;
+    s_pending_t *events;
+    size_t count;
+} s_fire_t;
+
+struct router_store {
+    uv_loop_t *loop;
+    router_store_config_t config;
+    char *producer;
+    bool scanning;          /* a deadline read or fire is running */
+    uv_timer_t scan_timer;  /* its close callback frees the store */
+};
+
+static bool s_valid_utf8(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
+              : (*p & 0xf8) == 0xf0 ? 3 : -1;
+        if (n < 0 || (n == 1 && *p < 0xc2))
+            return false;
+        p++;
+        for (int i = 0; i < n; i++, p++)
+            if ((*p & 0xc0) != 0x80)
+                return false;
+    }
+    return true;
+}
+
+static bool s_valid_uuid(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
+            return false;
+    }
+    return true;
+}
+
+static void s_event_of(const s_pending_t *p, gy_outbox_event_t *ev)
+{
+    ev->sequence = p->sequence;
+    ev->event_id = p->event_id;
+    ev->type = p->type;
+    ev->time_ms = p->time_ms;
+    ev->trace_id = p->trace;
+    ev->procuratorate = p->procuratorate;
+    ev->body = p->body;
+    ev->body_len = p->body_len;
+}
+
+/*  ---- routing ---- */
+
+void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
+{
+    router_store_t *self = arg;
+    const Gongyi__V1__Envelope *env = event->envelope;
+    if (env->body_case != GONGYI__V1__ENVELOPE__BODY_CLUE_RECEIVED)
+        return; /* not ours to act on; the position still advances */
+    const Gongyi__V1__ClueReceived *cr = env->clue_received;
+    /*  A malformed event would fail its transaction on every retry and stop
+     *  the stream behind it; it is logged and passed over instead. */
+    if (!s_valid_uuid(cr->clue_id) || !s_valid_utf8(cr->title) ||
+        !s_valid_utf8(cr->description) || !s_valid_utf8(cr->region_code) ||
+        !s_valid_utf8(cr->field_code) || strlen(cr->field_code) > 32 ||
+        strlen(cr->region_code) > 16) {
+        gy_log_warning("ClueReceived %s:%" PRIu64 " is malformed (clue id, UTF-8 or codes); "
+                       "passed over",
+                       event->producer, event->sequence);
+        gy_metrics_count(self->config.metrics, "gy_router_malformed_total", "", 1);
+        return;
+    }
+
+    router_triage_t triage;
+    router_rules_triage(self->config.rules, cr->title, cr->description, cr->field_code, &triage);
+    router_decision_t where;
+    router_jurisdiction_decide(self->config.jurisdiction, cr->region_code, cr->title,
+                               cr->description, triage.major, &where);
+    bool severe = triage.major || strcmp(where.rule, "cross_county") == 0;
+    long priority = lround(60.0 * triage.confidence) + (severe ? 40 : 0);
+    if (priority > 100)
+        priority = 100;
+    uint64_t hash = router_simhash_clue(cr->title, cr->description);
+
+    s_pending_t *p = gy_calloc(1, sizeof *p);
+    event->user = p;
+    gy_uuid(p->event_id);
+    if (env->trace_id && s_valid_uuid(env->trace_id))
+        snprintf(p->trace, sizeof p->trace, "%s", env->trace_id);
+    else
+        gy_uuid(p->trace);
+    snprintf(p->procuratorate, sizeof p->procuratorate, "%s", where.procuratorate);
+    p->time_ms = gy_now_ms();
+    p->type = "ClueRouted";
+
+    char reason[400];
+    snprintf(reason, sizeof reason, "%s: %s; field %s (%s)", where.rule, where.procuratorate,
+             triage.field_code, triage.reason);
+    /*  cluster_id and duplicate are appended by router.route_clue. */
+    Gongyi__V1__ClueRouted routed = GONGYI__V1__CLUE_ROUTED__INIT;
+    routed.clue_id = cr->clue_id;
+    routed.procuratorate = where.procuratorate;
+    routed.queue = (char *)where.queue;
+    routed.field_code = triage.field_code;
+    routed.field_confidence = triage.confidence;
+    routed.priority = (uint32_t)priority;
+    routed.reason = reason;
+    routed.source_producer = (char *)event->producer;
+    routed.source_sequence = event->sequence;
+    routed.reporter_field_code = cr->field_code;
+    routed.rule = (char *)where.rule;
+    routed.city = where.city;
+    routed.received_unix_ms = cr->received_unix_ms;
+    routed.region_code = cr->region_code;
+    size_t body_len = gongyi__v1__clue_routed__get_packed_size(&routed);
+    uint8_t *body = gy_malloc(body_len);
+    gongyi__v1__clue_routed__pack(&routed, body);
+
+    bool coords = cr->location && cr->location->has_coordinates;
+    char seq[24], lat[32], lon[32], conf[32], prio[16], hash_s[24], bands[4][8], received[24];
+    char maxd[8], window[24], near[32], time_ms[24];
+    snprintf(seq, sizeof seq, "%" PRIu64, event->sequence);
+    if (coords) {
+        snprintf(lat, sizeof lat, "%.17g", cr->location->lat);
+        snprintf(lon, sizeof lon, "%.17g", cr->location->lon);
+    }
+    snprintf(conf, sizeof conf, "%.6f", triage.confidence);
+    snprintf(prio, sizeof prio, "%ld", priority);
+    int64_t signed_hash;
+    memcpy(&signed_hash, &hash, sizeof hash); /* bigint holds the bits */
+    snprintf(hash_s, sizeof hash_s, "%" PRId64, signed_hash);
+    for (int i = 0; i < 4; i++)
+        snprintf(bands[i], sizeof bands[i], "%d", router_simhash_band(hash, i));
+    snprintf(received, sizeof received, "%" PRId64,
+             cr->received_unix_ms ? cr->received_unix_ms : env->time_unix_ms);
+    snprintf(maxd, sizeof maxd, "%d", self->config.max_distance);
+    snprintf(window, sizeof window, "%" PRId64, self->config.window_ms);
+    snprintf(near, sizeof near, "%.6f", self->config.near_km);
+    snprintf(time_ms, sizeof time_ms, "%" PRId64, p->time_ms);
+    const char *values[32] = {
+        cr->clue_id, event->producer, seq, cr->title, cr->description, cr->region_code,
+        coords ? lat : NULL, coords ? lon : NULL, cr->field_code, triage.field_code, conf,
+        triage.reason, triage.major ? "true" : "false", where.procuratorate, where.city,
+        where.queue, where.rule, prio, hash_s, bands[0], bands[1], bands[2], bands[3],
+        received, maxd, window, near, self->producer, p->event_id, time_ms, p->trace,
+        (const char *)body,
+    };
+    int lengths[32] = {0};
+    lengths[31] = (int)body_len;
+    gy_pg_tx_add(tx, "route_clue", 32, values, lengths);
+    free(body);
+}
+
+void router_store_result(void *arg, gy_consumer_event_t *event, size_t index,
+                         const gy_pg_result_t *res)
+{
+    s_pending_t *p = event->user;
+    if (!p || gy_pg_ntuples(res) != 1)
+        return;
+    p->created = gy_pg_value(res, 0, 0)[0] == 't';
+    p->sequence = strtoull(gy_pg_value(res, 0, 1), NULL, 10);
+    free(p->body);
+    p->body = p->created ? gy_pg_bytea(res, 0, 4, &p->body_len) : NULL;
+}
+
+void router_store_done(void *arg, gy_consumer_event_t *event, gy_pg_status_t status)
+{
+    router_store_t *self = arg;
+    s_pending_t *p = event->user;
+    event->user = NULL;
+    if (status == GY_PG_OK && p && p->created && p->body) {
+        gy_outbox_event_t ev;
+        s_event_of(p, &ev);
+        gy_outbox_committed(self->config.outbox, &ev);
+        gy_metrics_count(self->config.metrics, "gy_router_clues_routed_total", "", 1);
+    } else if (status == GY_PG_LOST) {
+        gy_outbox_check(self->config.outbox);
+    }
+    if (p)
+        free(p->body);
+    free(p);
+}
+
+/*  ---- deadlines ---- */
+
+static void s_scan(router_store_t *self);
+
+static void s_on_fire_result(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_fire_t *fire = arg;
+    assert(index < fire->count);
+    if (gy_pg_ntuples(res) == 1)
+        fire->events[index].sequence = strtoull(gy_pg_value(res, 0, 0), NULL, 10);
+}
+
+static void s_fire_free(s_fire_t *fire)
+{
+    for (size_t i = 0; i < fire->count; i++)
+        free(fire->events[i].body);
+    free(fire->events);
+    free(fire);
+}
+
+static void s_on_fire_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_fire_t *fire = arg;
+    router_store_t *self = fire->store;
+    self->scanning = false;
+    if (status == GY_PG_OK) {
+        uint64_t fired = 0;
+        for (size_t i = 0; i < fire->count; i++) {
+            if (fire->events[i].sequence == 0)
+                continue;
+            gy_outbox_event_t ev;
+            s_event_of(&fire->events[i], &ev);
+            gy_outbox_committed(self->config.outbox, &ev);
+            fired++;
+        }
+        gy_metrics_count(self->config.metrics, "gy_router_deadlines_fired_total", "", fired);
+    } else if (status == GY_PG_LOST) {
+        gy_outbox_check(self->config.outbox);
+    }
+    bool full = fire->count == S_DEADLINE_PAGE && status == GY_PG_OK;
+    s_fire_free(fire);
+    if (full)
+        s_scan(self); /* more are due */
+}
+
+static void s_on_due_rows(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_fire_t *fire = arg;
+    int rows = gy_pg_ntuples(res);
+    fire->events = gy_calloc(rows > 0 ? (size_t)rows : 1, sizeof *fire->events);
+    fire->count = 0;
+    for (int r = 0; r < rows; r++) {
+        s_pending_t *p = &fire->events[fire->count++];
+        Gongyi__V1__ClueDeadlineDue due = GONGYI__V1__CLUE_DEADLINE_DUE__INIT;
+        due.clue_id = (char *)gy_pg_value(res, r, 0);
+        due.rule = (char *)gy_pg_value(res, r, 1);
+        due.due_unix_ms = strtoll(gy_pg_value(res, r, 2), NULL, 10);
+        due.procuratorate = (char *)gy_pg_value(res, r, 3);
+        due.received_unix_ms = strtoll(gy_pg_value(res, r, 4), NULL, 10);
+        p->body_len = gongyi__v1__clue_deadline_due__get_packed_size(&due);
+        p->body = gy_malloc(p->body_len);
+        gongyi__v1__clue_deadline_due__pack(&due, p->body);
+        gy_uuid(p->event_id);
+        gy_uuid(p->trace);
+        snprintf(p->procuratorate, sizeof p->procuratorate, "%s", due.procuratorate);
+        p->time_ms = gy_now_ms();
+        p->type = "ClueDeadlineDue";
+    }
+}
+
+/*  The read finished: fire what is due, on the writer, in one transaction. */
+static void s_on_due_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_fire_t *fire = arg;
+    router_store_t *self = fire->store;
+    if (status != GY_PG_OK || fire->count == 0) {
+        self->scanning = false;
+        s_fire_free(fire);
+        return;
+    }
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    for (size_t i = 0; i < fire->count; i++) {
+        s_pending_t *p = &fire->events[i];
+        Gongyi__V1__ClueDeadlineDue *due =
+            gongyi__v1__clue_deadline_due__unpack(NULL, p->body_len, p->body);
+        char time_ms[24];
+        snprintf(time_ms, sizeof time_ms, "%" PRId64, p->time_ms);
+        const char *values[8] = {due->clue_id,    due->rule, self->producer,    p->event_id,
+                                 time_ms,         p->trace,  p->procuratorate, (const char *)p->body};
+        int lengths[8] = {0};
+        lengths[7] = (int)p->body_len;
+        gy_pg_tx_add(tx, "fire_deadline", 8, values, lengths);
+        gongyi__v1__clue_deadline_due__free_unpacked(due, NULL);
+    }
+    if (gy_pg_run(self->config.writer, &tx, s_on_fire_result, s_on_fire_done, fire) < 0) {
+        self->scanning = false;
+        s_fire_free(fire);
+    }
+}
+
+static void s_scan(router_store_t *self)
+{
+    if (self->scanning || !gy_pg_up(self->config.reader) || !gy_pg_up(self->config.writer))
+        return;
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", S_DEADLINE_PAGE);
+    const char *params[] = {limit};
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, "deadlines_due", 1, params, NULL);
+    s_fire_t *fire = gy_calloc(1, sizeof *fire);
+    fire->store = self;
+    if (gy_pg_run(self->config.reader, &tx, s_on_due_rows, s_on_due_done, fire) < 0) {
+        free(fire);
+        return;
+    }
+    self->scanning = true;
+}
+
+static void s_on_scan_timer(uv_timer_t *timer)
+{
+    s_scan(timer->data);
+}
+
+/*  ---- life cycle ---- */
+
+void router_store_prepare(gy_pg_t *writer, gy_pg_t *reader)
+{
+    gy_pg_prepare(writer, "route_clue", s_sql_route);
+    gy_pg_prepare(writer, "fire_deadline", s_sql_fire_deadline);
+    gy_pg_prepare(reader, "deadlines_due", s_sql_deadlines_due);
+}
+
+router_store_t *router_store_new(uv_loop_t *loop, const router_store_config_t *config)
+{
+    router_store_t *self = gy_calloc(1, sizeof *self);
+    self->loop = loop;
+    self->config = *config;
+    self->producer = gy_strdup(config->producer);
+    self->config.producer = self->producer;
+    gy_metrics_describe(config->metrics, "gy_router_clues_routed_total", "counter",
+                        "Clues routed (ClueRouted committed) by this instance.");
+    gy_metrics_describe(config->metrics, "gy_router_deadlines_fired_total", "counter",
+                        "Reporter deadlines that fell due (ClueDeadlineDue committed).");
+    gy_metrics_describe(config->metrics, "gy_router_malformed_total", "counter",
+                        "ClueReceived events passed over as malformed.");
+    uv_timer_init(loop, &self->scan_timer);
+    self->scan_timer.data = self;
+    if (config->scan_interval_ms)
+        uv_timer_start(&self->scan_timer, s_on_scan_timer, config->scan_interval_ms,
+                       config->scan_interval_ms);
+    return self;
+}
+
+static void s_scan_timer_close_cb(uv_handle_t *handle)
+{
+    router_store_t *self = handle->data;
+    free(self->producer);
+    free(self);
+}
+
+void router_store_destroy(router_store_t **self_p)
+{
+    assert(self_p);
+    router_store_t *self = *self_p;
+    if (!self)
+        return;
+    uv_timer_stop(&self->scan_timer);
+    uv_close((uv_handle_t *)&self->scan_timer, s_scan_timer_close_cb);
+    *self_p = NULL;
+}

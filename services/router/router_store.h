@@ -1,0 +1,65 @@
+/*  router_store — the router's writes: each ClueReceived routed in the
+ *  consumer's transaction, and the reporter's deadlines fired when due.
+ *
+ *  Routing (router_store_apply, a gy_consumer apply callback): the clue is
+ *  triaged (router_rules), placed (router_jurisdiction) and fingerprinted
+ *  (router_simhash) here in C; router.route_clue then stores it, joins or
+ *  starts its duplicate cluster, makes its deadlines and appends ClueRouted
+ *  to the outbox — in the same transaction as the consumer's position, so
+ *  each clue is routed exactly once whatever crashes.  After the commit the
+ *  event goes to the relay (gy_outbox_committed) with the bytes the
+ *  database returned, which are the bytes stored.
+ *
+ *  Assessment is off (GY_ASSESSMENT=off, the only mode so far): every clue
+ *  is routed at once with a priority from the triage:
+ *      priority = round(60 * field confidence) + 40 if major or cross-county
+ *
+ *  Deadlines: every scan_interval_ms the due, unfired deadlines are read
+ *  (oldest first, 500 at a time) and each is fired by
+ *  router.fire_deadline, which marks it and appends ClueDeadlineDue in one
+ *  transaction, or does nothing if it already fired.
+ */
+#ifndef ROUTER_STORE_H
+#define ROUTER_STORE_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "gy_consumer.h"
+#include "gy_metrics.h"
+#include "gy_outbox.h"
+#include "gy_pg.h"
+#include "router_jurisdiction.h"
+#include "router_rules.h"
+
+typedef struct router_store router_store_t;
+
+typedef struct {
+    const char *producer;              /* this instance's producer id */
+    const router_rules_t *rules;       /* borrowed */
+    const router_jurisdiction_t *jurisdiction; /* borrowed */
+    int max_distance;                  /* SimHash bits, 0..3 */
+    int64_t window_ms;                 /* duplicates: time window */
+    double near_km;                    /* duplicates: "nearby" */
+    uint64_t scan_interval_ms;         /* deadline scanner; 0 = off */
+    gy_pg_t *writer;                   /* borrowed: the consumer's connection */
+    gy_pg_t *reader;                   /* borrowed */
+    gy_outbox_t *outbox;               /* borrowed */
+    gy_metrics_t *metrics;             /* borrowed */
+} router_store_config_t;
+
+/*  Registers the statements; call before gy_pg_start. */
+void router_store_prepare(gy_pg_t *writer, gy_pg_t *reader);
+
+router_store_t *router_store_new(uv_loop_t *loop, const router_store_config_t *config);
+/*  Stops the scanner; memory goes in a close callback: run the loop.
+ *  Destroy the connections first. */
+void router_store_destroy(router_store_t **self_p);
+
+/*  gy_consumer callbacks; arg is the store. */
+void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx);
+void router_store_result(void *arg, gy_consumer_event_t *event, size_t index,
+                         const gy_pg_result_t *res);
+void router_store_done(void *arg, gy_consumer_event_t *event, gy_pg_status_t status);
+
+#endif
