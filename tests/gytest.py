@@ -147,6 +147,22 @@ def write_seal_key(path):
     return path
 
 
+SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error: ")
+
+
+def check_sanitizer_log(name, path):
+    """Raises when a service's log holds an ASan/LSan/UBSan report."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return
+    m = SANITIZER_REPORT.search(text)
+    if m:
+        start = text.rfind("\n", 0, m.start()) + 1
+        raise AssertionError("%s: sanitizer report in %s:\n%s" % (name, path, text[start:start + 4000]))
+
+
 _libc = ctypes.CDLL(None, use_errno=True)
 _PR_SET_PDEATHSIG = 1
 
@@ -546,16 +562,20 @@ class Intake:
 
     def stop(self, timeout=STOP_TIMEOUT):
         """SIGTERM, then SIGKILL after timeout.  Returns the exit status, or
-        None when it had to be killed."""
+        None when it had to be killed.  Fails when the log holds a sanitizer
+        report (build-asan), so a leak or UB at shutdown fails the test."""
         if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout)
-            return None
+            status = self.proc.returncode if self.proc else None
+        else:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                status = self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+                status = None
+        check_sanitizer_log(self.name, self.log_path)
+        return status
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
