@@ -165,7 +165,7 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     gongyi__v1__clue_routed__pack(&routed, body);
 
     bool coords = cr->location && cr->location->has_coordinates;
-    char seq[24], lat[32], lon[32], conf[32], prio[16], hash_s[24], bands[4][8], received[24];
+    char seq[24], lat[32], lon[32], conf[32], prio[24], hash_s[24], bands[4][8], received[24];
     char maxd[8], window[24], near[32], time_ms[24];
     snprintf(seq, sizeof seq, "%" PRIu64, event->sequence);
     if (coords) {
