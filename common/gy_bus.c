@@ -143,8 +143,7 @@ static void s_drain(gy_bus_socket_t *sock)
     uv_idle_start(&sock->redrain, s_on_redrain);
 }
 
-gy_bus_socket_t *gy_bus_bind(gy_bus_t *self, gy_bus_type_t type, const char *endpoint,
-                             gy_bus_msg_cb *cb, void *arg)
+static zsock_t *s_zsock_new(gy_bus_type_t type)
 {
     static const int ztypes[] = {ZMQ_PUB, ZMQ_SUB, ZMQ_ROUTER, ZMQ_DEALER, ZMQ_REQ};
     zsock_t *zsock = zsock_new(ztypes[type]);
@@ -155,6 +154,18 @@ gy_bus_socket_t *gy_bus_bind(gy_bus_t *self, gy_bus_type_t type, const char *end
     zsock_set_linger(zsock, 0);
     zsock_set_sndhwm(zsock, 100000);
     zsock_set_rcvhwm(zsock, 100000);
+    return zsock;
+}
+
+static gy_bus_socket_t *s_socket_watch(gy_bus_t *self, zsock_t *zsock, gy_bus_type_t type,
+                                       gy_bus_msg_cb *cb, void *arg);
+
+gy_bus_socket_t *gy_bus_bind(gy_bus_t *self, gy_bus_type_t type, const char *endpoint,
+                             gy_bus_msg_cb *cb, void *arg)
+{
+    zsock_t *zsock = s_zsock_new(type);
+    if (!zsock)
+        return NULL;
     if (self->server_cert) {
         zcert_apply(self->server_cert, zsock);
         zsock_set_curve_server(zsock, 1);
@@ -165,6 +176,94 @@ gy_bus_socket_t *gy_bus_bind(gy_bus_t *self, gy_bus_type_t type, const char *end
         zsock_destroy(&zsock);
         return NULL;
     }
+    gy_log_info("bus: bound %s", endpoint);
+    return s_socket_watch(self, zsock, type, cb, arg);
+}
+
+gy_bus_socket_t *gy_bus_client(gy_bus_t *self, gy_bus_type_t type, const char *client_cert,
+                               const char *server_cert, gy_bus_msg_cb *cb, void *arg)
+{
+    assert(!client_cert == !server_cert);
+    zsock_t *zsock = s_zsock_new(type);
+    if (!zsock)
+        return NULL;
+    /*  Peers may be named by IPv6 addresses (a headless Service can
+     *  resolve to them). */
+    zsock_set_ipv6(zsock, 1);
+    if (client_cert) {
+        zcert_t *mine = zcert_load(client_cert);
+        zcert_t *server = zcert_load(server_cert);
+        bool ok = true;
+        if (!mine || strlen(zcert_secret_txt(mine)) != 40 ||
+            strcmp(zcert_secret_txt(mine), "0000000000000000000000000000000000000000") == 0) {
+            gy_log_error("could not load the CURVE client certificate \"%s\"", client_cert);
+            gy_log_error("hint: create one with gy-keygen DIR NAME and point to NAME_secret.");
+            ok = false;
+        } else if (!server) {
+            gy_log_error("could not load the CURVE server certificate \"%s\"", server_cert);
+            ok = false;
+        }
+        if (ok) {
+            zcert_apply(mine, zsock);
+            zsock_set_curve_serverkey(zsock, zcert_public_txt(server));
+        }
+        zcert_destroy(&server);
+        zcert_destroy(&mine);
+        if (!ok) {
+            zsock_destroy(&zsock);
+            return NULL;
+        }
+    }
+    return s_socket_watch(self, zsock, type, cb, arg);
+}
+
+int gy_bus_connect(gy_bus_socket_t *sock, const char *endpoint)
+{
+    if (zsock_connect(sock->zsock, "%s", endpoint) < 0) {
+        gy_log_error("could not connect to the bus endpoint \"%s\": %s", endpoint,
+                     zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    gy_log_info("bus: connecting to %s", endpoint);
+    return 0;
+}
+
+int gy_bus_disconnect(gy_bus_socket_t *sock, const char *endpoint)
+{
+    if (zsock_disconnect(sock->zsock, "%s", endpoint) < 0) {
+        gy_log_warning("could not disconnect from \"%s\": %s", endpoint, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    gy_log_info("bus: disconnected from %s", endpoint);
+    return 0;
+}
+
+void gy_bus_subscribe(gy_bus_socket_t *sock, const char *prefix)
+{
+    assert(sock->type == GY_BUS_SUB);
+    zsock_set_subscribe(sock->zsock, prefix);
+}
+
+void gy_bus_close(gy_bus_socket_t **sock_p)
+{
+    assert(sock_p);
+    gy_bus_socket_t *sock = *sock_p;
+    if (!sock)
+        return;
+    for (gy_bus_socket_t **p = &sock->bus->sockets; *p; p = &(*p)->next) {
+        if (*p == sock) {
+            *p = sock->next;
+            break;
+        }
+    }
+    uv_close((uv_handle_t *)&sock->poll, s_socket_close_cb);
+    uv_close((uv_handle_t *)&sock->redrain, s_socket_close_cb);
+    *sock_p = NULL;
+}
+
+static gy_bus_socket_t *s_socket_watch(gy_bus_t *self, zsock_t *zsock, gy_bus_type_t type,
+                                       gy_bus_msg_cb *cb, void *arg)
+{
     gy_bus_socket_t *sock = gy_calloc(1, sizeof *sock);
     sock->bus = self;
     sock->zsock = zsock;
@@ -179,7 +278,6 @@ gy_bus_socket_t *gy_bus_bind(gy_bus_t *self, gy_bus_type_t type, const char *end
     uv_poll_start(&sock->poll, UV_READABLE, s_on_poll);
     sock->next = self->sockets;
     self->sockets = sock;
-    gy_log_info("bus: bound %s", endpoint);
     /*  Input may already be pending, and the edge may have passed. */
     uv_idle_start(&sock->redrain, s_on_redrain);
     return sock;

@@ -48,6 +48,23 @@ bool gy_bus_curve(const gy_bus_t *self);
 gy_bus_socket_t *gy_bus_bind(gy_bus_t *self, gy_bus_type_t type, const char *endpoint,
                              gy_bus_msg_cb *cb, void *arg);
 
+/*  Creates a socket that connects (scaled parts connect); it has no peer
+ *  until gy_bus_connect.  For CURVE give both the client's secret
+ *  certificate (gy-keygen's NAME_secret) and the server's public
+ *  certificate; both NULL: plain.  NULL (logged) when a certificate cannot
+ *  be read.  Sockets are closed with the bus, or earlier by gy_bus_close. */
+gy_bus_socket_t *gy_bus_client(gy_bus_t *self, gy_bus_type_t type, const char *client_cert,
+                               const char *server_cert, gy_bus_msg_cb *cb, void *arg);
+/*  Adds / removes a peer endpoint of a client socket.  -1 (logged) on a
+ *  malformed endpoint. */
+int gy_bus_connect(gy_bus_socket_t *socket, const char *endpoint);
+int gy_bus_disconnect(gy_bus_socket_t *socket, const char *endpoint);
+/*  SUB only: receive messages whose first frame starts with prefix ("" for
+ *  all). */
+void gy_bus_subscribe(gy_bus_socket_t *socket, const char *prefix);
+/*  Closes one socket before its bus; memory goes in close callbacks. */
+void gy_bus_close(gy_bus_socket_t **socket_p);
+
 /*  Sends frames as one multipart message without blocking.  -1 when
  *  ZeroMQ would block or fails (logged at debug: PUB drops are normal). */
 int gy_bus_send(gy_bus_socket_t *socket, const gy_bus_frame_t *frames, size_t count);

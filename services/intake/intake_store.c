@@ -12,9 +12,6 @@
 /*  More clues per transaction amortise the commit; past a few hundred the
  *  transaction itself gets long enough to hurt latency. */
 #define S_MAX_BATCH 256
-#define S_REPLAY_MAX 1000
-#define S_CATCHUP_PAGE 1000
-#define S_SAVE_INTERVAL_MS 1000
 
 static const char s_sql_submit[] =
     "SELECT id, receipt_code, status, created, same_body, sequence FROM intake.submit_clue("
@@ -22,15 +19,6 @@ static const char s_sql_submit[] =
     " CASE WHEN $10::bigint IS NULL THEN NULL ELSE to_timestamp($10::bigint / 1000.0) END,"
     " $11::jsonb, $12, $13::bytea, $14, $15, $16::bytea, $17, $18::uuid, $19, $20::bigint,"
     " $21::bytea)";
-static const char s_sql_outbox_after[] =
-    "SELECT sequence, event_id, type, time_ms, trace_id, procuratorate, body"
-    "  FROM intake.outbox WHERE producer = $1 AND sequence > $2::bigint"
-    " ORDER BY sequence LIMIT $3::int";
-static const char s_sql_producer_pos[] =
-    "SELECT last_sequence, published FROM intake.producer WHERE producer = $1";
-static const char s_sql_save_published[] =
-    "UPDATE intake.producer SET published = $2::bigint"
-    " WHERE producer = $1 AND published < $2::bigint";
 
 /*  One submission on its way to the database. */
 typedef struct s_item {
@@ -55,18 +43,6 @@ typedef struct s_item {
     uint64_t sequence;
 } s_item_t;
 
-/*  A committed event waiting for the relay. */
-typedef struct s_event {
-    struct s_event *next;
-    uint64_t sequence;
-    char event_id[37];
-    char trace[37];
-    char procuratorate[7];
-    int64_t time_ms;
-    uint8_t *body;
-    size_t len;
-} s_event_t;
-
 typedef struct intake_store intake_store_t;
 
 /*  The clues of one transaction, in statement order. */
@@ -85,209 +61,24 @@ struct intake_store {
     size_t queued;
     s_batch_t *in_flight;       /* the transaction being committed */
     size_t singles;             /* after a failed batch: send this many alone */
-    /* relay */
-    bool relay_live;            /* publishing from memory */
-    bool relay_busy;            /* a catch-up or position query is running */
-    bool saving;                /* a position save is running */
-    uint64_t published;         /* last sequence published */
-    uint64_t saved;             /* last published sequence saved */
-    uint64_t head;              /* last sequence known committed */
-    uv_timer_t save_timer;      /* its close callback frees the store */
+    gy_outbox_t *outbox;        /* relay, heartbeat and replay of our events */
 };
 
-/*  ---- envelopes ---- */
-
-static size_t s_varint(uint64_t v, uint8_t *out)
-{
-    size_t n = 0;
-    do {
-        out[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            out[n] |= 0x80;
-        n++;
-    } while (v);
-    return n;
-}
-
-void intake_envelope_pack(const Gongyi__V1__Envelope *header, uint32_t body_field,
-                          const uint8_t *body, size_t body_len, uint8_t **out, size_t *len_p)
-{
-    assert(header->body_case == GONGYI__V1__ENVELOPE__BODY__NOT_SET);
-    /*  A message field is a tag, a length and the bytes; appending it to
-     *  the packed header is the encoding protobuf itself would produce. */
-    size_t head = gongyi__v1__envelope__get_packed_size(header);
-    uint8_t *buf = gy_malloc(head + 20 + body_len);
-    gongyi__v1__envelope__pack(header, buf);
-    size_t n = head;
-    n += s_varint((uint64_t)body_field << 3 | 2, buf + n);
-    n += s_varint(body_len, buf + n);
-    memcpy(buf + n, body, body_len);
-    *out = buf;
-    *len_p = n + body_len;
-}
-
-static void s_event_envelope(const char *producer, const char *type, uint64_t sequence,
-                             const char *event_id, int64_t time_ms, const char *trace,
-                             const char *procuratorate, const uint8_t *body, size_t len,
-                             uint8_t **out, size_t *len_p)
-{
-    Gongyi__V1__Envelope env = GONGYI__V1__ENVELOPE__INIT;
-    env.id = (char *)event_id;
-    env.type = (char *)type;
-    env.producer = (char *)producer;
-    env.sequence = sequence;
-    env.time_unix_ms = time_ms;
-    env.trace_id = (char *)trace;
-    env.procuratorate = (char *)procuratorate;
-    intake_envelope_pack(&env, GONGYI__V1__ENVELOPE__BODY_CLUE_RECEIVED, body, len, out, len_p);
-}
-
-static void s_publish(intake_store_t *self, const char *type, uint64_t sequence,
-                      const char *event_id, int64_t time_ms, const char *trace,
-                      const char *procuratorate, const uint8_t *body, size_t len)
-{
-    uint8_t *env;
-    size_t env_len;
-    s_event_envelope(self->producer, type, sequence, event_id, time_ms, trace, procuratorate, body,
-                     len, &env, &env_len);
-    gy_bus_frame_t frames[] = {{type, strlen(type)}, {env, env_len}};
-    gy_bus_send(self->config.events, frames, 2);
-    free(env);
-    self->published = sequence;
-    gy_metrics_count(self->config.metrics, "gy_events_published_total", "", 1);
-}
-
-/*  ---- relay ---- */
-
-static void s_catch_up(intake_store_t *self);
-
-typedef struct {
-    intake_store_t *store;
-    uint64_t last;
-    int rows;
-    bool position_query;
-    uint64_t position;
-} s_relay_query_t;
-
-static void s_on_catchup_result(void *arg, size_t index, const gy_pg_result_t *res)
-{
-    s_relay_query_t *q = arg;
-    intake_store_t *self = q->store;
-    if (q->position_query) {
-        if (gy_pg_ntuples(res) == 1)
-            q->position = strtoull(gy_pg_value(res, 0, 1), NULL, 10);
-        return;
-    }
-    /*  Rows arrive in sequence order; publishing here, before the done
-     *  callback, is safe because a SELECT commits nothing. */
-    q->rows = gy_pg_ntuples(res);
-    for (int r = 0; r < q->rows; r++) {
-        uint64_t seq = strtoull(gy_pg_value(res, r, 0), NULL, 10);
-        if (seq != self->published + 1) {
-            gy_log_error("outbox of %s has a gap after sequence %" PRIu64, self->producer,
-                         self->published);
-            q->rows = 0;
-            return;
-        }
-        size_t len;
-        uint8_t *body = gy_pg_bytea(res, r, 6, &len);
-        s_publish(self, gy_pg_value(res, r, 2), seq, gy_pg_value(res, r, 1),
-                  strtoll(gy_pg_value(res, r, 3), NULL, 10), gy_pg_value(res, r, 4),
-                  gy_pg_value(res, r, 5), body, len);
-        free(body);
-        q->last = seq;
-    }
-}
-
-static void s_on_catchup_done(void *arg, gy_pg_status_t status, const char *sqlstate)
-{
-    s_relay_query_t *q = arg;
-    intake_store_t *self = q->store;
-    bool position_query = q->position_query;
-    int rows = q->rows;
-    uint64_t position = q->position;
-    free(q);
-    self->relay_busy = false;
-    if (status != GY_PG_OK)
-        return; /* the relay connection's next "up" starts over */
-    if (position_query) {
-        self->published = self->saved = position;
-        gy_log_info("relay: %s resumes after sequence %" PRIu64, self->producer, position);
-        s_catch_up(self);
-        return;
-    }
-    if (rows == S_CATCHUP_PAGE || self->head > self->published) {
-        s_catch_up(self);
-        return;
-    }
-    self->relay_live = true;
-}
-
-static void s_catch_up(intake_store_t *self)
-{
-    if (self->relay_busy || !gy_pg_up(self->config.relay))
-        return;
-    self->relay_live = false;
-    char after[24], limit[16];
-    snprintf(after, sizeof after, "%" PRIu64, self->published);
-    snprintf(limit, sizeof limit, "%d", S_CATCHUP_PAGE);
-    const char *params[] = {self->producer, after, limit};
-    gy_pg_tx_t *tx = gy_pg_tx_new();
-    gy_pg_tx_add(tx, "outbox_after", 3, params, NULL);
-    s_relay_query_t *q = gy_calloc(1, sizeof *q);
-    q->store = self;
-    if (gy_pg_run(self->config.relay, &tx, s_on_catchup_result, s_on_catchup_done, q) < 0) {
-        free(q);
-        return;
-    }
-    self->relay_busy = true;
-}
+/*  ---- relay and replay: gy_outbox ---- */
 
 void intake_store_relay_up(intake_store_t *self)
 {
-    if (self->relay_busy)
-        return;
-    self->relay_live = false;
-    const char *params[] = {self->producer};
-    gy_pg_tx_t *tx = gy_pg_tx_new();
-    gy_pg_tx_add(tx, "producer_pos", 1, params, NULL);
-    s_relay_query_t *q = gy_calloc(1, sizeof *q);
-    q->store = self;
-    q->position_query = true;
-    if (gy_pg_run(self->config.relay, &tx, s_on_catchup_result, s_on_catchup_done, q) < 0) {
-        free(q);
-        return;
-    }
-    self->relay_busy = true;
+    gy_outbox_relay_up(self->outbox);
 }
 
-static void s_on_saved(void *arg, gy_pg_status_t status, const char *sqlstate)
+void intake_store_replay(intake_store_t *self, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
 {
-    intake_store_t *self = arg;
-    self->saving = false;
-}
-
-static void s_on_save_timer(uv_timer_t *timer)
-{
-    intake_store_t *self = timer->data;
-    gy_metrics_set(self->config.metrics, "gy_outbox_lag", "", (double)intake_store_lag(self));
-    if (self->saving || self->published <= self->saved || !gy_pg_up(self->config.relay))
-        return;
-    char pos[24];
-    snprintf(pos, sizeof pos, "%" PRIu64, self->published);
-    const char *params[] = {self->producer, pos};
-    gy_pg_tx_t *tx = gy_pg_tx_new();
-    gy_pg_tx_add(tx, "save_published", 2, params, NULL);
-    if (gy_pg_run(self->config.relay, &tx, NULL, s_on_saved, self) == 0) {
-        self->saving = true;
-        self->saved = self->published;
-    }
+    gy_outbox_replay(self->outbox, socket, msg);
 }
 
 uint64_t intake_store_lag(const intake_store_t *self)
 {
-    return self->head > self->published ? self->head - self->published : 0;
+    return gy_outbox_lag(self->outbox);
 }
 
 /*  ---- writer ---- */
@@ -332,17 +123,17 @@ static void s_relay_committed(intake_store_t *self, s_batch_t *batch)
         s_item_t *item = batch->items[i];
         if (!item->created)
             continue;
-        if (item->sequence > self->head)
-            self->head = item->sequence;
-        if (self->relay_live && item->sequence == self->published + 1)
-            s_publish(self, "ClueReceived", item->sequence, item->event_id, item->time_ms,
-                      item->trace, item->clue.region_code, item->event, item->event_len);
-    }
-    if (self->head > self->published && self->relay_live) {
-        /* a gap: another writer of this producer id, or a lost hand-off */
-        gy_log_warning("relay: %s at %" PRIu64 " but committed %" PRIu64 "; reading the outbox",
-                       self->producer, self->published, self->head);
-        s_catch_up(self);
+        gy_outbox_event_t ev = {
+            .sequence = item->sequence,
+            .event_id = item->event_id,
+            .type = "ClueReceived",
+            .time_ms = item->time_ms,
+            .trace_id = item->trace,
+            .procuratorate = item->clue.region_code,
+            .body = item->event,
+            .body_len = item->event_len,
+        };
+        gy_outbox_committed(self->outbox, &ev);
     }
 }
 
@@ -373,6 +164,11 @@ static void s_on_submit_done(void *arg, gy_pg_status_t status, const char *sqlst
         free(batch);
         s_flush(store);
         return;
+    }
+    if (status == GY_PG_LOST) {
+        /*  The clues may have committed; their events then wait in the
+         *  outbox with nobody to hand them over. */
+        gy_outbox_check(store->outbox);
     }
     uint64_t committed = 0;
     for (size_t i = 0; i < batch->count; i++) {
@@ -517,149 +313,14 @@ void intake_store_submit(intake_store_t *self, intake_clue_t *clue, const char *
     s_flush(self);
 }
 
-/*  ---- replay ---- */
-
-typedef struct {
-    intake_store_t *store;
-    gy_bus_socket_t *socket;
-    gy_bus_msg_t *request;
-    char request_id[64];
-    char producer[128];
-    uint32_t limit;
-    uint64_t head;
-    gy_bus_frame_t *frames; /* [0] is the response, events follow */
-    size_t nframes;
-} s_replay_t;
-
-static void s_replay_reply(s_replay_t *r, const char *error_code)
-{
-    Gongyi__V1__ReplayResponse resp = GONGYI__V1__REPLAY_RESPONSE__INIT;
-    resp.request_id = r->request_id;
-    resp.producer = r->producer;
-    resp.error_code = (char *)error_code;
-    resp.head_sequence = r->head;
-    size_t events = r->nframes ? r->nframes - 1 : 0;
-    if (events) {
-        Gongyi__V1__Envelope *first =
-            gongyi__v1__envelope__unpack(NULL, r->frames[1].len, r->frames[1].data);
-        Gongyi__V1__Envelope *last =
-            gongyi__v1__envelope__unpack(NULL, r->frames[events].len, r->frames[events].data);
-        resp.first_sequence = first ? first->sequence : 0;
-        resp.last_sequence = last ? last->sequence : 0;
-        gongyi__v1__envelope__free_unpacked(first, NULL);
-        gongyi__v1__envelope__free_unpacked(last, NULL);
-    }
-    resp.more = events == r->limit && resp.last_sequence < r->head;
-    Gongyi__V1__Envelope env = GONGYI__V1__ENVELOPE__INIT;
-    char id[37];
-    gy_uuid(id);
-    env.id = id;
-    env.type = "ReplayResponse";
-    env.producer = r->store->producer;
-    env.time_unix_ms = gy_now_ms();
-    env.body_case = GONGYI__V1__ENVELOPE__BODY_REPLAY_RESPONSE;
-    env.replay_response = &resp;
-    size_t size = gongyi__v1__envelope__get_packed_size(&env);
-    uint8_t *packed = gy_malloc(size);
-    gongyi__v1__envelope__pack(&env, packed);
-    if (!r->frames) {
-        r->frames = gy_calloc(1, sizeof *r->frames);
-        r->nframes = 1;
-    }
-    r->frames[0].data = packed;
-    r->frames[0].len = size;
-    gy_bus_reply(r->socket, r->request, r->frames, r->nframes);
-    for (size_t i = 0; i < r->nframes; i++)
-        free((void *)r->frames[i].data);
-    free(r->frames);
-    gy_bus_msg_destroy(&r->request);
-    free(r);
-}
-
-static void s_on_replay_result(void *arg, size_t index, const gy_pg_result_t *res)
-{
-    s_replay_t *r = arg;
-    if (index == 0) {
-        r->head = gy_pg_ntuples(res) == 1 ? strtoull(gy_pg_value(res, 0, 0), NULL, 10) : 0;
-        return;
-    }
-    int rows = gy_pg_ntuples(res);
-    r->frames = gy_calloc((size_t)rows + 1, sizeof *r->frames);
-    r->nframes = 1;
-    for (int i = 0; i < rows; i++) {
-        size_t len;
-        uint8_t *body = gy_pg_bytea(res, i, 6, &len);
-        uint8_t *env;
-        size_t env_len;
-        s_event_envelope(r->producer, gy_pg_value(res, i, 2),
-                         strtoull(gy_pg_value(res, i, 0), NULL, 10), gy_pg_value(res, i, 1),
-                         strtoll(gy_pg_value(res, i, 3), NULL, 10), gy_pg_value(res, i, 4),
-                         gy_pg_value(res, i, 5), body, len, &env, &env_len);
-        free(body);
-        r->frames[r->nframes].data = env;
-        r->frames[r->nframes].len = env_len;
-        r->nframes++;
-    }
-}
-
-static void s_on_replay_done(void *arg, gy_pg_status_t status, const char *sqlstate)
-{
-    s_replay_t *r = arg;
-    if (status != GY_PG_OK) {
-        for (size_t i = 1; i < r->nframes; i++)
-            free((void *)r->frames[i].data);
-        free(r->frames);
-        r->frames = NULL;
-        r->nframes = 0;
-    }
-    s_replay_reply(r, status == GY_PG_OK ? "" : "unavailable");
-}
-
-void intake_store_replay(intake_store_t *self, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
-{
-    s_replay_t *r = gy_calloc(1, sizeof *r);
-    r->store = self;
-    r->socket = socket;
-    r->request = msg;
-    size_t len;
-    const void *payload = gy_bus_msg_payload(msg, &len);
-    Gongyi__V1__Envelope *env = gongyi__v1__envelope__unpack(NULL, len, payload);
-    if (!env || env->body_case != GONGYI__V1__ENVELOPE__BODY_REPLAY_REQUEST ||
-        !env->replay_request->producer || !*env->replay_request->producer) {
-        if (env)
-            snprintf(r->request_id, sizeof r->request_id, "%s", env->id);
-        gongyi__v1__envelope__free_unpacked(env, NULL);
-        s_replay_reply(r, "malformed_message");
-        return;
-    }
-    snprintf(r->request_id, sizeof r->request_id, "%s", env->id);
-    snprintf(r->producer, sizeof r->producer, "%s", env->replay_request->producer);
-    uint64_t after = env->replay_request->after_sequence;
-    uint32_t limit = env->replay_request->limit;
-    gongyi__v1__envelope__free_unpacked(env, NULL);
-    r->limit = limit == 0 || limit > S_REPLAY_MAX ? S_REPLAY_MAX : limit;
-    char after_s[24], limit_s[16];
-    snprintf(after_s, sizeof after_s, "%" PRIu64, after);
-    snprintf(limit_s, sizeof limit_s, "%u", r->limit);
-    const char *head_params[] = {r->producer};
-    const char *params[] = {r->producer, after_s, limit_s};
-    gy_pg_tx_t *tx = gy_pg_tx_new();
-    gy_pg_tx_add(tx, "producer_pos", 1, head_params, NULL);
-    gy_pg_tx_add(tx, "outbox_after", 3, params, NULL);
-    if (gy_pg_run(self->config.reader, &tx, s_on_replay_result, s_on_replay_done, r) < 0)
-        s_replay_reply(r, "unavailable");
-}
-
 /*  ---- life cycle ---- */
 
 void intake_store_prepare(gy_pg_t *writer, gy_pg_t *relay, gy_pg_t *reader)
 {
     gy_pg_prepare(writer, "submit", s_sql_submit);
-    gy_pg_prepare(relay, "outbox_after", s_sql_outbox_after);
-    gy_pg_prepare(relay, "producer_pos", s_sql_producer_pos);
-    gy_pg_prepare(relay, "save_published", s_sql_save_published);
-    gy_pg_prepare(reader, "outbox_after", s_sql_outbox_after);
-    gy_pg_prepare(reader, "producer_pos", s_sql_producer_pos);
+    /*  intake allocates its sequences in intake.submit_clue: no
+     *  outbox_append on the writer. */
+    gy_outbox_prepare("intake", relay, reader, NULL);
 }
 
 intake_store_t *intake_store_new(uv_loop_t *loop, const intake_store_config_t *config)
@@ -672,21 +333,16 @@ intake_store_t *intake_store_new(uv_loop_t *loop, const intake_store_config_t *c
                         "Clues stored (committed) by this instance.");
     gy_metrics_describe(config->metrics, "gy_commit_batches_total", "counter",
                         "Transactions that committed clues (group commits).");
-    gy_metrics_describe(config->metrics, "gy_events_published_total", "counter",
-                        "Events published on the bus, re-publications included.");
-    gy_metrics_describe(config->metrics, "gy_outbox_lag", "gauge",
-                        "Committed events not yet published.");
-    uv_timer_init(loop, &self->save_timer);
-    self->save_timer.data = self;
-    uv_timer_start(&self->save_timer, s_on_save_timer, S_SAVE_INTERVAL_MS, S_SAVE_INTERVAL_MS);
+    gy_outbox_config_t outbox_config = {
+        .schema = "intake",
+        .producer = config->producer,
+        .relay = config->relay,
+        .reader = config->reader,
+        .events = config->events,
+        .metrics = config->metrics,
+    };
+    self->outbox = gy_outbox_new(loop, &outbox_config);
     return self;
-}
-
-static void s_save_timer_close_cb(uv_handle_t *handle)
-{
-    intake_store_t *self = handle->data;
-    free(self->producer);
-    free(self);
 }
 
 void intake_store_destroy(intake_store_t **self_p)
@@ -704,7 +360,8 @@ void intake_store_destroy(intake_store_t **self_p)
         s_answer(item, INTAKE_UNAVAILABLE);
         s_item_free(item);
     }
-    uv_timer_stop(&self->save_timer);
-    uv_close((uv_handle_t *)&self->save_timer, s_save_timer_close_cb);
+    gy_outbox_destroy(&self->outbox);
+    free(self->producer);
+    free(self);
     *self_p = NULL;
 }

@@ -7,13 +7,13 @@
  *  only after the commit, or "unavailable" when PostgreSQL is down or the
  *  outcome cannot be known.
  *
- *  Relay: events committed here are published on the PUB socket in
- *  sequence order straight from memory; after a start, or whenever it sees
- *  a gap, the relay reads the outbox from its saved position instead.  The
- *  position is saved every second, so a crash re-publishes at most about a
- *  second of events (subscribers skip a (producer, sequence) they have).
- *
- *  Replay: answers ReplayRequest messages from the outbox.
+ *  Relay, heartbeat and replay are gy_outbox's (schema "intake"): events
+ *  committed here are handed to it in commit order and published on the
+ *  PUB socket straight from memory; after a start, or whenever it sees a
+ *  gap, it reads the outbox from its saved position instead.  The position
+ *  is saved every second, so a crash re-publishes at most about a second
+ *  of events (subscribers skip a (producer, sequence) they have).  It also
+ *  answers ReplayRequest messages from the outbox.
  */
 #ifndef INTAKE_STORE_H
 #define INTAKE_STORE_H
@@ -25,6 +25,7 @@
 #include "gy_bus.h"
 #include "gy_crypto.h"
 #include "gy_metrics.h"
+#include "gy_outbox.h"
 #include "gy_pg.h"
 #include "intake_clue.h"
 
@@ -76,11 +77,5 @@ void intake_store_replay(intake_store_t *self, gy_bus_socket_t *socket, gy_bus_m
 
 /*  Committed minus published events. */
 uint64_t intake_store_lag(const intake_store_t *self);
-
-/*  Packs an Envelope around an already packed body (field `body_field` of
- *  the oneof), byte-for-byte the same whether built live or from the outbox.
- *  The caller frees *out. */
-void intake_envelope_pack(const Gongyi__V1__Envelope *header, uint32_t body_field,
-                          const uint8_t *body, size_t body_len, uint8_t **out, size_t *len_p);
 
 #endif
