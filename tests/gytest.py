@@ -861,3 +861,137 @@ class IntakeTestCase(unittest.TestCase):
         before = db.counts()
         yield
         self.assertEqual(db.counts(), before, "(clues, outbox events, sequences) changed")
+
+
+# --------------------------------------------------------------------------
+# The router service (issue 3) and a follower of its events.
+
+ROUTER_BIN = os.path.join(BUILD_DIR, "services", "router", "gy-router")
+
+
+def require_router_build():
+    require_build()
+    if not os.access(ROUTER_BIN, os.X_OK):
+        raise RuntimeError("not built yet: " + ROUTER_BIN)
+
+
+class Router(Intake):
+    """One gy-router process following the given intakes (GY_SOURCES).
+    Shares the life cycle of Intake; only the binary and the environment
+    differ."""
+
+    def __init__(self, folder, name, dbname, intakes, producer=None, env=None, pg_port=None):
+        super().__init__(folder, name, dbname, producer=producer, pg_port=pg_port)
+        for var in ("GY_BUS_SUBMIT", "GY_SEAL_KEY_FILE", "GY_RATE_LIMIT_PER_MIN",
+                    "GY_RATE_LIMIT_VOLUNTEER_PER_MIN", "GY_REDIS_HOST", "GY_REDIS_PORT"):
+            self.env.pop(var, None)
+        self.env["GY_SOURCES"] = ",".join("%s|%s" % (i.events, i.replay) for i in intakes)
+        self.env["GY_DEADLINE_SCAN_MS"] = "200"
+        self.env.update(env or {})
+
+    def _pick_ports(self):
+        self.http_port = free_port()
+        self.events = "tcp://127.0.0.1:%d" % free_port()
+        self.replay = "tcp://127.0.0.1:%d" % free_port()
+        self.env.update({"GY_HTTP_PORT": str(self.http_port), "GY_BUS_EVENTS": self.events,
+                         "GY_BUS_REPLAY": self.replay})
+
+    def _start(self, timeout, wait_healthy):
+        assert self.proc is None or self.proc.poll() is not None, "already running"
+        self.starts += 1
+        log = open(self.log_path, "ab")
+        log.write(("---- start %d of %s ----\n" % (self.starts, self.name)).encode())
+        log.flush()
+        try:
+            self.proc = subprocess.Popen([ROUTER_BIN], env=self.env, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log, close_fds=True,
+                                         preexec_fn=_die_with_parent)
+        finally:
+            log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                if not self.started_once and re.search(r"address already in use|EADDRINUSE",
+                                                  self.log_text().split("---- start")[-1], re.I):
+                    raise _PortTaken()
+                raise AssertionError("%s exited with %s at start; log %s:\n%s" % (
+                    self.name, self.proc.returncode, self.log_path, self.log_tail()))
+            try:
+                r = http_request(self.http_port, "GET", "/healthz", timeout=1.0)
+                if r.status == 200 or not wait_healthy:
+                    return self
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(0.05)
+        self.kill()
+        raise AssertionError("%s did not become healthy within %.0f s; log %s:\n%s" % (
+            self.name, timeout, self.log_path, self.log_tail()))
+
+    def health(self):
+        r = self.get("/healthz")
+        return r.status, r.json()
+
+
+class EventFollower(Subscriber):
+    """Follows one producer's events of any type (the router's), exactly
+    once after dedupe, with replay on start, on gaps, on a heartbeat that
+    shows a missed tail, and now and then.  `events` maps sequence ->
+    Envelope bytes, as in Subscriber."""
+
+    def __init__(self, events_ep, replay_ep, producer, curve=None):
+        super().__init__(events_ep, replay_ep, producer, curve)
+        self.heartbeats = 0
+
+    def by_type(self, type_):
+        with self._lock:
+            frames = [self.events[s] for s in sorted(self.events)]
+        out = []
+        for f in frames:
+            env = parse_event(f)
+            if env.type == type_:
+                out.append(env)
+        return out
+
+    def wait_for(self, predicate, timeout=20.0):
+        """Waits until predicate(self) is true; returns it or fails."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate(self):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def _run(self):
+        sub = zsocket(zmq.SUB, self.events_ep, self.curve)
+        sub.setsockopt(zmq.SUBSCRIBE, b"")
+        try:
+            self.catch_up()
+            idle_since = time.monotonic()
+            while not self._stop.is_set():
+                if sub.poll(100, zmq.POLLIN):
+                    frames = sub.recv_multipart()
+                    if len(frames) != 2:
+                        self.errors.append("event with frames %r" % [f[:40] for f in frames])
+                        continue
+                    env = parse_event(frames[1])
+                    if frames[0] != env.type.encode():
+                        self.errors.append("frame 0 %r for a %s" % (frames[0], env.type))
+                        continue
+                    if env.producer != self.producer:
+                        continue
+                    if env.type == "Heartbeat":
+                        self.heartbeats += 1
+                        if env.sequence > self.last:
+                            self.catch_up()
+                        continue
+                    if env.sequence > self.last + 1:
+                        self.catch_up()
+                    self._apply(frames[1], "live")
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since > 1.0:
+                    self.catch_up()
+                    idle_since = time.monotonic()
+        except Exception as exc:  # reported by the test
+            self.errors.append("follower failed: %r" % exc)
+        finally:
+            sub.close()
