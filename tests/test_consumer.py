@@ -1,0 +1,277 @@
+"""gy_consumer applies every event exactly once, in order per producer.
+
+A tiny C service (gy-test-consumer, common/test_gy_consumer_app.c) consumes
+the ClueReceived events of two real intake instances with gy_consumer and
+writes one row per applied event into its own database, in the same
+transaction as its position.  The rows have no unique key, so an event
+applied twice shows as two rows.  Scenarios, in order:
+
+1. Events published before the consumer ever ran, and nothing after: the
+   consumer learns the tail from the producers' heartbeats and replays it.
+2. Events published while the consumer was away, then more: on its return
+   it replays the gap.
+3. Two producers submitting continuously while the consumer is killed with
+   SIGKILL three times and one intake once: every event applied exactly
+   once, in sequence order per producer.
+
+Every wait polls for a condition with a generous deadline (a loaded 2-core
+machine), never sleeps and asserts."""
+
+import http.client
+import os
+import random
+import re
+import signal
+import subprocess
+import threading
+import time
+import unittest
+import uuid
+
+import gytest
+from gytest import valid_clue
+
+CONSUMER_BIN = os.path.join(gytest.BUILD_DIR, "common", "gy-test-consumer")
+S = {}
+PRODUCERS = ("intake-cons-a", "intake-cons-b")
+APPLY_TIMEOUT = 60.0
+
+
+class Consumer:
+    """One gy-test-consumer process."""
+
+    def __init__(self, folder, dbname, sources, env=None):
+        self.log_path = os.path.join(folder, "consumer.log")
+        self.http_port = gytest.free_port()
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "GY_LOG_LEVEL": "info",
+            "GY_PG_DSN": gytest.dsn(dbname),
+            "GY_SOURCES": sources,
+            "GY_SOURCES_RESOLVE_S": "1",
+            "GY_HTTP_PORT": str(self.http_port),
+        }
+        for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if var in os.environ:
+                self.env[var] = os.environ[var]
+        self.env.update(env or {})
+        self.proc = None
+        self.starts = 0
+
+    def start(self):
+        assert self.proc is None or self.proc.poll() is not None
+        self.starts += 1
+        with open(self.log_path, "ab") as log:
+            log.write(("---- start %d ----\n" % self.starts).encode())
+            log.flush()
+            self.proc = subprocess.Popen([CONSUMER_BIN], env=self.env, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log, close_fds=True,
+                                         preexec_fn=gytest._die_with_parent)
+        deadline = time.monotonic() + gytest.START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("consumer exited with %s; log:\n%s"
+                                     % (self.proc.returncode, self.log_tail()))
+            try:
+                if gytest.http_request(self.http_port, "GET", "/healthz", timeout=1).status == 200:
+                    return self
+            except (OSError, http.client.HTTPException):
+                pass
+            time.sleep(0.05)
+        self.kill()
+        raise AssertionError("consumer not healthy in time; log:\n" + self.log_tail())
+
+    def stop(self):
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(gytest.STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(gytest.STOP_TIMEOUT)
+            return None
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(gytest.STOP_TIMEOUT)
+
+    def metric(self, name, labels=None):
+        r = gytest.http_request(self.http_port, "GET", "/metrics")
+        assert r.status == 200, r
+        return gytest.metric_value(r.body.decode(), name, labels) or 0
+
+    def log_tail(self, lines=40):
+        try:
+            with open(self.log_path, "rb") as f:
+                return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""
+
+
+def setUpModule():
+    gytest.require_build()
+    if not os.access(CONSUMER_BIN, os.X_OK):
+        raise RuntimeError("not built yet: " + CONSUMER_BIN)
+    S["folder"] = gytest.run_dir("test_consumer")
+    # The producers share one site database; the consumer has its own.
+    S["site_db"] = gytest.create_database("cons_site")
+    S["own_db"] = gytest.create_database("cons_own")
+    S["site"] = gytest.Db(S["site_db"])
+    S["own"] = gytest.Db(S["own_db"])
+    S["intakes"] = [gytest.Intake(S["folder"], name, S["site_db"], producer=name).start()
+                    for name in PRODUCERS]
+    a, b = S["intakes"]
+    # The second source by name: the consumer resolves it (localhost may
+    # give ::1 as well, where nothing listens; that must not matter).
+    b_events = b.events.replace("127.0.0.1", "localhost")
+    sources = "%s|%s,%s|%s" % (a.events, a.replay, b_events, b.replay)
+    S["consumer"] = Consumer(S["folder"], S["own_db"], sources)
+
+
+def tearDownModule():
+    if "consumer" in S:
+        S["consumer"].stop()
+    for intake in S.get("intakes", []):
+        intake.stop()
+    for name in ("site", "own"):
+        if name in S:
+            S[name].close()
+    for name in ("site_db", "own_db"):
+        if name in S:
+            gytest.drop_database(S[name])
+
+
+def submit(intake, n, tag):
+    for i in range(n):
+        key = "%s-%d-%s" % (tag, i, uuid.uuid4().hex[:8])
+        r = intake.post_clue(valid_clue(title="消费者测试 " + key), idem=key)
+        assert r.status == 201, r
+
+
+class ConsumerTest(unittest.TestCase):
+    maxDiff = None
+
+    def outbox(self):
+        """producer -> [(sequence, clue id)] committed at the site."""
+        rows = S["site"].query("SELECT o.producer, o.sequence, c.id::text FROM intake.outbox o"
+                               " JOIN intake.clue c ON c.producer = o.producer"
+                               " AND c.sequence = o.sequence ORDER BY o.producer, o.sequence")
+        out = {}
+        for producer, seq, cid in rows:
+            out.setdefault(producer, []).append((seq, cid))
+        return out
+
+    def applied(self):
+        """producer -> [(sequence, clue id)] in the order they were applied."""
+        rows = S["own"].query("SELECT producer, sequence, clue_id FROM probe.applied ORDER BY id")
+        out = {}
+        for producer, seq, cid in rows:
+            out.setdefault(producer, []).append((seq, cid))
+        return out
+
+    def wait_applied(self, timeout=APPLY_TIMEOUT):
+        """Until every committed event was applied (or the deadline)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            want = self.outbox()
+            got = self.applied()
+            if all(len(got.get(p, [])) >= len(v) for p, v in want.items()) or \
+                    time.monotonic() > deadline:
+                return want, got
+            time.sleep(0.2)
+
+    def assertExactlyOnce(self, want, got):
+        for producer, events in want.items():
+            self.assertEqual(got.get(producer, []), events,
+                             "%s: applied events differ from the outbox (missing, doubled or "
+                             "out of order); consumer log:\n%s"
+                             % (producer, S["consumer"].log_tail()))
+        self.assertEqual(set(got) - set(want), set(), "events of unknown producers")
+        positions = dict(S["own"].query("SELECT producer, last_sequence FROM probe.consumed"))
+        for producer, events in want.items():
+            self.assertEqual(positions.get(producer), len(events), producer)
+
+    def test_1_tail_published_before_start_comes_by_heartbeat(self):
+        a, b = S["intakes"]
+        submit(a, 25, "before-a")
+        submit(b, 5, "before-b")
+        # Nothing is published after the consumer starts: only the
+        # heartbeats tell it that it is behind.
+        S["consumer"].start()
+        want, got = self.wait_applied()
+        self.assertEqual({p: len(v) for p, v in want.items()},
+                         {PRODUCERS[0]: 25, PRODUCERS[1]: 5})
+        self.assertExactlyOnce(want, got)
+        self.assertGreaterEqual(S["consumer"].metric("gy_consumer_replays_total"), 2)
+        self.assertEqual(S["consumer"].metric("gy_consumer_events_applied_total",
+                                              {"producer": PRODUCERS[0]}), 25)
+
+    def test_2_gap_while_away_is_replayed(self):
+        a, b = S["intakes"]
+        consumer = S["consumer"]
+        self.assertEqual(consumer.stop(), 0, "the consumer did not stop cleanly")
+        submit(a, 40, "away-a")
+        consumer.start()
+        # Live events right away: the first one shows the gap (or a
+        # heartbeat does, whichever comes first).
+        submit(a, 10, "back-a")
+        submit(b, 3, "back-b")
+        want, got = self.wait_applied()
+        self.assertEqual(len(want[PRODUCERS[0]]), 75)
+        self.assertExactlyOnce(want, got)
+        deadline = time.monotonic() + 10
+        while consumer.metric("gy_consumer_lag", {"producer": PRODUCERS[0]}) != 0 and \
+                time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(consumer.metric("gy_consumer_lag", {"producer": PRODUCERS[0]}), 0)
+
+    def test_3_kill_9_of_consumer_and_producer_loses_and_doubles_nothing(self):
+        intakes, consumer = S["intakes"], S["consumer"]
+        seed = int(os.environ.get("GY_TEST_SEED", time.time_ns() % 1000000))
+        rng = random.Random(seed)
+        print("\nconsumer kill test seed %d" % seed)
+        stop = threading.Event()
+        errors = []
+
+        def client(intake, n):
+            i = 0
+            while not stop.is_set():
+                key = "storm-%d-%d-%s" % (n, i, uuid.uuid4().hex[:6])
+                try:
+                    r = intake.post_clue(valid_clue(title="风暴 " + key), idem=key, timeout=5)
+                    if r.status not in (201, 503):
+                        errors.append(r)
+                except (OSError, http.client.HTTPException):
+                    pass  # the intake being killed
+                i += 1
+
+        threads = [threading.Thread(target=client, args=(intakes[n % 2], n), daemon=True)
+                   for n in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            for k in range(3):
+                time.sleep(rng.uniform(0.5, 2.5))
+                consumer.kill()
+                if k == 1:
+                    intakes[0].kill()
+                    time.sleep(rng.uniform(0.1, 1.0))
+                    intakes[0].start()
+                consumer.start()
+            time.sleep(1.5)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(20)
+        self.assertEqual(errors, [])
+        want, got = self.wait_applied(timeout=90)
+        print("events per producer: %s; consumer starts %d"
+              % ({p: len(v) for p, v in want.items()}, consumer.starts))
+        self.assertGreater(sum(len(v) for v in want.values()), 150)
+        self.assertExactlyOnce(want, got)
+
+
+if __name__ == "__main__":
+    unittest.main()
