@@ -31,12 +31,13 @@ WORKDIR /src
 COPY . /src
 # Only the programs that go into the image are built (no tests: CI runs them).
 # The runtime image gets exactly the packages whose libraries they load.
-# Every gy-* program the tree defines is installed; a service without an
-# install() rule yet is copied from the build tree.
+# Every gy-* program the tree defines (but the gy-test-* tools) is installed;
+# a program without an install() rule yet is copied from the build tree.
 RUN set -eu; \
     cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr/local \
         -DGY_WERROR=OFF >/tmp/configure.log || { cat /tmp/configure.log; exit 1; }; \
-    targets=$(cmake --build /build --target help | sed -n 's/^\.\.\. \(gy-[a-z0-9-]*\).*/\1/p'); \
+    targets=$(cmake --build /build --target help | sed -n 's/^\.\.\. \(gy-[a-z0-9-]*\).*/\1/p' \
+        | grep -v '^gy-test-'); \
     echo "building: $targets"; \
     cmake --build /build -j"$(nproc)" --target $targets; \
     DESTDIR=/out cmake --install /build --strip; \
