@@ -1,0 +1,103 @@
+/*  router_volunteer — the volunteer registry's rules at the edge: what an
+ *  application, a change of standing and a login must look like, the
+ *  jurisdiction scope of a caller, and password hashing.
+ *
+ *  Everything here is pure (no I/O) so it is tested on its own; router_api
+ *  calls it before anything touches the database, so bad input is refused
+ *  with a machine-readable error and nothing is written.  What only the
+ *  database knows (is the login free, is the state change allowed) is
+ *  decided by the registry's SQL functions (migrations/0002_volunteers.sql).
+ *
+ *  Passwords are hashed with argon2id (libsodium crypto_pwhash_str, the
+ *  "interactive" cost: 64 MiB, 2 passes).  That takes tens of milliseconds
+ *  on purpose, so callers run it off the event loop (router_api uses the
+ *  libuv thread pool).
+ */
+#ifndef ROUTER_VOLUNTEER_H
+#define ROUTER_VOLUNTEER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gy_refdata.h"
+
+#define ROUTER_LOGIN_MAX 32
+#define ROUTER_PASSWORD_MIN 10
+#define ROUTER_PASSWORD_MAX 128
+#define ROUTER_HASH_MAX 128 /* crypto_pwhash_STRBYTES */
+
+typedef struct {
+    int http_status;
+    char code[32];
+    char field[32];
+    char message[160];
+} router_error_t;
+
+/*  A volunteer's application, checked.  Strings are owned; free with
+ *  router_application_clear. */
+typedef struct {
+    char *login;        /* 3-32 of [a-z0-9._-], starting with a letter or digit */
+    char *password;     /* 10-128 bytes of UTF-8 */
+    char *person_json;  /* {"name","phone","email"}: sealed before it is stored */
+    char procuratorate[7];
+    char city[7];       /* the city above the procuratorate (itself at city level and up) */
+    char *expertise;    /* JSON array of known field codes, no repeats */
+    char *roles;        /* JSON array from informant, assessor, supervisor, no repeats */
+    char *statement;    /* up to 1000 characters, may be "" */
+} router_application_t;
+
+int router_application_parse(router_application_t *app, const char *body, size_t len,
+                             const gy_refdata_t *refdata, router_error_t *err);
+void router_application_clear(router_application_t *app);
+
+/*  A change of standing: POST /api/v1/volunteers/{id}/{action}.  action is
+ *  one of appoint, reject, suspend, reinstate, dismiss.  appoint needs
+ *  certificate_no and term_start/term_end (YYYY-MM-DD, end not before
+ *  start) and may replace roles and expertise; the others need a reason. */
+typedef struct {
+    char action[16];
+    char *reason;         /* "" when not given */
+    char *certificate_no; /* appoint only, else NULL */
+    char term_start[11];
+    char term_end[11];
+    char *roles;          /* JSON array or NULL (keep) */
+    char *expertise;      /* JSON array or NULL (keep) */
+} router_action_t;
+
+/*  Returns -1 with err set; an unknown action is 404 not_found. */
+int router_action_parse(router_action_t *act, const char *action, const char *body, size_t len,
+                        const gy_refdata_t *refdata, router_error_t *err);
+void router_action_clear(router_action_t *act);
+
+typedef struct {
+    char *login;
+    char *password;
+} router_login_t;
+
+int router_login_parse(router_login_t *login, const char *body, size_t len, router_error_t *err);
+void router_login_clear(router_login_t *login);
+
+/*  The prefix of the procuratorate codes a caller at `procuratorate` may
+ *  see and act on (GB/T 2260: a province "32" sees 32xxxx, a city "3211"
+ *  sees 3211xx, a county only its own six digits).  0, or -1 when the code
+ *  is not six digits. */
+int router_scope_prefix(const char *procuratorate, char prefix[7]);
+
+/*  Whether a token's role may manage volunteers (prosecutor,
+ *  chief_prosecutor, admin). */
+bool router_role_manages(const char *role);
+
+/*  argon2id.  0, or -1 when out of memory for the hash's cost (logged). */
+int router_password_hash(const char *password, char out[ROUTER_HASH_MAX]);
+/*  Prepares the fixed hash below; call once at start, before any thread
+ *  verifies.  0 or -1 (logged). */
+int router_password_init(void);
+/*  true when password matches hash.  With hash NULL it spends the same time
+ *  against a fixed hash and returns false, so an unknown login takes as
+ *  long as a wrong password. */
+bool router_password_verify(const char *hash, const char *password);
+
+void router_error_set(router_error_t *err, int http_status, const char *code, const char *field,
+                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#endif
