@@ -1,0 +1,59 @@
+/*  router_api — the router's HTTP API for the volunteer registry: apply
+ *  (no account), log in (a signed bearer token), and, for prosecutors and
+ *  administrators, list, read and change the standing of the volunteers in
+ *  their jurisdiction (docs/api.md, "Volunteers").
+ *
+ *  Every request is checked at the edge (router_volunteer) before the
+ *  database is touched; each write is one SQL function call that decides,
+ *  writes and answers in one transaction (migrations/0002_volunteers.sql),
+ *  so a refusal writes nothing.  Scope: a caller sees and acts on the
+ *  volunteers whose procuratorate code starts with the caller's scope prefix
+ *  (router_scope_prefix); anything outside is answered 404, as if it did
+ *  not exist.  Personal data is sealed at rest and opened only in answers
+ *  whose reading was logged in the same transaction.
+ *
+ *  Password hashing (argon2id) runs on the libuv thread pool, never on the
+ *  loop.
+ */
+#ifndef ROUTER_API_H
+#define ROUTER_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "gy_http.h"
+#include "gy_pg.h"
+#include "gy_ratelimit.h"
+#include "gy_refdata.h"
+
+typedef struct router_api router_api_t;
+
+typedef struct {
+    gy_pg_t *pg;                  /* borrowed; statements from router_api_prepare */
+    const gy_refdata_t *refdata;  /* borrowed */
+    const uint8_t *seal_key;      /* GY_SEAL_KEY_BYTES, borrowed */
+    const uint8_t *token_public;  /* verifies bearer tokens; NULL: every token is refused */
+    const uint8_t *token_secret;  /* signs login tokens; NULL: login answers 503 */
+    int64_t token_ttl_s;          /* lifetime of a login token */
+    gy_ratelimit_t *limiter;      /* borrowed */
+    uint32_t apply_per_hour;      /* applications per client address; 0 = unlimited */
+    uint32_t login_per_min;       /* login attempts per address and per login; 0 = unlimited */
+} router_api_config_t;
+
+/*  Registers the API's statements on pg; call before gy_pg_start. */
+void router_api_prepare(gy_pg_t *pg);
+
+/*  NULL (logged) when the password hashing cannot be prepared. */
+router_api_t *router_api_new(uv_loop_t *loop, const router_api_config_t *config);
+
+/*  Requests whose hashing is still running on the thread pool are answered
+ *  (the answer is dropped when the server is gone) and the memory goes when
+ *  the last one finishes: run the loop afterwards. */
+void router_api_destroy(router_api_t **self_p);
+
+/*  Answers the request when its path is one of the API's (true), or leaves
+ *  it to the caller (false). */
+bool router_api_handle(router_api_t *self, gy_http_request_t *req);
+
+#endif
