@@ -82,15 +82,19 @@ class Consumer:
         raise AssertionError("consumer not healthy in time; log:\n" + self.log_tail())
 
     def stop(self):
+        """SIGTERM; the exit status, or None when it had to be killed.
+        Fails when the log holds a sanitizer report."""
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(signal.SIGTERM)
         try:
-            return self.proc.wait(gytest.STOP_TIMEOUT)
+            rc = self.proc.wait(gytest.STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(gytest.STOP_TIMEOUT)
-            return None
+            rc = None
+        gytest.check_sanitizer_log("gy-test-consumer", self.log_path)
+        return rc
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
