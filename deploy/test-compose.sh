@@ -167,10 +167,11 @@ timeout 300 docker-compose --no-ansi -p "$PROJECT" -f "$ROOT/docker-compose.yml"
     up -d --no-build "${services[@]}" >&2 || fail "compose up"
 
 wait_for() { # SECONDS DESCRIPTION COMMAND...
-    local deadline=$((SECONDS + $1)) what=$2
+    local secs=$1 what=$2
+    local deadline=$((SECONDS + secs))
     shift 2
     until "$@" >/dev/null 2>&1; do
-        [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within ${1}s"
+        [ "$SECONDS" -lt "$deadline" ] || fail "$what: not within ${secs}s"
         sleep 1
     done
 }

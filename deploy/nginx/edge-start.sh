@@ -8,15 +8,18 @@
 #   GY_EDGE_PORT     port to listen on (8080)
 #   GY_EDGE_INTAKE   intake's host:port (intake:8081)
 #   GY_EDGE_ROUTER   the router's host:port (router:8091)
-#   GY_EDGE_RESOLVER DNS server(s) for the names above; default: the
-#                    nameservers of /etc/resolv.conf
+#   GY_EDGE_RESOLVER DNS server(s) for the names above; default: the first
+#                    nameserver of /etc/resolv.conf
 set -eu
 here=$(dirname "$0")
 template=${GY_EDGE_TEMPLATE:-$here/edge.conf.template}
 conf=/tmp/gongyi-edge.conf
 
+# The first nameserver only: podman lists the host's after its own, and
+# those answer "no such name" for the site's services (nginx would ask them
+# in turn).
 resolver=${GY_EDGE_RESOLVER:-$(awk '$1 == "nameserver" {
-    a = $2; if (a ~ /:/) a = "[" a "]"; printf "%s%s", sep, a; sep = " " }' /etc/resolv.conf)}
+    a = $2; if (a ~ /:/) a = "[" a "]"; print a; exit }' /etc/resolv.conf)}
 if [ -z "$resolver" ]; then
     echo "edge: no nameserver in /etc/resolv.conf; set GY_EDGE_RESOLVER" >&2
     exit 1
