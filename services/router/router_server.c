@@ -12,12 +12,17 @@
 #include "gy_bus.h"
 #include "gy_config.h"
 #include "gy_consumer.h"
+#include "gy_crypto.h"
 #include "gy_http.h"
 #include "gy_metrics.h"
 #include "gy_outbox.h"
 #include "gy_pg.h"
+#include "gy_ratelimit.h"
+#include "gy_redis.h"
 #include "gy_refdata.h"
+#include "gy_token.h"
 #include "gy_util.h"
+#include "router_api.h"
 #include "router_jurisdiction.h"
 #include "router_rules.h"
 #include "router_simhash.h"
@@ -38,6 +43,15 @@ struct router_server {
     int64_t window_days;
     int64_t near_m;
     int64_t scan_ms;
+    /* the volunteer registry (router_api): on when a seal key is configured */
+    bool registry_on;
+    uint8_t seal_key[GY_SEAL_KEY_BYTES];
+    bool has_token_public, has_token_secret;
+    uint8_t token_public[GY_TOKEN_PUBLIC_KEY_BYTES];
+    uint8_t token_secret[GY_TOKEN_SECRET_KEY_BYTES];
+    int64_t token_ttl_s;
+    int64_t apply_per_hour;
+    int64_t login_per_min;
     /* parts, in start order */
     gy_refdata_t *refdata;
     router_rules_t *rules;
@@ -52,11 +66,49 @@ struct router_server {
     gy_outbox_t *outbox;
     router_store_t *store;
     gy_consumer_t *consumer;
+    gy_pg_t *api_pg;            /* the volunteer registry's requests */
+    gy_redis_t *redis;          /* rate limits only */
+    gy_ratelimit_t *limiter;
+    router_api_t *api;          /* NULL while the registry is off */
     gy_http_server_t *http;
     bool stopped;
 };
 
 /*  ---- start-up ---- */
+
+/*  The volunteer registry seals personal data, so it runs only with a seal
+ *  key; without one the router still routes clues and the registry's
+ *  endpoints answer 503.  Logins are signed with the token secret key, and
+ *  bearer tokens checked with the public key (gy-token keygen). */
+static int s_load_registry_config(router_server_t *self)
+{
+    const char *seal = gy_config_str("GY_SEAL_KEY_FILE", NULL);
+    self->registry_on = seal != NULL;
+    if (!seal)
+        gy_log_warning("the volunteer registry is off: GY_SEAL_KEY_FILE is not set "
+                       "(its endpoints answer 503)");
+    else if (gy_crypto_load_key(seal, self->seal_key) < 0)
+        return -1;
+    const char *pk = gy_config_str("GY_TOKEN_PUBLIC_KEY_FILE", NULL);
+    if (pk) {
+        if (gy_token_load_key(pk, self->token_public, sizeof self->token_public) < 0)
+            return -1;
+        self->has_token_public = true;
+    }
+    const char *sk = gy_config_str("GY_TOKEN_SECRET_KEY_FILE", NULL);
+    if (sk) {
+        if (gy_token_load_key(sk, self->token_secret, sizeof self->token_secret) < 0)
+            return -1;
+        self->has_token_secret = true;
+    }
+    return gy_config_int("GY_TOKEN_TTL_S", 12 * 3600, 60, 30 * 86400, &self->token_ttl_s) < 0 ||
+                   gy_config_int("GY_RATE_LIMIT_APPLY_PER_HOUR", 10, 0, 1000000,
+                                 &self->apply_per_hour) < 0 ||
+                   gy_config_int("GY_RATE_LIMIT_LOGIN_PER_MIN", 10, 0, 1000000,
+                                 &self->login_per_min) < 0
+               ? -1
+               : 0;
+}
 
 static int s_load_config(router_server_t *self)
 {
@@ -100,7 +152,7 @@ static int s_load_config(router_server_t *self)
     if (!self->rules)
         return -1;
     self->jurisdiction = router_jurisdiction_new(self->refdata);
-    return 0;
+    return s_load_registry_config(self);
 }
 
 /*  Containers start in any order: wait for PostgreSQL, within reason. */
@@ -223,6 +275,14 @@ static void s_on_request(gy_http_request_t *req, void *arg)
         route->fn(self, req);
         return;
     }
+    if (self->api && router_api_handle(self->api, req))
+        return;
+    if (!self->api && (strncmp(path, "/api/v1/volunteers", 18) == 0 ||
+                       strncmp(path, "/api/v1/auth/", 13) == 0)) {
+        gy_http_respond_error(req, 503, "registry_unavailable",
+                              "the volunteer registry is off on this instance (no seal key)", NULL);
+        return;
+    }
     gy_http_respond_error(req, 404, "not_found", "no such resource", NULL);
 }
 
@@ -247,6 +307,34 @@ static void s_on_relay_state(void *arg, bool up)
     router_server_t *self = arg;
     if (up)
         gy_outbox_relay_up(self->outbox);
+}
+
+static int s_start_registry(router_server_t *self)
+{
+    int64_t redis_port;
+    if (gy_config_int("GY_REDIS_PORT", 6379, 1, 65535, &redis_port) < 0)
+        return -1;
+    self->redis = gy_redis_new(self->loop, gy_config_str("GY_REDIS_HOST", "127.0.0.1"),
+                               (int)redis_port, 0);
+    self->limiter = gy_ratelimit_new(self->loop, self->redis, "gy:rl:router:");
+    self->api_pg = gy_pg_new(self->loop, self->conninfo, "pg api");
+    router_api_prepare(self->api_pg);
+    router_api_config_t api_config = {
+        .pg = self->api_pg,
+        .refdata = self->refdata,
+        .seal_key = self->seal_key,
+        .token_public = self->has_token_public ? self->token_public : NULL,
+        .token_secret = self->has_token_secret ? self->token_secret : NULL,
+        .token_ttl_s = self->token_ttl_s,
+        .limiter = self->limiter,
+        .apply_per_hour = (uint32_t)self->apply_per_hour,
+        .login_per_min = (uint32_t)self->login_per_min,
+    };
+    self->api = router_api_new(self->loop, &api_config);
+    if (!self->api)
+        return -1;
+    gy_pg_start(self->api_pg, NULL, NULL);
+    return 0;
 }
 
 static int s_start(router_server_t *self)
@@ -326,6 +414,8 @@ static int s_start(router_server_t *self)
     gy_pg_start(self->writer, s_on_writer_state, self);
     gy_pg_start(self->relay, s_on_relay_state, self);
     gy_pg_start(self->reader, NULL, NULL);
+    if (self->registry_on && s_start_registry(self) < 0)
+        return -1;
     self->http = gy_http_server_new(self->loop, &http_config, s_on_request, self);
     if (!self->http)
         return -1;
@@ -355,6 +445,10 @@ void router_server_stop(router_server_t *self)
     /*  Stop taking work, then fail what is in flight (the connections
      *  report to the consumer, the store and the outbox), then those. */
     gy_http_server_destroy(&self->http);
+    router_api_destroy(&self->api);
+    gy_pg_destroy(&self->api_pg);
+    gy_ratelimit_destroy(&self->limiter);
+    gy_redis_destroy(&self->redis);
     gy_pg_destroy(&self->writer);
     gy_pg_destroy(&self->relay);
     gy_pg_destroy(&self->reader);

@@ -16,11 +16,12 @@
  *  distance <= max_distance (default 3), and within the time window
  *  (default 30 days).
  *
- *  Look-up at scale: the fingerprint is stored as four 16-bit bands.  Two
- *  fingerprints within distance 3 differ in at most 3 bands, so at least
- *  one band is equal (pigeonhole): router.clue has an index per band and
- *  the candidates are the union of four index look-ups, filtered by field,
- *  time and place, and then by the exact distance.  (A larger
+ *  Look-up at scale: a cluster is represented by its first clue (leader),
+ *  whose fingerprint is stored as four 16-bit bands.  Two fingerprints
+ *  within distance 3 differ in at most 3 bands, so at least one band is
+ *  equal (pigeonhole): router.cluster has an index per band and the
+ *  candidates are the union of four index look-ups among leaders, filtered
+ *  by field, time and place, and then by the exact distance.  (A larger
  *  max_distance would need more, narrower bands: the bands are an index,
  *  the distance check is exact.)
  */

@@ -17,16 +17,33 @@ INSERT INTO router.deadline_rule (rule, period, description) VALUES
     ('progress_3m', '3 months', '3 个月内反馈办理结果或进展 (result or progress within 3 months)');
 
 -- Clues about the same matter: many reporters, one case.  id is the id of
--- the cluster's first clue.
+-- the cluster's first clue, whose fingerprint and place stand for the
+-- cluster (its leader): a new clue is compared with leaders only, so a
+-- look-up costs the number of similar clusters, not of similar clues.
 CREATE TABLE router.cluster (
-    id            uuid PRIMARY KEY,
-    field_code    text NOT NULL,
-    region_code   text NOT NULL,
-    procuratorate char(6) NOT NULL,
-    size          integer NOT NULL DEFAULT 1,
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    updated_at    timestamptz NOT NULL DEFAULT now()
+    id               uuid PRIMARY KEY,
+    field_code       text NOT NULL,
+    region_code      text NOT NULL,
+    lat              double precision,
+    lon              double precision,
+    procuratorate    char(6) NOT NULL,
+    -- the leader's SimHash, and as four 16-bit bands: fingerprints within
+    -- Hamming distance 3 share at least one band (router_simhash.h)
+    simhash          bigint NOT NULL,
+    band0            smallint NOT NULL,
+    band1            smallint NOT NULL,
+    band2            smallint NOT NULL,
+    band3            smallint NOT NULL,
+    size             integer NOT NULL DEFAULT 1,
+    first_received_at timestamptz NOT NULL,
+    last_received_at timestamptz NOT NULL,  -- the window runs from the newest member
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX cluster_band0 ON router.cluster (field_code, band0, last_received_at);
+CREATE INDEX cluster_band1 ON router.cluster (field_code, band1, last_received_at);
+CREATE INDEX cluster_band2 ON router.cluster (field_code, band2, last_received_at);
+CREATE INDEX cluster_band3 ON router.cluster (field_code, band3, last_received_at);
 
 CREATE TABLE router.clue (
     id                  uuid PRIMARY KEY,          -- intake's clue id
@@ -47,23 +64,13 @@ CREATE TABLE router.clue (
     rule                text NOT NULL,             -- jurisdiction rule applied
     priority            integer NOT NULL,
     cluster_id          uuid NOT NULL REFERENCES router.cluster (id),
-    simhash             bigint NOT NULL,
-    -- the SimHash as four 16-bit bands: candidates within Hamming distance
-    -- 3 share at least one band (router_simhash.h)
-    band0               smallint NOT NULL,
-    band1               smallint NOT NULL,
-    band2               smallint NOT NULL,
-    band3               smallint NOT NULL,
+    simhash             bigint NOT NULL,           -- kept for merge and split
     received_at         timestamptz NOT NULL,
     routed_at           timestamptz NOT NULL DEFAULT now(),
     status              text NOT NULL DEFAULT 'routed'
                         CHECK (status IN ('routed', 'assessing', 'rejected', 'transferred')),
     UNIQUE (source_producer, source_sequence)
 );
-CREATE INDEX clue_band0 ON router.clue (field_code, band0, received_at);
-CREATE INDEX clue_band1 ON router.clue (field_code, band1, received_at);
-CREATE INDEX clue_band2 ON router.clue (field_code, band2, received_at);
-CREATE INDEX clue_band3 ON router.clue (field_code, band3, received_at);
 -- queues, listed by keyset (routed_at, id)
 CREATE INDEX clue_queue ON router.clue (procuratorate, queue, routed_at, id);
 CREATE INDEX clue_city ON router.clue (city, routed_at, id);
@@ -183,36 +190,41 @@ BEGIN
         RETURN;
     END IF;
 
-    -- Same matter: same field, any band equal (index), within the window,
-    -- same region or near, then the exact distance.  Nearest first.
-    SELECT c.cluster_id INTO v_cluster
-      FROM router.clue c
-     WHERE c.field_code = p_field
-       AND (c.band0 = p_band0 OR c.band1 = p_band1 OR c.band2 = p_band2 OR c.band3 = p_band3)
-       AND c.received_at BETWEEN v_received - v_window AND v_received + v_window
-       AND (c.region_code = p_region
-            OR router.distance_km(c.lat, c.lon, p_lat, p_lon) <= p_near_km)
-       AND bit_count((c.simhash # p_simhash)::bit(64)) <= p_max_distance
-     ORDER BY bit_count((c.simhash # p_simhash)::bit(64)), c.received_at
+    -- Same matter: a cluster leader of the same field with any band equal
+    -- (index), active within the window, same region or near, then the
+    -- exact distance.  Nearest first, then the oldest cluster.
+    SELECT cl.id INTO v_cluster
+      FROM router.cluster cl
+     WHERE cl.field_code = p_field
+       AND (cl.band0 = p_band0 OR cl.band1 = p_band1 OR cl.band2 = p_band2 OR cl.band3 = p_band3)
+       AND cl.last_received_at >= v_received - v_window
+       AND cl.first_received_at <= v_received + v_window
+       AND (cl.region_code = p_region
+            OR router.distance_km(cl.lat, cl.lon, p_lat, p_lon) <= p_near_km)
+       AND bit_count((cl.simhash # p_simhash)::bit(64)) <= p_max_distance
+     ORDER BY bit_count((cl.simhash # p_simhash)::bit(64)), cl.first_received_at
      LIMIT 1;
 
     IF v_cluster IS NULL THEN
         v_cluster := p_id;
-        INSERT INTO router.cluster (id, field_code, region_code, procuratorate)
-        VALUES (p_id, p_field, p_region, p_procuratorate);
+        INSERT INTO router.cluster (id, field_code, region_code, lat, lon, procuratorate,
+            simhash, band0, band1, band2, band3, first_received_at, last_received_at)
+        VALUES (p_id, p_field, p_region, p_lat, p_lon, p_procuratorate,
+            p_simhash, p_band0, p_band1, p_band2, p_band3, v_received, v_received);
     ELSE
-        UPDATE router.cluster cl SET size = cl.size + 1, updated_at = now()
+        UPDATE router.cluster cl SET size = cl.size + 1, updated_at = now(),
+               last_received_at = greatest(cl.last_received_at, v_received)
          WHERE cl.id = v_cluster;
     END IF;
 
     INSERT INTO router.clue (id, source_producer, source_sequence, title,
         description, region_code, lat, lon, reporter_field_code, field_code,
         field_confidence, major, procuratorate, city, queue, rule, priority,
-        cluster_id, simhash, band0, band1, band2, band3, received_at)
+        cluster_id, simhash, received_at)
     VALUES (p_id, p_src_producer, p_src_sequence, p_title, p_description,
         p_region, p_lat, p_lon, p_hint, p_field, p_confidence, p_major,
         p_procuratorate, p_city, p_queue, p_rule, p_priority, v_cluster,
-        p_simhash, p_band0, p_band1, p_band2, p_band3, v_received);
+        p_simhash, v_received);
 
     INSERT INTO router.classification (clue_id, field_code, confidence, decided_by, reason)
     VALUES (p_id, p_field, p_confidence, 'triage', p_reason);
