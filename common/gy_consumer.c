@@ -935,6 +935,10 @@ static void s_on_tick(uv_timer_t *timer)
             s_want_replay(self, p);
     }
     if (++self->ticks % (1000 / S_TICK_MS) == 0) {
+        /*  A position load that failed on a connection that stayed up (a
+         *  missing table, say) is tried again, once a second. */
+        if (self->reload && !self->loading && !self->batch && gy_pg_up(self->config.pg))
+            s_load_positions(self);
         for (s_producer_t *p = self->producers; p; p = p->next) {
             uint64_t known = p->head > p->announced ? p->head : p->announced;
             double lag = known > p->position ? (double)(known - p->position) : 0;
