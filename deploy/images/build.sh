@@ -52,6 +52,11 @@ build gongyi-nginx:1.22 "$here/nginx"
 # GY_BUILD_CONTEXT: another source tree to build gongyi:latest from (the
 # test's --ref exports a commit there); default: this checkout as it is.
 ctx=${GY_BUILD_CONTEXT:-$root}
+old=$(podman image inspect -f '{{.Id}}' gongyi:latest 2>/dev/null || true)
 build gongyi:latest "$ctx" "$ctx/Dockerfile"
-# Layers the rebuilds left behind.
-podman image prune -f >/dev/null 2>&1 || true
+# The image this one replaced (not `podman image prune`: that would also
+# drop the build stage's cached layers, and the next build would start over).
+new=$(podman image inspect -f '{{.Id}}' gongyi:latest)
+if [ -n "$old" ] && [ "$old" != "$new" ]; then
+    podman rmi "$old" >/dev/null 2>&1 || true
+fi
