@@ -14,13 +14,17 @@ applied twice shows as two rows.  Scenarios, in order:
    SIGKILL three times and one intake once: every event applied exactly
    once, in sequence order per producer.
 
+Besides: a malformed GY_SOURCES (or a CURVE source without a client
+certificate) stops the consumer at start with a message naming the
+variable, and a CURVE source is consumed with an allowed client key.
+
 Every wait polls for a condition with a generous deadline (a loaded 2-core
 machine), never sleeps and asserts."""
 
 import http.client
 import os
 import random
-import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -275,6 +279,66 @@ class ConsumerTest(unittest.TestCase):
               % ({p: len(v) for p, v in want.items()}, consumer.starts))
         self.assertGreater(sum(len(v) for v in want.values()), 150)
         self.assertExactlyOnce(want, got)
+
+
+class ConsumerConfigTest(unittest.TestCase):
+    """What an operator sees when the configuration is wrong, and CURVE."""
+
+    def start_failing(self, name, env):
+        c = Consumer(S["folder"], S["own_db"], env.pop("GY_SOURCES"), env)
+        c.log_path = os.path.join(S["folder"], name + ".log")
+        with self.assertRaises(AssertionError) as cm:
+            c.start()
+        c.kill()
+        return str(cm.exception)
+
+    def test_malformed_sources_stop_the_start_naming_the_variable(self):
+        for i, value in enumerate(("", "tcp://intake:7101", "tcp://intake:7101|http://x:1",
+                                   "tcp://a:1|tcp://a:2,")):
+            text = self.start_failing("bad-sources-%d" % i, {"GY_SOURCES": value})
+            self.assertIn("exited with 1", text)
+            self.assertIn("GY_SOURCES", text, value)
+
+    def test_curve_source_needs_a_client_certificate(self):
+        keys = os.path.join(S["folder"], "keys-missing")
+        server_pub, _, _ = gytest.curve_keygen(keys, "intake")
+        text = self.start_failing("no-client-cert", {
+            "GY_SOURCES": "tcp://127.0.0.1:1|tcp://127.0.0.1:2|" + server_pub})
+        self.assertIn("GY_CURVE_CLIENT_CERT", text)
+
+    def test_curve_source_is_consumed_with_an_allowed_key(self):
+        folder = S["folder"]
+        keys = os.path.join(folder, "keys")
+        clients = os.path.join(folder, "curve-clients")
+        os.makedirs(clients, exist_ok=True)
+        server_pub, server_sec, _ = gytest.curve_keygen(keys, "intake")
+        client_pub, client_sec, _ = gytest.curve_keygen(keys, "consumer")
+        shutil.copy(client_pub, clients)
+        site_db = gytest.create_database("cons_curve_site")
+        own_db = gytest.create_database("cons_curve_own")
+        intake = gytest.Intake(folder, "intake-curve", site_db, producer="intake-curve-1",
+                               env={"GY_CURVE_SERVER_CERT": server_sec,
+                                    "GY_CURVE_CLIENTS_DIR": clients}).start()
+        consumer = Consumer(folder, own_db, "%s|%s|%s" % (intake.events, intake.replay, server_pub),
+                            {"GY_CURVE_CLIENT_CERT": client_sec})
+        consumer.log_path = os.path.join(folder, "consumer-curve.log")
+        own = gytest.Db(own_db)
+        try:
+            submit(intake, 5, "curve-before")
+            consumer.start()
+            submit(intake, 5, "curve-after")
+            deadline = time.monotonic() + APPLY_TIMEOUT
+            while own.scalar("SELECT count(*) FROM probe.applied") < 10 and \
+                    time.monotonic() < deadline:
+                time.sleep(0.2)
+            self.assertEqual(own.query("SELECT sequence FROM probe.applied ORDER BY id"),
+                             [(n,) for n in range(1, 11)], consumer.log_tail())
+        finally:
+            consumer.stop()
+            intake.stop()
+            own.close()
+            gytest.drop_database(own_db)
+            gytest.drop_database(site_db)
 
 
 if __name__ == "__main__":
