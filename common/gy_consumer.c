@@ -17,15 +17,15 @@
 /*  Events queued per producer before live ones are dropped (the replay
  *  brings them back once the queue has drained): memory stays bounded when
  *  the database is slower than the bus. */
-#define S_PENDING_MAX 5000
-#define S_REPLAY_LIMIT 1000
-#define S_REPLAY_TIMEOUT_MS 2000
+#define S_PENDING_MAX           5000
+#define S_REPLAY_LIMIT          1000
+#define S_REPLAY_TIMEOUT_MS     2000
 #define S_REPLAY_BACKOFF_MAX_MS 10000
-#define S_RETRY_FIRST_MS 100
-#define S_RETRY_MAX_MS 5000
-#define S_TICK_MS 250
-#define S_SCHEMA_MAX 48
-#define S_PRODUCER_MAX 64
+#define S_RETRY_FIRST_MS        100
+#define S_RETRY_MAX_MS          5000
+#define S_TICK_MS               250
+#define S_SCHEMA_MAX            48
+#define S_PRODUCER_MAX          64
 
 /*  Schema-qualified statements: STYLE rule 11 keeps SQL out of string
  *  building; the exception is the schema name, a fixed identifier of the
@@ -48,28 +48,28 @@ typedef struct s_producer s_producer_t;
 
 /*  One event held by the consumer, from receipt to commit. */
 typedef struct s_event {
-    struct s_event *next;  /* queue order */
+    struct s_event *next; /* queue order */
     s_producer_t *producer;
     Gongyi__V1__Envelope *env;
     uint8_t *bytes;
     gy_consumer_event_t pub; /* what apply and done see */
-    size_t first_stmt;     /* its statements in the transaction */
+    size_t first_stmt;       /* its statements in the transaction */
     size_t nstmts;
 } s_event_t;
 
 struct s_producer {
     struct s_producer *next;
     char *id;
-    char *label;           /* producer="id", for metrics */
-    s_source_t *source;    /* where it was last heard: replays go there */
-    uint64_t position;     /* last sequence committed */
-    uint64_t next_seq;     /* next sequence to accept (position + pending + 1) */
-    size_t pending;        /* queued and in flight */
-    uint64_t announced;    /* highest sequence an event or heartbeat showed */
-    uint64_t head;         /* highest head_sequence announced */
-    bool found;            /* scratch: a row in the last position load */
+    char *label;        /* producer="id", for metrics */
+    s_source_t *source; /* where it was last heard: replays go there */
+    uint64_t position;  /* last sequence committed */
+    uint64_t next_seq;  /* next sequence to accept (position + pending + 1) */
+    size_t pending;     /* queued and in flight */
+    uint64_t announced; /* highest sequence an event or heartbeat showed */
+    uint64_t head;      /* highest head_sequence announced */
+    bool found;         /* scratch: a row in the last position load */
     /* replay */
-    bool replaying;        /* a request is outstanding */
+    bool replaying; /* a request is outstanding */
     char request_id[37];
     uint64_t replay_deadline_ms; /* when the outstanding request times out */
     uint64_t replay_after_ms;    /* no request before this (backoff) */
@@ -85,30 +85,30 @@ struct s_producer {
 typedef struct s_address {
     struct s_address *next;
     char *endpoint;
-    bool seen;             /* scratch: in the latest resolution */
+    bool seen; /* scratch: in the latest resolution */
 } s_address_t;
 
 typedef struct s_resolve s_resolve_t;
 
 struct s_source {
     gy_consumer_t *consumer;
-    size_t index;          /* 1-based, for messages */
-    char *events;          /* as configured */
+    size_t index; /* 1-based, for messages */
+    char *events; /* as configured */
     char *replay;
-    char *server_cert;     /* NULL: plain */
-    char *host;            /* tcp:// events: resolved; NULL: connected as is */
+    char *server_cert; /* NULL: plain */
+    char *host;        /* tcp:// events: resolved; NULL: connected as is */
     char *port;
     bool v6_literal;
     gy_bus_socket_t *sub;
     gy_bus_socket_t *dealer;
     s_address_t *addresses;
     s_resolve_t *resolving; /* the lookup in flight */
-    bool resolve_failed;   /* logged already */
+    bool resolve_failed;    /* logged already */
 };
 
 struct s_resolve {
     uv_getaddrinfo_t req;
-    s_source_t *source;    /* NULL once the source is gone */
+    s_source_t *source; /* NULL once the source is gone */
 };
 
 struct gy_consumer {
@@ -120,23 +120,23 @@ struct gy_consumer {
     s_event_t *queue_head; /* accepted, waiting for a transaction */
     s_event_t *queue_tail;
     size_t queued;
-    s_event_t **batch;     /* the transaction in flight */
+    s_event_t **batch; /* the transaction in flight */
     size_t batch_count;
-    size_t result_cursor;  /* event whose results arrive now */
-    size_t npositions;     /* advance statements ahead of the effects */
-    bool loaded;           /* positions known */
-    bool loading;          /* a position load is running */
-    bool reload;           /* load again before the next transaction */
-    size_t singles;        /* after a failed batch: this many alone */
-    uint64_t retry_ms;     /* backoff of an event that failed alone */
+    size_t result_cursor; /* event whose results arrive now */
+    size_t npositions;    /* advance statements ahead of the effects */
+    bool loaded;          /* positions known */
+    bool loading;         /* a position load is running */
+    bool reload;          /* load again before the next transaction */
+    size_t singles;       /* after a failed batch: this many alone */
+    uint64_t retry_ms;    /* backoff of an event that failed alone */
     bool retry_waiting;
     int resolve_s;
     unsigned ticks;
-    int handles_open;      /* timers; the last close frees us */
+    int handles_open; /* timers; the last close frees us */
     bool destroying;
-    uv_timer_t tick;       /* replay timeouts, gap checks, lag metrics */
-    uv_timer_t resolve;    /* DNS re-resolution */
-    uv_timer_t retry;      /* backoff before a failed event goes again */
+    uv_timer_t tick;    /* replay timeouts, gap checks, lag metrics */
+    uv_timer_t resolve; /* DNS re-resolution */
+    uv_timer_t retry;   /* backoff before a failed event goes again */
 };
 
 static void s_flush(gy_consumer_t *self);
@@ -282,8 +282,8 @@ static s_spec_t *s_parse_sources(const char *text, size_t *n_p, char *why, size_
         s->events = parts[0];
         s->replay = parts[1];
         s->cert = parts[2];
-        bool bad = nparts < 2 || nparts > 3 || !*parts[0] || !*parts[1] ||
-                   (nparts == 3 && !*parts[2]);
+        bool bad =
+            nparts < 2 || nparts > 3 || !*parts[0] || !*parts[1] || (nparts == 3 && !*parts[2]);
         free(parts[3]);
         if (nparts == 3 && parts[2] && !*parts[2]) {
             free(s->cert);
@@ -490,8 +490,8 @@ static void s_send_replay(gy_consumer_t *self, s_producer_t *p)
     p->replaying = true;
     p->replay_deadline_ms = s_now(self) + p->backoff_ms;
     gy_metrics_count(self->config.metrics, "gy_consumer_replays_total", "", 1);
-    gy_log_debug("consumer: replay of %s after %" PRIu64 " from source %zu", p->id,
-                 p->next_seq - 1, p->source->index);
+    gy_log_debug("consumer: replay of %s after %" PRIu64 " from source %zu", p->id, p->next_seq - 1,
+                 p->source->index);
 }
 
 /*  The producer has events we lack: ask for them unless a request is out,
@@ -516,8 +516,7 @@ static void s_on_replay_msg(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *ms
     const void *head = gy_bus_msg_frame(msg, 0, &len);
     Gongyi__V1__Envelope *env = head ? gongyi__v1__envelope__unpack(NULL, len, head) : NULL;
     if (!env || env->body_case != GONGYI__V1__ENVELOPE__BODY_REPLAY_RESPONSE) {
-        gy_log_warning("consumer: source %zu answered a replay with something else",
-                       source->index);
+        gy_log_warning("consumer: source %zu answered a replay with something else", source->index);
         gongyi__v1__envelope__free_unpacked(env, NULL);
         gy_bus_msg_destroy(&msg);
         return;
@@ -619,8 +618,11 @@ static void s_on_tx_done(void *arg, gy_pg_status_t status, const char *sqlstate)
                 p->in_tx = false;
                 p->position = p->tx_last;
                 p->pending -= p->tx_count;
-                gy_metrics_count(self->config.metrics, "gy_consumer_events_applied_total",
-                                 p->label, p->tx_count);
+                gy_metrics_count(self->config.metrics, "gy_consumer_events_applied_total", p->label,
+                                 p->tx_count);
+                /*  Room again: a replay held back by a full queue goes on. */
+                if (p->announced >= p->next_seq)
+                    s_want_replay(self, p);
             }
             s_event_free(ev);
         }
@@ -758,8 +760,8 @@ static void s_reconcile(gy_consumer_t *self)
         s_producer_t *p = ev->producer;
         if (ev->pub.sequence != p->next_seq) {
             if (ev->pub.sequence < p->next_seq)
-                gy_metrics_count(self->config.metrics, "gy_consumer_duplicates_skipped_total",
-                                 "", 1);
+                gy_metrics_count(self->config.metrics, "gy_consumer_duplicates_skipped_total", "",
+                                 1);
             *link = ev->next;
             self->queued--;
             s_event_free(ev);

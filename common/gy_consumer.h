@@ -79,7 +79,7 @@ typedef struct {
     uint64_t sequence;                    /* envelope->sequence */
     const uint8_t *bytes;                 /* the Envelope as received */
     size_t len;
-    void *user;                           /* the service's, for this attempt: set in apply */
+    void *user; /* the service's, for this attempt: set in apply */
 } gy_consumer_event_t;
 
 /*  Adds the service's statements for this event to tx (none: the event
@@ -96,15 +96,15 @@ typedef void(gy_consumer_result_fn)(void *arg, gy_consumer_event_t *event, size_
 typedef void(gy_consumer_done_fn)(void *arg, gy_consumer_event_t *event, gy_pg_status_t status);
 
 typedef struct {
-    const char *schema;           /* holds S.consumed: [a-z_][a-z0-9_]*, at most 48 */
-    const char *sources;          /* GY_SOURCES syntax; NULL: read GY_SOURCES */
-    const char *client_cert;      /* secret cert file; NULL: read GY_CURVE_CLIENT_CERT */
-    int resolve_s;                /* 0: read GY_SOURCES_RESOLVE_S (default 5) */
-    size_t max_batch;             /* events per transaction; 0: 256 */
-    gy_pg_t *pg;                  /* borrowed: runs the apply transactions */
-    gy_bus_t *bus;                /* borrowed: creates the sockets */
-    gy_metrics_t *metrics;        /* borrowed */
-    gy_consumer_apply_fn *apply;  /* required */
+    const char *schema;          /* holds S.consumed: [a-z_][a-z0-9_]*, at most 48 */
+    const char *sources;         /* GY_SOURCES syntax; NULL: read GY_SOURCES */
+    const char *client_cert;     /* secret cert file; NULL: read GY_CURVE_CLIENT_CERT */
+    int resolve_s;               /* 0: read GY_SOURCES_RESOLVE_S (default 5) */
+    size_t max_batch;            /* events per transaction; 0: 256 */
+    gy_pg_t *pg;                 /* borrowed: runs the apply transactions */
+    gy_bus_t *bus;               /* borrowed: creates the sockets */
+    gy_metrics_t *metrics;       /* borrowed */
+    gy_consumer_apply_fn *apply; /* required */
     gy_consumer_result_fn *result;
     gy_consumer_done_fn *done;
     void *arg;

@@ -9,10 +9,10 @@
 
 #include "gy_util.h"
 
-#define S_REPLAY_MAX 1000
+#define S_REPLAY_MAX   1000
 #define S_CATCHUP_PAGE 1000
-#define S_TICK_MS 1000
-#define S_SCHEMA_MAX 48
+#define S_TICK_MS      1000
+#define S_SCHEMA_MAX   48
 
 /*  The statements name the service's schema.  STYLE rule 11 keeps SQL out
  *  of string building; the one exception is here: the schema is a fixed
@@ -25,9 +25,8 @@ static const char s_sql_outbox_after[] =
     " ORDER BY sequence LIMIT $3::int";
 static const char s_sql_producer_pos[] =
     "SELECT last_sequence, published FROM %s.producer WHERE producer = $1";
-static const char s_sql_save_published[] =
-    "UPDATE %s.producer SET published = $2::bigint"
-    " WHERE producer = $1 AND published < $2::bigint";
+static const char s_sql_save_published[] = "UPDATE %s.producer SET published = $2::bigint"
+                                           " WHERE producer = $1 AND published < $2::bigint";
 static const char s_sql_append[] =
     "SELECT %s.outbox_append($1, $2::uuid, $3, $4::bigint, $5, $6, $7::bytea)";
 
@@ -35,14 +34,14 @@ struct gy_outbox {
     uv_loop_t *loop;
     gy_outbox_config_t config;
     char *producer;
-    bool relay_live;     /* publishing from memory */
-    bool relay_busy;     /* a catch-up or position query is running */
-    bool recheck;        /* look in the outbox again when the running query ends */
-    bool saving;         /* a position save is running */
-    uint64_t published;  /* last sequence published */
-    uint64_t saved;      /* last published sequence saved */
-    uint64_t head;       /* last sequence known committed */
-    uv_timer_t tick;     /* saves, heartbeats; its close callback frees us */
+    bool relay_live;    /* publishing from memory */
+    bool relay_busy;    /* a catch-up or position query is running */
+    bool recheck;       /* look in the outbox again when the running query ends */
+    bool saving;        /* a position save is running */
+    uint64_t published; /* last sequence published */
+    uint64_t saved;     /* last published sequence saved */
+    uint64_t head;      /* last sequence known committed */
+    uv_timer_t tick;    /* saves, heartbeats; its close callback frees us */
 };
 
 static bool s_schema_valid(const char *schema)
@@ -129,8 +128,7 @@ uint32_t gy_envelope_body_field(const char *type)
     return 0;
 }
 
-int gy_outbox_pack(const char *producer, const gy_outbox_event_t *ev, uint8_t **out,
-                   size_t *len_p)
+int gy_outbox_pack(const char *producer, const gy_outbox_event_t *ev, uint8_t **out, size_t *len_p)
 {
     uint32_t field = gy_envelope_body_field(ev->type);
     if (!field) {
@@ -382,9 +380,9 @@ void gy_outbox_tx_append(gy_pg_tx_t *tx, const char *producer, const gy_outbox_e
 {
     char time_ms[24];
     snprintf(time_ms, sizeof time_ms, "%" PRId64, ev->time_ms);
-    const char *values[7] = {producer,     ev->event_id,      ev->type,
-                             time_ms,      ev->trace_id,      ev->procuratorate,
-                             (const char *)ev->body};
+    const char *values[7] = {
+        producer,          ev->event_id,          ev->type, time_ms, ev->trace_id,
+        ev->procuratorate, (const char *)ev->body};
     int lengths[7] = {0};
     /*  An empty body is a valid message; bytea "" is sent as text. */
     lengths[6] = (int)ev->body_len;

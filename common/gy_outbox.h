@@ -97,9 +97,9 @@ typedef struct gy_outbox gy_outbox_t;
 /*  One event as stored in the outbox; all borrowed. */
 typedef struct {
     uint64_t sequence;
-    const char *event_id;      /* UUID */
-    const char *type;          /* body message name, e.g. "ClueReceived" */
-    int64_t time_ms;           /* Envelope.time_unix_ms */
+    const char *event_id; /* UUID */
+    const char *type;     /* body message name, e.g. "ClueReceived" */
+    int64_t time_ms;      /* Envelope.time_unix_ms */
     const char *trace_id;
     const char *procuratorate; /* region code, may be "" */
     const uint8_t *body;       /* the packed body message */
@@ -107,12 +107,12 @@ typedef struct {
 } gy_outbox_event_t;
 
 typedef struct {
-    const char *schema;       /* the service's schema: [a-z_][a-z0-9_]*, at most 48 */
-    const char *producer;     /* this instance's producer id */
-    gy_pg_t *relay;           /* borrowed: the relay's own connection */
-    gy_pg_t *reader;          /* borrowed: replay queries (may be shared with others) */
-    gy_bus_socket_t *events;  /* PUB, borrowed */
-    gy_metrics_t *metrics;    /* borrowed */
+    const char *schema;      /* the service's schema: [a-z_][a-z0-9_]*, at most 48 */
+    const char *producer;    /* this instance's producer id */
+    gy_pg_t *relay;          /* borrowed: the relay's own connection */
+    gy_pg_t *reader;         /* borrowed: replay queries (may be shared with others) */
+    gy_bus_socket_t *events; /* PUB, borrowed */
+    gy_metrics_t *metrics;   /* borrowed */
 } gy_outbox_config_t;
 
 /*  Registers the statements the relay and the replay need on their

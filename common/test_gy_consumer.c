@@ -5,11 +5,14 @@
  *  only, and a stale position fails the whole transaction, effects
  *  included.  The consumer as a whole (sockets, replay, kill -9) is tested
  *  by tests/test_consumer.py against real intake instances. */
+/* cmocka.h needs these first. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,23 +48,23 @@ static void test_sources_refused_with_the_variable_named(void **state)
     const char *bad[] = {
         NULL,
         "",
-        "tcp://intake:7101",                           /* no replay endpoint */
-        "tcp://intake|tcp://intake:7102",              /* no port */
-        "tcp://intake:0|tcp://intake:7102",            /* port 0 */
-        "tcp://intake:70000|tcp://intake:7102",        /* port too big */
-        "http://intake:7101|tcp://intake:7102",        /* not ZeroMQ */
-        "tcp://*:7101|tcp://intake:7102",              /* a bind address */
-        "tcp://a:1|tcp://a:2|cert|extra",              /* four parts */
-        "tcp://a:1|tcp://a:2,",                        /* an empty source */
-        "tcp://a:1||tcp://a:2",                        /* an empty part */
+        "tcp://intake:7101",                    /* no replay endpoint */
+        "tcp://intake|tcp://intake:7102",       /* no port */
+        "tcp://intake:0|tcp://intake:7102",     /* port 0 */
+        "tcp://intake:70000|tcp://intake:7102", /* port too big */
+        "http://intake:7101|tcp://intake:7102", /* not ZeroMQ */
+        "tcp://*:7101|tcp://intake:7102",       /* a bind address */
+        "tcp://a:1|tcp://a:2|cert|extra",       /* four parts */
+        "tcp://a:1|tcp://a:2,",                 /* an empty source */
+        "tcp://a:1||tcp://a:2",                 /* an empty part */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char why[512] = "";
         if (gy_consumer_sources_check(bad[i], why, sizeof why) == 0)
             fail_msg("accepted \"%s\"", bad[i] ? bad[i] : "(unset)");
         if (!strstr(why, "GY_SOURCES"))
-            fail_msg("message for \"%s\" does not name GY_SOURCES: %s",
-                     bad[i] ? bad[i] : "(unset)", why);
+            fail_msg("message for \"%s\" does not name GY_SOURCES: %s", bad[i] ? bad[i] : "(unset)",
+                     why);
     }
 }
 

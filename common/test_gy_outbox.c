@@ -2,11 +2,14 @@
  *  already packed body is byte-for-byte what protobuf-c packs for the whole
  *  message (so replayed bytes equal published bytes), and the body field is
  *  found from the type name for every event type. */
+/* cmocka.h needs these first. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+/* clang-format on */
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,8 +75,13 @@ static void test_pack_equals_protobuf(void **state)
 
 static void test_unknown_type_is_refused(void **state)
 {
-    gy_outbox_event_t ev = {.sequence = 1, .event_id = "x", .type = "Nope", .trace_id = "",
-                            .procuratorate = "", .body = (const uint8_t *)"", .body_len = 0};
+    gy_outbox_event_t ev = {.sequence = 1,
+                            .event_id = "x",
+                            .type = "Nope",
+                            .trace_id = "",
+                            .procuratorate = "",
+                            .body = (const uint8_t *)"",
+                            .body_len = 0};
     uint8_t *out = NULL;
     size_t len = 0;
     assert_int_equal(gy_outbox_pack("p", &ev, &out, &len), -1);
