@@ -237,8 +237,13 @@ check_routed 60
 
 # ---- 3. scale to 3 ---------------------------------------------------------
 t=$SECONDS
+# `docker-compose scale`, not `up --scale`: a second `up` compares the
+# network with what the engine reports, and podman's answer (IPAM options
+# {"driver": "host-local"}, no IPRange) never matches a network with an
+# ip_range, so compose 1.29 refuses.  With Docker, `up -d --scale intake=3`
+# is the command (docs/deploy.md).
 timeout 300 docker-compose --no-ansi -p "$PROJECT" -f "$ROOT/docker-compose.yml" \
-    up -d --no-build --no-recreate --scale intake=3 "${services[@]}" >&2 || fail "compose up --scale intake=3"
+    scale intake=3 >&2 || fail "compose scale intake=3"
 wait_for 120 "3 intake replicas healthy" n_healthy intake 3
 for c in $(ctrs intake); do
     podman exec "$c" gongyi healthcheck || fail "$c: its own /healthz"
