@@ -207,6 +207,25 @@ def latency(rate, duration, senders):
         "http_answer_ms": {p: ms(pct(http_lat, float(p[1:]))) for p in ("p50", "p99")},
     }
     out["submit_to_decision_ms"]["max"] = ms(e2e[-1] if e2e else None)
+    # Worst decision latency per second of the schedule: a steady climb
+    # means the router falls behind, a bump a stall.
+    worst = {}
+    for r in ok:
+        if r[0] in arrivals:
+            sec = int(r[1] - t0)
+            worst[sec] = max(worst.get(sec, 0), arrivals[r[0]] - r[1])
+    out["worst_ms_by_second"] = [ms(worst.get(k, 0)) for k in range(int(duration) + 1)]
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", int(E["ROUTER_HTTP"]), timeout=5)
+        c.request("GET", "/metrics")
+        text = c.getresponse().read().decode()
+        c.close()
+        out["router_metrics"] = {line.split()[0]: float(line.split()[1])
+                                 for line in text.splitlines()
+                                 if line.startswith(("gy_consumer_", "gy_router_", "gy_outbox_lag",
+                                                     "gy_events_published_total"))}
+    except (OSError, http.client.HTTPException, ValueError, IndexError):
+        pass
     say("latency: %d/%d decisions seen; submit->decision p50 %s ms, p99 %s ms, max %s ms; "
         "sends at %.0f/s (lag p99 %s ms)" % (
             len(e2e), n, out["submit_to_decision_ms"]["p50"], out["submit_to_decision_ms"]["p99"],
