@@ -44,6 +44,19 @@ static const struct {
     {"api_volunteer_action",
      "SELECT router.api_volunteer_action($1::uuid, $2, $3, $4, $5, $6, $7::date, $8::date, "
      "$9::json, $10::json)::text"},
+    {"api_clues", "SELECT router.api_clues($1, $2, 'epoch'::timestamptz + $3::bigint * interval "
+                  "'1 microsecond', $4::uuid, $5::integer)::text"},
+    {"api_clue", "SELECT router.api_clue($1::uuid, $2)::text"},
+    {"api_reclassify", "SELECT router.api_reclassify($1::uuid, $2, $3, $4, $5)::text"},
+    {"api_transfer_request",
+     "SELECT router.api_transfer_request($1::uuid, $2, $3, $4, $5, $6)::text"},
+    {"api_transfer_answer",
+     "SELECT router.api_transfer_answer($1::uuid, $2, $3, $4::boolean, $5, $6)::text"},
+    {"api_transfer_decide",
+     "SELECT router.api_transfer_decide($1::uuid, $2, $3, $4, $5, $6)::text"},
+    {"api_transfers", "SELECT router.api_transfers($1)::text"},
+    {"api_cluster_merge", "SELECT router.api_cluster_merge($1::uuid, $2::uuid, $3, $4, $5)::text"},
+    {"api_clue_split", "SELECT router.api_clue_split($1::uuid, $2, $3, $4)::text"},
 };
 
 void router_api_prepare(gy_pg_t *pg)
@@ -126,6 +139,21 @@ static int s_manager(router_api_t *self, gy_http_request_t *req, gy_token_claims
         gy_http_respond_error(req, 403, "forbidden",
                               "only a prosecutor or an administrator of a procuratorate may do this",
                               NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/*  A prosecutor or chief prosecutor with a usable scope: the people who
+ *  handle clues.  Otherwise an answer and -1. */
+static int s_prosecutor(router_api_t *self, gy_http_request_t *req, gy_token_claims_t *claims,
+                        char prefix[7])
+{
+    if (s_authenticate(self, req, claims) < 0)
+        return -1;
+    if ((strcmp(claims->role, "prosecutor") != 0 && strcmp(claims->role, "chief_prosecutor") != 0) ||
+        router_scope_prefix(claims->proc, prefix) < 0) {
+        gy_http_respond_error(req, 403, "forbidden", "only a prosecutor may handle clues", NULL);
         return -1;
     }
     return 0;
@@ -223,6 +251,10 @@ static void s_on_call_done(void *arg, gy_pg_status_t status, const char *sqlstat
         gy_http_respond_error(call->req, 500, "internal",
                               "personal data cannot be opened with this instance's key", NULL);
     } else {
+        /* Events this call appended are committed now: the relay reads
+         * them from the outbox (they were not handed over in memory). */
+        if (json_integer_value(json_object_get(answer, "events")) > 0 && call->api->config.outbox)
+            gy_outbox_check(call->api->config.outbox);
         s_respond_json(call->req, http, json_incref(body));
     }
     json_decref(answer);
@@ -491,13 +523,15 @@ static void s_login(router_api_t *self, gy_http_request_t *req, char **args)
 
 /*  ---- GET /api/v1/volunteers ---- */
 
-/*  The value of `name` in a query string, decoded only as far as our
- *  values need (no escapes are valid in them): NULL when absent. */
-static int s_query_params(const char *query, char *status, size_t status_size, char *after,
-                          size_t after_size, char *limit, size_t limit_size,
-                          router_error_t *err)
+/*  The query parameters of a list: one filter (its name given), after and
+ *  limit.  Our values need no decoding (no escape is valid in them); an
+ *  unknown parameter is refused. */
+static int s_query_params(const char *query, const char *filter_name, char *filter,
+                          size_t filter_size, char *after, size_t after_size, char *limit,
+                          size_t limit_size, router_error_t *err)
 {
-    status[0] = after[0] = limit[0] = '\0';
+    filter[0] = after[0] = limit[0] = '\0';
+    size_t filter_len = strlen(filter_name);
     const char *p = query;
     while (*p) {
         const char *end = strchr(p, '&');
@@ -507,24 +541,24 @@ static int s_query_params(const char *query, char *status, size_t status_size, c
         const char *v = eq ? eq + 1 : p + n;
         size_t vlen = (size_t)(p + n - v);
         char *dst = NULL;
+        const char *name = NULL;
         size_t size = 0;
-        if (klen == 6 && strncmp(p, "status", 6) == 0)
-            dst = status, size = status_size;
+        if (klen == filter_len && strncmp(p, filter_name, klen) == 0)
+            dst = filter, size = filter_size, name = filter_name;
         else if (klen == 5 && strncmp(p, "after", 5) == 0)
-            dst = after, size = after_size;
+            dst = after, size = after_size, name = "after";
         else if (klen == 5 && strncmp(p, "limit", 5) == 0)
-            dst = limit, size = limit_size;
+            dst = limit, size = limit_size, name = "limit";
         if (n > 0 && !dst) {
             router_error_set(err, 400, "unknown_parameter", NULL,
-                             "unknown query parameter (status, after and limit are known)");
+                             "unknown query parameter (%s, after and limit are known)",
+                             filter_name);
             return -1;
         }
         if (dst) {
             if (vlen == 0 || vlen >= size) {
-                router_error_set(err, 400, "invalid_value", dst == status ? "status"
-                                                            : dst == after ? "after"
-                                                                           : "limit",
-                                 "a query parameter is empty or too long");
+                router_error_set(err, 400, "invalid_value", name,
+                                 "%s is empty or too long", name);
                 return -1;
             }
             memcpy(dst, v, vlen);
@@ -535,6 +569,9 @@ static int s_query_params(const char *query, char *status, size_t status_size, c
     return 0;
 }
 
+static int s_cursor(gy_http_request_t *req, char *after, char **after_id);
+static int s_limit(gy_http_request_t *req, const char *text, char out[8]);
+
 static void s_list(router_api_t *self, gy_http_request_t *req, char **args)
 {
     (void)args;
@@ -542,51 +579,28 @@ static void s_list(router_api_t *self, gy_http_request_t *req, char **args)
     char prefix[7];
     if (s_manager(self, req, &claims, prefix) < 0)
         return;
-    char status[16], after[64], limit_text[8];
+    char status[16], after[64], limit_text[8], limit[8], *after_id;
     router_error_t err;
-    if (s_query_params(gy_http_query(req), status, sizeof status, after, sizeof after, limit_text,
-                       sizeof limit_text, &err) < 0) {
+    if (s_query_params(gy_http_query(req), "status", status, sizeof status, after, sizeof after,
+                       limit_text, sizeof limit_text, &err) < 0) {
         s_respond_error(req, &err);
         return;
     }
     static const char *const statuses[] = {"applied", "appointed", "suspended", "rejected",
                                            "dismissed", NULL};
     bool known = !status[0];
-    for (const char *const *s = statuses; *s && !known; s++)
-        known = strcmp(status, *s) == 0;
+    for (const char *const *st = statuses; *st && !known; st++)
+        known = strcmp(status, *st) == 0;
     if (!known) {
         gy_http_respond_error(req, 400, "invalid_value",
                               "status is one of applied, appointed, suspended, rejected, dismissed",
                               "status");
         return;
     }
-    long limit = S_PAGE_DEFAULT;
-    if (limit_text[0]) {
-        char *end;
-        limit = strtol(limit_text, &end, 10);
-        if (*end || limit < 1 || limit > S_PAGE_MAX) {
-            gy_http_respond_error(req, 400, "invalid_value", "limit is a number from 1 to 100",
-                                  "limit");
-            return;
-        }
-    }
-    /* The cursor is the last row's keyset: "<microseconds since 1970>.<id>". */
-    char *after_id = after[0] ? strchr(after, '.') : NULL;
-    if (after[0]) {
-        bool ok = after_id && after_id > after && (size_t)(after_id - after) <= 18;
-        for (char *c = after; ok && c < after_id; c++)
-            ok = isdigit((unsigned char)*c);
-        if (!ok || !s_uuid_ok(after_id + 1)) {
-            gy_http_respond_error(req, 400, "invalid_value",
-                                  "after must be the \"next\" value of the previous page", "after");
-            return;
-        }
-        *after_id++ = '\0';
-    }
-    char limit_value[8];
-    snprintf(limit_value, sizeof limit_value, "%ld", limit);
+    if (s_limit(req, limit_text, limit) < 0 || s_cursor(req, after, &after_id) < 0)
+        return;
     const char *values[] = {prefix, status[0] ? status : NULL, after[0] ? after : NULL, after_id,
-                            limit_value};
+                            limit};
     s_call(self, req, "api_volunteers", 5, values, NULL, false);
 }
 
@@ -658,6 +672,280 @@ static void s_act(router_api_t *self, gy_http_request_t *req, char **args)
     router_action_clear(&act);
 }
 
+/*  ---- routed clues ---- */
+
+/*  The cursor of a keyset page, "<microseconds since 1970>.<id>", split in
+ *  place into its two halves; -1 (answered) when malformed. */
+static int s_cursor(gy_http_request_t *req, char *after, char **after_id)
+{
+    *after_id = NULL;
+    if (!after[0])
+        return 0;
+    char *dot = strchr(after, '.');
+    bool ok = dot && dot > after && (size_t)(dot - after) <= 18;
+    for (char *c = after; ok && c < dot; c++)
+        ok = isdigit((unsigned char)*c);
+    if (!ok || !s_uuid_ok(dot + 1)) {
+        gy_http_respond_error(req, 400, "invalid_value",
+                              "after must be the \"next\" value of the previous page", "after");
+        return -1;
+    }
+    *dot = '\0';
+    *after_id = dot + 1;
+    return 0;
+}
+
+static int s_limit(gy_http_request_t *req, const char *text, char out[8])
+{
+    long limit = S_PAGE_DEFAULT;
+    if (text[0]) {
+        char *end;
+        limit = strtol(text, &end, 10);
+        if (*end || limit < 1 || limit > S_PAGE_MAX) {
+            gy_http_respond_error(req, 400, "invalid_value", "limit is a number from 1 to 100",
+                                  "limit");
+            return -1;
+        }
+    }
+    snprintf(out, 8, "%ld", limit);
+    return 0;
+}
+
+static void s_clues(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    gy_token_claims_t claims;
+    char prefix[7];
+    if (s_prosecutor(self, req, &claims, prefix) < 0)
+        return;
+    char queue[16], after[64], limit_text[8], limit[8], *after_id;
+    router_error_t err;
+    if (s_query_params(gy_http_query(req), "queue", queue, sizeof queue, after, sizeof after,
+                       limit_text, sizeof limit_text, &err) < 0) {
+        s_respond_error(req, &err);
+        return;
+    }
+    if (queue[0] && strcmp(queue, "handling") != 0 && strcmp(queue, "triage") != 0) {
+        gy_http_respond_error(req, 400, "invalid_value", "queue is handling or triage", "queue");
+        return;
+    }
+    if (s_limit(req, limit_text, limit) < 0 || s_cursor(req, after, &after_id) < 0)
+        return;
+    const char *values[] = {prefix, queue[0] ? queue : NULL, after[0] ? after : NULL, after_id,
+                            limit};
+    s_call(self, req, "api_clues", 5, values, NULL, false);
+}
+
+static void s_clue(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    gy_token_claims_t claims;
+    char prefix[7];
+    if (s_prosecutor(self, req, &claims, prefix) < 0)
+        return;
+    if (!s_uuid_ok(args[0])) {
+        gy_http_respond_error(req, 404, "not_found", "no such clue", NULL);
+        return;
+    }
+    const char *values[] = {args[0], prefix};
+    s_call(self, req, "api_clue", 2, values, NULL, false);
+}
+
+/*  The JSON body of a clue action: an object whose members are strings
+ *  checked by router_action_body (reason required unless optional). */
+typedef struct {
+    json_t *root;
+    const char *reason;
+} s_body_t;
+
+static int s_body(router_api_t *self, gy_http_request_t *req, bool reason_required, s_body_t *b,
+                  router_error_t *err)
+{
+    (void)self;
+    size_t len;
+    const char *body = gy_http_body(req, &len);
+    b->root = NULL;
+    if (len && s_require_json_body(req) < 0)
+        return -2; /* answered */
+    if (router_body_parse(len ? body : "{}", len ? len : 2, &b->root, err) < 0 ||
+        router_body_string(b->root, "reason", reason_required, 1, 500, true, &b->reason, err) < 0) {
+        json_decref(b->root);
+        b->root = NULL;
+        return -1;
+    }
+    if (!b->reason)
+        b->reason = "";
+    return 0;
+}
+
+/*  Common head of the POST handlers on one clue, transfer or cluster:
+ *  prosecutor, id, body.  0 when the caller goes on (then json_decref
+ *  b->root), -1 when answered. */
+static int s_action_head(router_api_t *self, gy_http_request_t *req, const char *id,
+                         bool reason_required, gy_token_claims_t *claims, char prefix[7],
+                         s_body_t *b, const char *what)
+{
+    if (s_prosecutor(self, req, claims, prefix) < 0)
+        return -1;
+    router_error_t err;
+    int rc = s_body(self, req, reason_required, b, &err);
+    if (rc == -2)
+        return -1;
+    if (rc < 0) {
+        s_respond_error(req, &err);
+        return -1;
+    }
+    if (!s_uuid_ok(id)) {
+        json_decref(b->root);
+        char message[48];
+        snprintf(message, sizeof message, "no such %s", what);
+        gy_http_respond_error(req, 404, "not_found", message, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void s_reclassify(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    gy_token_claims_t claims;
+    char prefix[7];
+    s_body_t b;
+    if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "clue") < 0)
+        return;
+    router_error_t err;
+    const char *field;
+    if (router_body_string(b.root, "field_code", true, 1, 64, false, &field, &err) < 0) {
+        s_respond_error(req, &err);
+    } else if (!gy_refdata_field(self->config.refdata, field)) {
+        gy_http_respond_error(req, 422, "unknown_field_code",
+                              "field_code is not in the reference data", "field_code");
+    } else {
+        const char *values[] = {args[0], prefix, claims.sub, field, b.reason};
+        s_call(self, req, "api_reclassify", 5, values, NULL, false);
+    }
+    json_decref(b.root);
+}
+
+/*  A procuratorate named in a body: six digits of a region in the
+ *  reference data. */
+static int s_procuratorate(router_api_t *self, json_t *root, const char *name, const char **out,
+                           router_error_t *err)
+{
+    if (router_body_string(root, name, true, 6, 6, false, out, err) < 0)
+        return -1;
+    if (!gy_refdata_region(self->config.refdata, *out)) {
+        router_error_set(err, 422, "unknown_region_code", name,
+                         "%s must be the region code of a procuratorate in the reference data",
+                         name);
+        return -1;
+    }
+    return 0;
+}
+
+static void s_transfer(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    gy_token_claims_t claims;
+    char prefix[7];
+    s_body_t b;
+    if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "clue") < 0)
+        return;
+    router_error_t err;
+    const char *to;
+    if (s_procuratorate(self, b.root, "to", &to, &err) < 0) {
+        s_respond_error(req, &err);
+    } else {
+        const char *values[] = {args[0], prefix, claims.sub, to, b.reason, self->config.producer};
+        s_call(self, req, "api_transfer_request", 6, values, NULL, false);
+    }
+    json_decref(b.root);
+}
+
+static void s_split(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    gy_token_claims_t claims;
+    char prefix[7];
+    s_body_t b;
+    if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "clue") < 0)
+        return;
+    const char *values[] = {args[0], prefix, claims.sub, b.reason};
+    s_call(self, req, "api_clue_split", 4, values, NULL, false);
+    json_decref(b.root);
+}
+
+static void s_merge(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    gy_token_claims_t claims;
+    char prefix[7];
+    s_body_t b;
+    if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "cluster") < 0)
+        return;
+    router_error_t err;
+    const char *other;
+    if (router_body_string(b.root, "cluster_id", true, 36, 36, false, &other, &err) < 0) {
+        s_respond_error(req, &err);
+    } else if (!s_uuid_ok(other)) {
+        gy_http_respond_error(req, 400, "invalid_value", "cluster_id is a cluster's id (UUID)",
+                              "cluster_id");
+    } else {
+        const char *values[] = {args[0], other, prefix, claims.sub, b.reason};
+        s_call(self, req, "api_cluster_merge", 5, values, NULL, false);
+    }
+    json_decref(b.root);
+}
+
+static void s_transfers(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    gy_token_claims_t claims;
+    char prefix[7];
+    if (s_prosecutor(self, req, &claims, prefix) < 0)
+        return;
+    const char *values[] = {prefix};
+    s_call(self, req, "api_transfers", 1, values, NULL, false);
+}
+
+static void s_transfer_answer(router_api_t *self, gy_http_request_t *req, const char *id,
+                              bool accept)
+{
+    gy_token_claims_t claims;
+    char prefix[7];
+    s_body_t b;
+    /* Accepting needs no reason; disputing does (it goes to the superior). */
+    if (s_action_head(self, req, id, !accept, &claims, prefix, &b, "transfer") < 0)
+        return;
+    const char *values[] = {id, prefix, claims.sub, accept ? "true" : "false", b.reason,
+                            self->config.producer};
+    s_call(self, req, "api_transfer_answer", 6, values, NULL, false);
+    json_decref(b.root);
+}
+
+static void s_transfer_accept(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    s_transfer_answer(self, req, args[0], true);
+}
+
+static void s_transfer_dispute(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    s_transfer_answer(self, req, args[0], false);
+}
+
+static void s_transfer_decide(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    gy_token_claims_t claims;
+    char prefix[7];
+    s_body_t b;
+    if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "transfer") < 0)
+        return;
+    router_error_t err;
+    const char *to;
+    if (s_procuratorate(self, b.root, "procuratorate", &to, &err) < 0) {
+        s_respond_error(req, &err);
+    } else {
+        const char *values[] = {args[0], prefix, claims.sub, to, b.reason, self->config.producer};
+        s_call(self, req, "api_transfer_decide", 6, values, NULL, false);
+    }
+    json_decref(b.root);
+}
+
 /*  ---- routing ---- */
 
 typedef void(s_route_fn)(router_api_t *self, gy_http_request_t *req, char **args);
@@ -677,6 +965,16 @@ static const s_route_t s_routes[] = {
     {"GET", "/api/v1/volunteers/me", "volunteer_me", s_me},
     {"GET", "/api/v1/volunteers/*", "volunteer_get", s_get},
     {"POST", "/api/v1/volunteers/*/*", "volunteer_action", s_act},
+    {"GET", "/api/v1/routed-clues", "clues_list", s_clues},
+    {"GET", "/api/v1/routed-clues/*", "clue_get", s_clue},
+    {"POST", "/api/v1/routed-clues/*/reclassify", "clue_reclassify", s_reclassify},
+    {"POST", "/api/v1/routed-clues/*/transfer", "clue_transfer", s_transfer},
+    {"POST", "/api/v1/routed-clues/*/split", "clue_split", s_split},
+    {"POST", "/api/v1/clusters/*/merge", "cluster_merge", s_merge},
+    {"GET", "/api/v1/transfers", "transfers_list", s_transfers},
+    {"POST", "/api/v1/transfers/*/accept", "transfer_accept", s_transfer_accept},
+    {"POST", "/api/v1/transfers/*/dispute", "transfer_dispute", s_transfer_dispute},
+    {"POST", "/api/v1/transfers/*/decide", "transfer_decide", s_transfer_decide},
     {NULL, NULL, NULL, NULL},
 };
 

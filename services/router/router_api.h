@@ -1,7 +1,11 @@
-/*  router_api — the router's HTTP API for the volunteer registry: apply
- *  (no account), log in (a signed bearer token), and, for prosecutors and
- *  administrators, list, read and change the standing of the volunteers in
- *  their jurisdiction (docs/api.md, "Volunteers").
+/*  router_api — the router's HTTP API (docs/api.md):
+ *  - the volunteer registry: apply (no account), log in (a signed bearer
+ *    token), and, for prosecutors and administrators, list, read and
+ *    change the standing of the volunteers in their jurisdiction;
+ *  - routed clues, for prosecutors: the queues of their jurisdiction, a
+ *    clue with its history and cluster, reclassification, transfers (移送)
+ *    with the receiver's answer and the common superior's decision, merging
+ *    and splitting duplicate clusters.
  *
  *  Every request is checked at the edge (router_volunteer) before the
  *  database is touched; each write is one SQL function call that decides,
@@ -23,6 +27,7 @@
 #include <uv.h>
 
 #include "gy_http.h"
+#include "gy_outbox.h"
 #include "gy_pg.h"
 #include "gy_ratelimit.h"
 #include "gy_refdata.h"
@@ -39,6 +44,8 @@ typedef struct {
     gy_ratelimit_t *limiter;      /* borrowed */
     uint32_t apply_per_hour;      /* applications per client address; 0 = unlimited */
     uint32_t login_per_min;       /* login attempts per address and per login; 0 = unlimited */
+    const char *producer;         /* the router's producer id: events it appends */
+    gy_outbox_t *outbox;          /* borrowed: woken after a call appended events */
 } router_api_config_t;
 
 /*  Registers the API's statements on pg; call before gy_pg_start. */

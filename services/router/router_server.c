@@ -85,8 +85,8 @@ static int s_load_registry_config(router_server_t *self)
     const char *seal = gy_config_str("GY_SEAL_KEY_FILE", NULL);
     self->registry_on = seal != NULL;
     if (!seal)
-        gy_log_warning("the volunteer registry is off: GY_SEAL_KEY_FILE is not set "
-                       "(its endpoints answer 503)");
+        gy_log_warning("the router's API (volunteers, routed clues) is off: GY_SEAL_KEY_FILE is "
+                       "not set (its endpoints answer 503); clues are routed all the same");
     else if (gy_crypto_load_key(seal, self->seal_key) < 0)
         return -1;
     const char *pk = gy_config_str("GY_TOKEN_PUBLIC_KEY_FILE", NULL);
@@ -277,10 +277,10 @@ static void s_on_request(gy_http_request_t *req, void *arg)
     }
     if (self->api && router_api_handle(self->api, req))
         return;
-    if (!self->api && (strncmp(path, "/api/v1/volunteers", 18) == 0 ||
-                       strncmp(path, "/api/v1/auth/", 13) == 0)) {
-        gy_http_respond_error(req, 503, "registry_unavailable",
-                              "the volunteer registry is off on this instance (no seal key)", NULL);
+    if (!self->api && strncmp(path, "/api/", 5) == 0) {
+        gy_http_respond_error(req, 503, "api_unavailable",
+                              "the router's API is off on this instance (no GY_SEAL_KEY_FILE)",
+                              NULL);
         return;
     }
     gy_http_respond_error(req, 404, "not_found", "no such resource", NULL);
@@ -329,6 +329,8 @@ static int s_start_registry(router_server_t *self)
         .limiter = self->limiter,
         .apply_per_hour = (uint32_t)self->apply_per_hour,
         .login_per_min = (uint32_t)self->login_per_min,
+        .producer = self->producer,
+        .outbox = self->outbox,
     };
     self->api = router_api_new(self->loop, &api_config);
     if (!self->api)

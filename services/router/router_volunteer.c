@@ -230,6 +230,18 @@ static void s_city_of(const gy_refdata_t *refdata, const gy_region_t *region, ch
     snprintf(city, 7, "%s", r ? r->code : region->code);
 }
 
+int router_body_parse(const char *body, size_t len, json_t **root, router_error_t *err)
+{
+    *root = s_load(body, len, err);
+    return *root ? 0 : -1;
+}
+
+int router_body_string(json_t *root, const char *name, bool required, long min, long max,
+                       bool newlines, const char **out, router_error_t *err)
+{
+    return s_string(root, name, required, min, max, newlines, out, err);
+}
+
 int router_application_parse(router_application_t *app, const char *body, size_t len,
                              const gy_refdata_t *refdata, router_error_t *err)
 {

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "gy_refdata.h"
 
 #define ROUTER_LOGIN_MAX 32
@@ -99,5 +101,14 @@ bool router_password_verify(const char *hash, const char *password);
 
 void router_error_set(router_error_t *err, int http_status, const char *code, const char *field,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/*  The checks above, for other request bodies.  router_body_parse: a JSON
+ *  object (duplicate keys refused) into *root (the caller json_decrefs it).
+ *  router_body_string: the string member `name`, min to max code points,
+ *  no control characters (newlines allowed when `newlines`), borrowed from
+ *  root; *out is NULL when it is absent and not required. */
+int router_body_parse(const char *body, size_t len, json_t **root, router_error_t *err);
+int router_body_string(json_t *root, const char *name, bool required, long min, long max,
+                       bool newlines, const char **out, router_error_t *err);
 
 #endif
