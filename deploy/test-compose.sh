@@ -276,8 +276,13 @@ wait "$client" || { cat "$STATE/kill-client.json" >&2; fail "clients saw refusal
 say "clients: $(tail -n 1 "$STATE/kill-client.json")"
 python3 "$ROOT/deploy/lib/submit.py" "$EDGE" "$acks2" --check >&2 || fail "a clue acknowledged around the kill is missing"
 # The acknowledged ids, straight from the database too.
-ids=$(python3 -c 'import json,sys; print(",".join("'"'"'%s'"'"'" % json.loads(l)["id"] for l in open(sys.argv[1])))' "$acks2")
-in_db=$(psql_site "SELECT count(*) FROM intake.clue WHERE id IN ($ids)")
+in_db=$({
+    echo 'CREATE TEMP TABLE acked (id uuid PRIMARY KEY);'
+    echo 'COPY acked FROM STDIN;'
+    python3 -c 'import json,sys; [print(json.loads(l)["id"]) for l in open(sys.argv[1])]' "$acks2"
+    echo '\.'
+    echo 'SELECT count(*) FROM acked a JOIN intake.clue c ON c.id = a.id;'
+} | podman exec -i "$(ctrs postgres | head -n 1)" psql -U gongyi -d gongyi -qtAX -v ON_ERROR_STOP=1)
 n_acked=$(wc -l <"$acks2")
 [ "$in_db" = "$n_acked" ] || fail "$n_acked acknowledged, $in_db in intake.clue"
 say "kill: $n_acked acknowledged, all $in_db stored ($((SECONDS - t))s)"
