@@ -199,6 +199,8 @@ for c in $(ctrs intake); do
 done
 restarts=$(for c in $(ctrs intake); do podman inspect -f '{{.RestartCount}}' "$c"; done | awk '{ n += $1 } END { print n + 0 }')
 [ "${restarts:-0}" = 0 ] || fail "intake replicas restarted $restarts time(s) during start"
+applied=$(for c in $(ctrs intake); do podman logs "$c" 2>&1; done | grep -c 'migration(s) applied' || true)
+[ "$applied" = 1 ] || fail "$applied intake replicas applied the migrations (expected exactly 1)"
 
 # ---- 2. stored and routed ------------------------------------------------
 acks=$STATE/acked.jsonl
@@ -270,8 +272,11 @@ python3 "$ROOT/deploy/lib/submit.py" "$EDGE" "$acks2" --seconds 20 --concurrency
     >"$STATE/kill-client.json" 2>&1 &
 client=$!
 sleep 6
-say "kill -9 of $victim while clients submit"
-podman kill -s KILL "$victim" >/dev/null
+# SIGKILL to the service's process itself, as a crash or the OOM killer
+# would (`podman kill` counts as stopped by the user: no restart follows).
+victim_pid=$(podman inspect -f '{{.State.Pid}}' "$victim")
+say "kill -9 of $victim (pid $victim_pid on the host) while clients submit"
+kill -KILL "$victim_pid"
 wait "$client" || { cat "$STATE/kill-client.json" >&2; fail "clients saw refusals or unanswered requests"; }
 say "clients: $(tail -n 1 "$STATE/kill-client.json")"
 python3 "$ROOT/deploy/lib/submit.py" "$EDGE" "$acks2" --check >&2 || fail "a clue acknowledged around the kill is missing"
