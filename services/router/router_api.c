@@ -57,6 +57,16 @@ static const struct {
     {"api_transfers", "SELECT router.api_transfers($1)::text"},
     {"api_cluster_merge", "SELECT router.api_cluster_merge($1::uuid, $2::uuid, $3, $4, $5)::text"},
     {"api_clue_split", "SELECT router.api_clue_split($1::uuid, $2, $3, $4)::text"},
+    {"api_tasks", "SELECT router.api_tasks($1::uuid, $2, 'epoch'::timestamptz + $3::bigint * "
+                  "interval '1 microsecond', $4::uuid, $5::integer)::text"},
+    {"api_task_submit", "SELECT router.api_task_submit($1::uuid, $2::uuid, $3::int, $4::int, "
+                        "$5::int, $6, $7, $8)::text"},
+    {"api_task_decline",
+     "SELECT router.api_task_decline($1::uuid, $2::uuid, $3, $4::bigint, $5)::text"},
+    {"api_conflict_declare", "SELECT router.api_conflict_declare($1::uuid, $2, $3, $4)::text"},
+    {"api_conflicts", "SELECT router.api_conflicts($1::uuid)::text"},
+    {"api_clue_decide",
+     "SELECT router.api_clue_decide($1::uuid, $2, $3, $4, $5, $6, $7)::text"},
 };
 
 void router_api_prepare(gy_pg_t *pg)
@@ -946,6 +956,209 @@ static void s_transfer_decide(router_api_t *self, gy_http_request_t *req, char *
     json_decref(b.root);
 }
 
+/*  ---- assessment: volunteers' tasks and conflicts, prosecutors' review ---- */
+
+/*  An appointed volunteer's token (its subject is their registry id), or
+ *  an answer and -1.  Whether they are still appointed is the registry's
+ *  business at login; tasks are theirs either way. */
+static int s_volunteer(router_api_t *self, gy_http_request_t *req, gy_token_claims_t *claims)
+{
+    if (s_authenticate(self, req, claims) < 0)
+        return -1;
+    if (strcmp(claims->role, "volunteer") != 0 || !s_uuid_ok(claims->sub)) {
+        gy_http_respond_error(req, 403, "forbidden", "only a volunteer has assessment tasks",
+                              NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void s_tasks(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    gy_token_claims_t claims;
+    if (s_volunteer(self, req, &claims) < 0)
+        return;
+    char status[16], after[64], limit_text[8], limit[8], *after_id;
+    router_error_t err;
+    if (s_query_params(gy_http_query(req), "status", status, sizeof status, after, sizeof after,
+                       limit_text, sizeof limit_text, &err) < 0) {
+        s_respond_error(req, &err);
+        return;
+    }
+    if (status[0] && strcmp(status, "assigned") != 0 && strcmp(status, "submitted") != 0 &&
+        strcmp(status, "late") != 0 && strcmp(status, "declined") != 0) {
+        gy_http_respond_error(req, 400, "invalid_value",
+                              "status is one of assigned, submitted, late, declined", "status");
+        return;
+    }
+    if (s_limit(req, limit_text, limit) < 0 || s_cursor(req, after, &after_id) < 0)
+        return;
+    const char *values[] = {claims.sub, status[0] ? status : NULL, after[0] ? after : NULL,
+                            after_id, limit};
+    s_call(self, req, "api_tasks", 5, values, NULL, false);
+}
+
+/*  An integer member from 1 to 5. */
+static int s_score(json_t *root, const char *name, char out[4], router_error_t *err)
+{
+    json_t *v = json_object_get(root, name);
+    if (!v || json_is_null(v)) {
+        router_error_set(err, 400, "missing_field", name, "%s is required", name);
+        return -1;
+    }
+    if (!json_is_integer(v)) {
+        router_error_set(err, 400, "invalid_type", name, "%s must be a whole number", name);
+        return -1;
+    }
+    json_int_t n = json_integer_value(v);
+    if (n < 1 || n > 5) {
+        router_error_set(err, 400, "invalid_value", name, "%s is from 1 to 5", name);
+        return -1;
+    }
+    snprintf(out, 4, "%d", (int)n);
+    return 0;
+}
+
+static void s_task_submit(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    gy_token_claims_t claims;
+    if (s_volunteer(self, req, &claims) < 0 || s_require_json_body(req) < 0)
+        return;
+    size_t len;
+    const char *body = gy_http_body(req, &len);
+    json_t *root;
+    router_error_t err;
+    char credibility[4], severity[4], harm[4];
+    const char *recommendation, *comment;
+    if (router_body_parse(body, len, &root, &err) < 0) {
+        s_respond_error(req, &err);
+        return;
+    }
+    if (s_score(root, "credibility", credibility, &err) < 0 ||
+        s_score(root, "severity", severity, &err) < 0 ||
+        s_score(root, "public_interest_harm", harm, &err) < 0 ||
+        router_body_string(root, "recommendation", true, 1, 16, false, &recommendation, &err) < 0 ||
+        router_body_string(root, "comment", false, 0, 2000, true, &comment, &err) < 0) {
+        s_respond_error(req, &err);
+    } else if (strcmp(recommendation, "route") != 0 && strcmp(recommendation, "reject") != 0 &&
+               strcmp(recommendation, "review") != 0) {
+        gy_http_respond_error(req, 400, "invalid_value",
+                              "recommendation is route, reject or review", "recommendation");
+    } else if (!s_uuid_ok(args[0])) {
+        gy_http_respond_error(req, 404, "not_found", "no such task", NULL);
+    } else {
+        const char *values[] = {args[0],  claims.sub,     credibility,           severity,
+                                harm,     recommendation, comment ? comment : "", self->config.producer};
+        s_call(self, req, "api_task_submit", 8, values, NULL, false);
+    }
+    json_decref(root);
+}
+
+static void s_task_decline(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    gy_token_claims_t claims;
+    if (s_volunteer(self, req, &claims) < 0)
+        return;
+    s_body_t b;
+    router_error_t err;
+    int rc = s_body(self, req, true, &b, &err);
+    if (rc == -2)
+        return;
+    if (rc < 0) {
+        s_respond_error(req, &err);
+        return;
+    }
+    if (!s_uuid_ok(args[0])) {
+        gy_http_respond_error(req, 404, "not_found", "no such task", NULL);
+    } else {
+        char due[24];
+        snprintf(due, sizeof due, "%lld", (long long)(gy_now_ms() + self->config.assess_due_ms));
+        const char *values[] = {args[0], claims.sub, b.reason, due, self->config.producer};
+        s_call(self, req, "api_task_decline", 5, values, NULL, false);
+    }
+    json_decref(b.root);
+}
+
+static void s_conflicts(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    gy_token_claims_t claims;
+    if (s_volunteer(self, req, &claims) < 0)
+        return;
+    const char *values[] = {claims.sub};
+    s_call(self, req, "api_conflicts", 1, values, NULL, false);
+}
+
+static void s_conflict_declare(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    gy_token_claims_t claims;
+    if (s_volunteer(self, req, &claims) < 0)
+        return;
+    s_body_t b;
+    router_error_t err;
+    int rc = s_body(self, req, true, &b, &err);
+    if (rc == -2)
+        return;
+    const char *kind = NULL, *value = NULL;
+    if (rc == 0 && router_body_string(b.root, "kind", true, 1, 16, false, &kind, &err) == 0 &&
+        router_body_string(b.root, "value", true, 1, 100, false, &value, &err) == 0) {
+        if (strcmp(kind, "region") == 0 && !gy_refdata_region(self->config.refdata, value))
+            router_error_set(&err, 422, "unknown_region_code", "value",
+                             "value must be a region code of the reference data");
+        else if (strcmp(kind, "region") != 0 && strcmp(kind, "keyword") != 0)
+            router_error_set(&err, 400, "invalid_value", "kind", "kind is region or keyword");
+        else
+            rc = 1;
+    }
+    if (rc == 1) {
+        const char *values[] = {claims.sub, kind, value, b.reason};
+        s_call(self, req, "api_conflict_declare", 4, values, NULL, false);
+    } else {
+        s_respond_error(req, &err);
+    }
+    json_decref(b.root);
+}
+
+static void s_clue_decide(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    gy_token_claims_t claims;
+    char prefix[7];
+    s_body_t b;
+    if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "clue") < 0)
+        return;
+    router_error_t err;
+    const char *decision, *code = NULL;
+    static const char *const codes[] = {"no_public_interest", "out_of_scope",
+                                        "insufficient_facts", "duplicate", NULL};
+    bool ok = router_body_string(b.root, "decision", true, 1, 16, false, &decision, &err) == 0 &&
+              router_body_string(b.root, "reason_code", false, 1, 32, false, &code, &err) == 0;
+    if (ok && strcmp(decision, "route") != 0 && strcmp(decision, "reject") != 0) {
+        router_error_set(&err, 400, "invalid_value", "decision", "decision is route or reject");
+        ok = false;
+    }
+    if (ok && strcmp(decision, "reject") == 0) {
+        bool known = false;
+        for (const char *const *c = codes; code && *c && !known; c++)
+            known = strcmp(code, *c) == 0;
+        if (!known) {
+            router_error_set(&err, 400, code ? "invalid_value" : "missing_field", "reason_code",
+                             "a rejection needs reason_code: no_public_interest, out_of_scope, "
+                             "insufficient_facts or duplicate");
+            ok = false;
+        }
+    }
+    if (ok) {
+        const char *values[] = {args[0], prefix,   claims.sub, decision, code ? code : "",
+                                b.reason, self->config.producer};
+        s_call(self, req, "api_clue_decide", 7, values, NULL, false);
+    } else {
+        s_respond_error(req, &err);
+    }
+    json_decref(b.root);
+}
+
 /*  ---- routing ---- */
 
 typedef void(s_route_fn)(router_api_t *self, gy_http_request_t *req, char **args);
@@ -963,6 +1176,8 @@ static const s_route_t s_routes[] = {
     {"POST", "/api/v1/auth/login", "auth_login", s_login},
     {"GET", "/api/v1/volunteers", "volunteers_list", s_list},
     {"GET", "/api/v1/volunteers/me", "volunteer_me", s_me},
+    {"GET", "/api/v1/volunteers/me/conflicts", "conflicts_list", s_conflicts},
+    {"POST", "/api/v1/volunteers/me/conflicts", "conflict_declare", s_conflict_declare},
     {"GET", "/api/v1/volunteers/*", "volunteer_get", s_get},
     {"POST", "/api/v1/volunteers/*/*", "volunteer_action", s_act},
     {"GET", "/api/v1/routed-clues", "clues_list", s_clues},
@@ -970,6 +1185,10 @@ static const s_route_t s_routes[] = {
     {"POST", "/api/v1/routed-clues/*/reclassify", "clue_reclassify", s_reclassify},
     {"POST", "/api/v1/routed-clues/*/transfer", "clue_transfer", s_transfer},
     {"POST", "/api/v1/routed-clues/*/split", "clue_split", s_split},
+    {"POST", "/api/v1/routed-clues/*/decide", "clue_decide", s_clue_decide},
+    {"GET", "/api/v1/tasks", "tasks_list", s_tasks},
+    {"POST", "/api/v1/tasks/*/assessment", "task_submit", s_task_submit},
+    {"POST", "/api/v1/tasks/*/decline", "task_decline", s_task_decline},
     {"POST", "/api/v1/clusters/*/merge", "cluster_merge", s_merge},
     {"GET", "/api/v1/transfers", "transfers_list", s_transfers},
     {"POST", "/api/v1/transfers/*/accept", "transfer_accept", s_transfer_accept},

@@ -46,6 +46,7 @@ typedef struct {
     uint32_t login_per_min;       /* login attempts per address and per login; 0 = unlimited */
     const char *producer;         /* the router's producer id: events it appends */
     gy_outbox_t *outbox;          /* borrowed: woken after a call appended events */
+    int64_t assess_due_ms;        /* how long a newly asked assessor has */
 } router_api_config_t;
 
 /*  Registers the API's statements on pg; call before gy_pg_start. */

@@ -43,6 +43,9 @@ struct router_server {
     int64_t window_days;
     int64_t near_m;
     int64_t scan_ms;
+    bool assessment_on;         /* GY_ASSESSMENT=on: new matters go to assessors first */
+    int64_t assessors;          /* k */
+    int64_t assessment_due_s;
     /* the volunteer registry (router_api): on when a seal key is configured */
     bool registry_on;
     uint8_t seal_key[GY_SEAL_KEY_BYTES];
@@ -101,6 +104,11 @@ static int s_load_registry_config(router_server_t *self)
             return -1;
         self->has_token_secret = true;
     }
+    if (self->assessment_on && !self->registry_on) {
+        gy_log_error("GY_ASSESSMENT=on needs the router's API, where assessors log in and "
+                     "submit: set GY_SEAL_KEY_FILE");
+        return -1;
+    }
     return gy_config_int("GY_TOKEN_TTL_S", 12 * 3600, 60, 30 * 86400, &self->token_ttl_s) < 0 ||
                    gy_config_int("GY_RATE_LIMIT_APPLY_PER_HOUR", 10, 0, 1000000,
                                  &self->apply_per_hour) < 0 ||
@@ -126,12 +134,14 @@ static int s_load_config(router_server_t *self)
         return -1;
     }
     const char *assessment = gy_config_str("GY_ASSESSMENT", "off");
-    if (strcmp(assessment, "off") != 0) {
-        gy_log_error("invalid value for GY_ASSESSMENT: \"%s\"", assessment);
-        gy_log_error("hint: only \"off\" is implemented so far: every clue is routed at once "
-                     "with a priority from triage (docs/router.md).");
+    if (strcmp(assessment, "on") != 0 && strcmp(assessment, "off") != 0) {
+        gy_log_error("invalid value for GY_ASSESSMENT: \"%s\" (on or off)", assessment);
         return -1;
     }
+    self->assessment_on = strcmp(assessment, "on") == 0;
+    if (gy_config_int("GY_ASSESSORS", 3, 1, 9, &self->assessors) < 0 ||
+        gy_config_int("GY_ASSESSMENT_DUE_S", 72 * 3600, 1, 90 * 86400, &self->assessment_due_s) < 0)
+        return -1;
     /*  The four 16-bit bands find every fingerprint within 3 bits
      *  (pigeonhole); more would need more bands. */
     if (gy_config_int("GY_DUP_MAX_DISTANCE", ROUTER_SIMHASH_MAX_DISTANCE, 0, 3,
@@ -219,7 +229,7 @@ static void s_on_positions_done(void *arg, gy_pg_status_t status, const char *sq
     s_respond_json(h->req, ok ? 200 : 503,
                    json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "status", ok ? "ok" : "unavailable",
                              "postgres", ok ? "ok" : "down", "producer", self->producer,
-                             "assessment", "off", "outbox_lag",
+                             "assessment", self->assessment_on ? "on" : "off", "outbox_lag",
                              (json_int_t)gy_outbox_lag(self->outbox), "consumed", h->consumed));
     free(h);
 }
@@ -331,6 +341,7 @@ static int s_start_registry(router_server_t *self)
         .login_per_min = (uint32_t)self->login_per_min,
         .producer = self->producer,
         .outbox = self->outbox,
+        .assess_due_ms = self->assessment_due_s * 1000,
     };
     self->api = router_api_new(self->loop, &api_config);
     if (!self->api)
@@ -383,6 +394,8 @@ static int s_start(router_server_t *self)
         .window_ms = self->window_days * 86400000,
         .near_km = (double)self->near_m / 1000.0,
         .scan_interval_ms = (uint64_t)self->scan_ms,
+        .assess_k = self->assessment_on ? (int)self->assessors : 0,
+        .assess_due_ms = self->assessment_due_s * 1000,
         .writer = self->writer,
         .reader = self->reader,
         .outbox = self->outbox,

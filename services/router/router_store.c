@@ -19,7 +19,9 @@ static const char s_sql_route[] =
     "$1::uuid, $2, $3::bigint, $4, $5, $6, $7::float8, $8::float8, $9, $10, $11::real, $12,"
     " $13::boolean, $14, $15, $16, $17, $18::int, $19::bigint, $20::smallint, $21::smallint,"
     " $22::smallint, $23::smallint, $24::bigint, $25::int, $26::bigint, $27::float8, $28,"
-    " $29::uuid, $30::bigint, $31, $32::bytea)";
+    " $29::uuid, $30::bigint, $31, $32::bytea, $33, $34::int, $35::bigint)";
+static const char s_sql_assessment_expire[] =
+    "SELECT router.assessment_expire($1::bigint, $2, $3::int)";
 static const char s_sql_deadlines_due[] =
     "SELECT d.clue_id, d.rule, (extract(epoch FROM d.due_at) * 1000)::bigint, d.procuratorate,"
     "       (extract(epoch FROM c.received_at) * 1000)::bigint"
@@ -54,6 +56,8 @@ struct router_store {
     router_store_config_t config;
     char *producer;
     bool scanning;          /* a deadline read or fire is running */
+    bool expiring;          /* a late-task pass is running */
+    bool expired_events;    /*   and it appended events */
     uv_timer_t scan_timer;  /* its close callback frees the store */
 };
 
@@ -185,17 +189,20 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     snprintf(window, sizeof window, "%" PRId64, self->config.window_ms);
     snprintf(near, sizeof near, "%.6f", self->config.near_km);
     snprintf(time_ms, sizeof time_ms, "%" PRId64, p->time_ms);
-    const char *values[32] = {
+    char assess_k[8], assess_due[24];
+    snprintf(assess_k, sizeof assess_k, "%d", self->config.assess_k);
+    snprintf(assess_due, sizeof assess_due, "%" PRId64, p->time_ms + self->config.assess_due_ms);
+    const char *values[35] = {
         cr->clue_id, event->producer, seq, cr->title, cr->description, cr->region_code,
         coords ? lat : NULL, coords ? lon : NULL, cr->field_code, triage.field_code, conf,
         triage.reason, triage.major ? "true" : "false", where.procuratorate, where.city,
         where.queue, where.rule, prio, hash_s, bands[0], bands[1], bands[2], bands[3],
         received, maxd, window, near, self->producer, p->event_id, time_ms, p->trace,
-        (const char *)body,
+        (const char *)body, cr->reporter_subject, assess_k, assess_due,
     };
-    int lengths[32] = {0};
+    int lengths[35] = {0};
     lengths[31] = (int)body_len;
-    gy_pg_tx_add(tx, "route_clue", 32, values, lengths);
+    gy_pg_tx_add(tx, "route_clue", 35, values, lengths);
     free(body);
 }
 
@@ -208,7 +215,9 @@ void router_store_result(void *arg, gy_consumer_event_t *event, size_t index,
     p->created = gy_pg_value(res, 0, 0)[0] == 't';
     p->sequence = strtoull(gy_pg_value(res, 0, 1), NULL, 10);
     free(p->body);
-    p->body = p->created ? gy_pg_bytea(res, 0, 4, &p->body_len) : NULL;
+    /*  No body: the clue was held for assessment and the events are
+     *  AssessmentRequested, which the relay reads from the outbox. */
+    p->body = p->created && !gy_pg_isnull(res, 0, 4) ? gy_pg_bytea(res, 0, 4, &p->body_len) : NULL;
 }
 
 void router_store_done(void *arg, gy_consumer_event_t *event, gy_pg_status_t status)
@@ -221,6 +230,9 @@ void router_store_done(void *arg, gy_consumer_event_t *event, gy_pg_status_t sta
         s_event_of(p, &ev);
         gy_outbox_committed(self->config.outbox, &ev);
         gy_metrics_count(self->config.metrics, "gy_router_clues_routed_total", "", 1);
+    } else if (status == GY_PG_OK && p && p->created) {
+        gy_outbox_check(self->config.outbox);
+        gy_metrics_count(self->config.metrics, "gy_router_clues_held_total", "", 1);
     } else if (status == GY_PG_LOST) {
         gy_outbox_check(self->config.outbox);
     }
@@ -347,9 +359,46 @@ static void s_scan(router_store_t *self)
     self->scanning = true;
 }
 
+/*  ---- late assessment tasks ---- */
+
+static void s_on_expire_result(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    router_store_t *self = arg;
+    (void)index;
+    if (gy_pg_ntuples(res) == 1 && strtol(gy_pg_value(res, 0, 0), NULL, 10) > 0)
+        self->expired_events = true;
+}
+
+static void s_on_expire_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    router_store_t *self = arg;
+    (void)sqlstate;
+    self->expiring = false;
+    if ((status == GY_PG_OK && self->expired_events) || status == GY_PG_LOST)
+        gy_outbox_check(self->config.outbox);
+    self->expired_events = false;
+}
+
+/*  Tasks past due become late, others are asked in their place, and clues
+ *  are decided when they can be (router.assessment_expire), on the writer
+ *  so that it never races the consumer's transactions. */
+static void s_expire(router_store_t *self)
+{
+    if (self->expiring || !self->config.assess_k || !gy_pg_up(self->config.writer))
+        return;
+    char due[24];
+    snprintf(due, sizeof due, "%" PRId64, gy_now_ms() + self->config.assess_due_ms);
+    const char *params[] = {due, self->producer, "100"};
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, "assessment_expire", 3, params, NULL);
+    if (gy_pg_run(self->config.writer, &tx, s_on_expire_result, s_on_expire_done, self) == 0)
+        self->expiring = true;
+}
+
 static void s_on_scan_timer(uv_timer_t *timer)
 {
     s_scan(timer->data);
+    s_expire(timer->data);
 }
 
 /*  ---- life cycle ---- */
@@ -358,6 +407,7 @@ void router_store_prepare(gy_pg_t *writer, gy_pg_t *reader)
 {
     gy_pg_prepare(writer, "route_clue", s_sql_route);
     gy_pg_prepare(writer, "fire_deadline", s_sql_fire_deadline);
+    gy_pg_prepare(writer, "assessment_expire", s_sql_assessment_expire);
     gy_pg_prepare(reader, "deadlines_due", s_sql_deadlines_due);
 }
 
@@ -372,6 +422,8 @@ router_store_t *router_store_new(uv_loop_t *loop, const router_store_config_t *c
                         "Clues routed (ClueRouted committed) by this instance.");
     gy_metrics_describe(config->metrics, "gy_router_deadlines_fired_total", "counter",
                         "Reporter deadlines that fell due (ClueDeadlineDue committed).");
+    gy_metrics_describe(config->metrics, "gy_router_clues_held_total", "counter",
+                        "New matters held for assessment (AssessmentRequested committed).");
     gy_metrics_describe(config->metrics, "gy_router_malformed_total", "counter",
                         "ClueReceived events passed over as malformed.");
     uv_timer_init(loop, &self->scan_timer);

@@ -41,7 +41,9 @@ typedef struct {
     int max_distance;                  /* SimHash bits, 0..3 */
     int64_t window_ms;                 /* duplicates: time window */
     double near_km;                    /* duplicates: "nearby" */
-    uint64_t scan_interval_ms;         /* deadline scanner; 0 = off */
+    uint64_t scan_interval_ms;         /* deadline (and late task) scanner; 0 = off */
+    int assess_k;                      /* assessors per new matter; 0 = assessment off */
+    int64_t assess_due_ms;             /* how long an assessor has */
     gy_pg_t *writer;                   /* borrowed: the consumer's connection */
     gy_pg_t *reader;                   /* borrowed */
     gy_outbox_t *outbox;               /* borrowed */
