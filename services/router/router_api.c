@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "gy_crypto.h"
+#include "gy_scope.h"
 #include "gy_token.h"
 #include "gy_util.h"
 #include "router_volunteer.h"
@@ -145,7 +146,7 @@ static int s_manager(router_api_t *self, gy_http_request_t *req, gy_token_claims
 {
     if (s_authenticate(self, req, claims) < 0)
         return -1;
-    if (!router_role_manages(claims->role) || router_scope_prefix(claims->proc, prefix) < 0) {
+    if (!router_role_manages(claims->role) || gy_scope_prefix(claims->proc, prefix) < 0) {
         gy_http_respond_error(req, 403, "forbidden",
                               "only a prosecutor or an administrator of a procuratorate may do this",
                               NULL);
@@ -162,7 +163,7 @@ static int s_prosecutor(router_api_t *self, gy_http_request_t *req, gy_token_cla
     if (s_authenticate(self, req, claims) < 0)
         return -1;
     if ((strcmp(claims->role, "prosecutor") != 0 && strcmp(claims->role, "chief_prosecutor") != 0) ||
-        router_scope_prefix(claims->proc, prefix) < 0) {
+        gy_scope_prefix(claims->proc, prefix) < 0) {
         gy_http_respond_error(req, 403, "forbidden", "only a prosecutor may handle clues", NULL);
         return -1;
     }

@@ -12,7 +12,7 @@
  *  writes and answers in one transaction (migrations/0002_volunteers.sql),
  *  so a refusal writes nothing.  Scope: a caller sees and acts on the
  *  volunteers whose procuratorate code starts with the caller's scope prefix
- *  (router_scope_prefix); anything outside is answered 404, as if it did
+ *  (gy_scope_prefix, common/gy_scope.h); anything outside is answered 404, as if it did
  *  not exist.  Personal data is sealed at rest and opened only in answers
  *  whose reading was logged in the same transaction.
  *

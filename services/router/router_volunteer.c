@@ -420,21 +420,6 @@ void router_login_clear(router_login_t *login)
     memset(login, 0, sizeof *login);
 }
 
-int router_scope_prefix(const char *procuratorate, char prefix[7])
-{
-    if (!procuratorate || strlen(procuratorate) != 6 ||
-        strspn(procuratorate, "0123456789") != 6)
-        return -1;
-    size_t n = 6;
-    if (strcmp(procuratorate + 2, "0000") == 0)
-        n = 2; /* province */
-    else if (strcmp(procuratorate + 4, "00") == 0)
-        n = 4; /* city */
-    memcpy(prefix, procuratorate, n);
-    prefix[n] = '\0';
-    return 0;
-}
-
 bool router_role_manages(const char *role)
 {
     return strcmp(role, "prosecutor") == 0 || strcmp(role, "chief_prosecutor") == 0 ||

@@ -1,6 +1,8 @@
 /*  router_volunteer — the volunteer registry's rules at the edge: what an
- *  application, a change of standing and a login must look like, the
- *  jurisdiction scope of a caller, and password hashing.
+ *  application, a change of standing and a login must look like, who may
+ *  manage volunteers, and password hashing.
+ *
+ *  (The jurisdiction scope of a caller is common/gy_scope.h.)
  *
  *  Everything here is pure (no I/O) so it is tested on its own; router_api
  *  calls it before anything touches the database, so bad input is refused
@@ -78,12 +80,6 @@ typedef struct {
 
 int router_login_parse(router_login_t *login, const char *body, size_t len, router_error_t *err);
 void router_login_clear(router_login_t *login);
-
-/*  The prefix of the procuratorate codes a caller at `procuratorate` may
- *  see and act on (GB/T 2260: a province "32" sees 32xxxx, a city "3211"
- *  sees 3211xx, a county only its own six digits).  0, or -1 when the code
- *  is not six digits. */
-int router_scope_prefix(const char *procuratorate, char prefix[7]);
 
 /*  Whether a token's role may manage volunteers (prosecutor,
  *  chief_prosecutor, admin). */

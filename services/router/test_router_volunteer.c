@@ -1,5 +1,5 @@
 /*  test_router_volunteer — the registry's edge rules: applications, changes
- *  of standing, logins, jurisdiction scope and password hashing. */
+ *  of standing, logins, who manages volunteers and password hashing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,19 +172,9 @@ static void test_actions(void **state)
     router_action_clear(&act);
 }
 
-static void test_scope(void **state)
+static void test_roles(void **state)
 {
     (void)state;
-    char p[7];
-    assert_int_equal(router_scope_prefix("320000", p), 0);
-    assert_string_equal(p, "32");
-    assert_int_equal(router_scope_prefix("321100", p), 0);
-    assert_string_equal(p, "3211");
-    assert_int_equal(router_scope_prefix("321112", p), 0);
-    assert_string_equal(p, "321112");
-    assert_int_equal(router_scope_prefix("32111", p), -1);
-    assert_int_equal(router_scope_prefix("32111x", p), -1);
-    assert_int_equal(router_scope_prefix("", p), -1);
     assert_true(router_role_manages("prosecutor"));
     assert_true(router_role_manages("admin"));
     assert_false(router_role_manages("volunteer"));
@@ -210,7 +200,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_application_accepted), cmocka_unit_test(test_application_city_level),
         cmocka_unit_test(test_application_refused),  cmocka_unit_test(test_actions),
-        cmocka_unit_test(test_scope),                cmocka_unit_test(test_passwords),
+        cmocka_unit_test(test_roles),                cmocka_unit_test(test_passwords),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

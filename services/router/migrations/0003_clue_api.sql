@@ -7,7 +7,7 @@
 -- As in 0002, each call is one function answering {"status","body"} (and
 -- "events": how many events it appended to the outbox, so the caller wakes
 -- the relay), deciding and writing in one transaction.  p_prefix is the
--- caller's scope (router_scope_prefix): a clue outside it does not exist.
+-- caller's scope (gy_scope_prefix): a clue outside it does not exist.
 
 CREATE INDEX clue_scope ON router.clue (procuratorate bpchar_pattern_ops, routed_at, id);
 
