@@ -23,6 +23,8 @@
 #include "gy_token.h"
 #include "gy_util.h"
 #include "intake_clue.h"
+#include "intake_competence.h"
+#include "intake_reporter.h"
 #include "intake_store.h"
 
 extern const gy_pg_migration_t intake_migrations[];
@@ -54,17 +56,21 @@ struct intake_server {
     uint8_t seal_key[GY_SEAL_KEY_BYTES];
     bool has_token_key;
     uint8_t token_key[GY_TOKEN_PUBLIC_KEY_BYTES];
+    const char *router_sources; /* GY_ROUTER_SOURCES (environment), or NULL */
     /* parts, in start order */
     gy_refdata_t *refdata;
     gy_metrics_t *metrics;
     gy_pg_t *writer;            /* the clue transactions */
     gy_pg_t *relay;             /* the outbox relay */
-    gy_pg_t *reader;            /* status look-ups and replay */
+    gy_pg_t *reader;            /* status look-ups, replay and reporter reads */
+    gy_pg_t *competence_pg;     /* the router's events, apart from the writer's group commit */
     gy_bus_t *bus;
     gy_bus_socket_t *events;    /* PUB */
     gy_bus_socket_t *replay;    /* ROUTER */
     gy_bus_socket_t *submit;    /* ROUTER */
     intake_store_t *store;
+    intake_competence_t *competence; /* NULL without GY_ROUTER_SOURCES */
+    intake_reporter_t *reporter;     /* NULL without GY_ROUTER_SOURCES */
     gy_redis_t *redis;
     gy_ratelimit_t *limiter;
     gy_http_server_t *http;
@@ -108,6 +114,12 @@ static int s_load_config(intake_server_t *self)
             return -1;
         self->has_token_key = true;
     }
+    /*  Who may see a reporter depends on the router's decisions; without
+     *  its events intake cannot tell, and the reporter route says so. */
+    self->router_sources = gy_config_str("GY_ROUTER_SOURCES", NULL);
+    if (!self->router_sources)
+        gy_log_info("GY_ROUTER_SOURCES is not set: reporters' identities are not shown by this "
+                    "instance (GET /api/v1/clues/{clue_id}/reporter answers 503)");
     const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
     self->refdata = gy_refdata_new(refdir);
     return self->refdata ? 0 : -1;
@@ -162,7 +174,8 @@ static int s_prepare_database(intake_server_t *self)
 
 /*  ---- HTTP ---- */
 
-typedef void(s_route_fn)(intake_server_t *self, gy_http_request_t *req);
+/*  param: the path segment a route's "*" matched, or NULL. */
+typedef void(s_route_fn)(intake_server_t *self, gy_http_request_t *req, const char *param);
 
 typedef struct {
     intake_server_t *server;
@@ -291,7 +304,7 @@ static bool s_valid_key(const char *key, size_t max)
     return true;
 }
 
-static void s_post_clue(intake_server_t *self, gy_http_request_t *req)
+static void s_post_clue(intake_server_t *self, gy_http_request_t *req, const char *param)
 {
     if (!s_is_json(gy_http_header(req, "Content-Type"))) {
         gy_http_respond_error(req, 415, "unsupported_media_type",
@@ -379,9 +392,8 @@ static void s_on_status_done(void *arg, gy_pg_status_t status, const char *sqlst
     free(q);
 }
 
-static void s_get_clue(intake_server_t *self, gy_http_request_t *req)
+static void s_get_clue(intake_server_t *self, gy_http_request_t *req, const char *code)
 {
-    const char *code = gy_http_path(req) + strlen("/api/v1/clues/");
     if (!gy_receipt_valid(code)) {
         gy_http_respond_error(req, 404, "not_found", "no clue has this receipt code", NULL);
         return;
@@ -401,7 +413,7 @@ static void s_get_clue(intake_server_t *self, gy_http_request_t *req)
     }
 }
 
-static void s_healthz(intake_server_t *self, gy_http_request_t *req)
+static void s_healthz(intake_server_t *self, gy_http_request_t *req, const char *param)
 {
     bool pg = gy_pg_up(self->writer);
     bool redis = gy_redis_up(self->redis);
@@ -412,7 +424,20 @@ static void s_healthz(intake_server_t *self, gy_http_request_t *req)
                              (json_int_t)intake_store_lag(self->store)));
 }
 
-static void s_metrics(intake_server_t *self, gy_http_request_t *req)
+static void s_get_reporter(intake_server_t *self, gy_http_request_t *req, const char *clue_id)
+{
+    if (!self->reporter) {
+        gy_http_respond_error(req, 503, "unavailable",
+                              "this intake instance does not follow the router's events "
+                              "(GY_ROUTER_SOURCES is not set), so it cannot tell who may see "
+                              "a reporter",
+                              NULL);
+        return;
+    }
+    intake_reporter_get(self->reporter, req, clue_id);
+}
+
+static void s_metrics(intake_server_t *self, gy_http_request_t *req, const char *param)
 {
     gy_metrics_set(self->metrics, "gy_postgres_up", "", gy_pg_up(self->writer) ? 1 : 0);
     gy_metrics_set(self->metrics, "gy_redis_up", "", gy_redis_up(self->redis) ? 1 : 0);
@@ -425,25 +450,45 @@ static void s_metrics(intake_server_t *self, gy_http_request_t *req)
 
 typedef struct {
     const char *method;
-    const char *path; /* exact, or a prefix when it ends in '/' */
+    const char *path; /* exact; a "*" segment matches one non-empty segment: the param */
     const char *route;
     s_route_fn *fn;
 } s_route_t;
 
 static const s_route_t s_routes[] = {
     {"POST", "/api/v1/clues", "clues_submit", s_post_clue},
-    {"GET", "/api/v1/clues/", "clues_status", s_get_clue},
+    /*  Receipt codes and clue ids differ in shape, but the routes do not
+     *  rely on it: they differ in segments. */
+    {"GET", "/api/v1/clues/*", "clues_status", s_get_clue},
+    {"GET", "/api/v1/clues/*/reporter", "clues_reporter", s_get_reporter},
     {"GET", "/healthz", "healthz", s_healthz},
     {"GET", "/metrics", "metrics", s_metrics},
     {NULL, NULL, NULL, NULL},
 };
 
-static bool s_path_matches(const s_route_t *route, const char *path)
+/*  Whether path matches the route's pattern; *param_p gets a copy of the
+ *  segment its "*" matched (the caller frees), or NULL. */
+static bool s_path_matches(const s_route_t *route, const char *path, char **param_p)
 {
-    size_t n = strlen(route->path);
-    if (route->path[n - 1] == '/')
-        return strncmp(path, route->path, n) == 0 && path[n] && !strchr(path + n, '/');
-    return strcmp(path, route->path) == 0;
+    *param_p = NULL;
+    for (const char *p = route->path; *p; p++) {
+        if (*p == '*') {
+            size_t n = strcspn(path, "/");
+            if (n == 0)
+                goto fail;
+            assert(!*param_p); /* one "*" per pattern */
+            *param_p = gy_strndup(path, n);
+            path += n;
+        } else if (*path++ != *p) {
+            goto fail;
+        }
+    }
+    if (*path == '\0')
+        return true;
+fail:
+    free(*param_p);
+    *param_p = NULL;
+    return false;
 }
 
 static void s_on_request(gy_http_request_t *req, void *arg)
@@ -453,14 +498,17 @@ static void s_on_request(gy_http_request_t *req, void *arg)
     const char *method = gy_http_method(req);
     const s_route_t *path_match = NULL;
     for (const s_route_t *route = s_routes; route->method; route++) {
-        if (!s_path_matches(route, path))
+        char *param;
+        if (!s_path_matches(route, path, &param))
             continue;
         path_match = route;
         if (strcmp(method, route->method) == 0) {
             gy_http_set_route(req, route->route);
-            route->fn(self, req);
+            route->fn(self, req, param);
+            free(param);
             return;
         }
+        free(param);
     }
     if (path_match) {
         gy_http_set_route(req, path_match->route);
@@ -613,6 +661,13 @@ static void s_on_relay_state(void *arg, bool up)
         intake_store_relay_up(self->store);
 }
 
+static void s_on_competence_state(void *arg, bool up)
+{
+    intake_server_t *self = arg;
+    if (self->competence)
+        intake_competence_pg_state(self->competence, up);
+}
+
 static int s_start(intake_server_t *self)
 {
     self->metrics = gy_metrics_new();
@@ -627,6 +682,11 @@ static int s_start(intake_server_t *self)
     self->reader = gy_pg_new(self->loop, self->conninfo, "pg reader");
     intake_store_prepare(self->writer, self->relay, self->reader);
     gy_pg_prepare(self->reader, "clue_status", s_sql_clue_status);
+    if (self->router_sources) {
+        self->competence_pg = gy_pg_new(self->loop, self->conninfo, "pg competence");
+        intake_competence_prepare(self->competence_pg);
+        intake_reporter_prepare(self->reader);
+    }
 
     self->bus = gy_bus_new(self->loop, gy_config_str("GY_CURVE_SERVER_CERT", NULL),
                            gy_config_str("GY_CURVE_CLIENTS_DIR", NULL));
@@ -654,6 +714,23 @@ static int s_start(intake_server_t *self)
                     s_on_bus_submit, self);
     if (!self->replay || !self->submit)
         return -1;
+    if (self->router_sources) {
+        intake_competence_config_t competence_config = {
+            .sources = self->router_sources,
+            .pg = self->competence_pg,
+            .bus = self->bus,
+            .metrics = self->metrics,
+        };
+        self->competence = intake_competence_new(self->loop, &competence_config);
+        if (!self->competence)
+            return -1;
+        intake_reporter_config_t reporter_config = {
+            .pg = self->reader,
+            .seal_key = self->seal_key,
+            .token_key = self->has_token_key ? self->token_key : NULL,
+        };
+        self->reporter = intake_reporter_new(&reporter_config);
+    }
 
     int64_t redis_port;
     if (gy_config_int("GY_REDIS_PORT", 6379, 1, 65535, &redis_port) < 0)
@@ -680,6 +757,8 @@ static int s_start(intake_server_t *self)
     gy_pg_start(self->writer, s_on_writer_state, self);
     gy_pg_start(self->relay, s_on_relay_state, self);
     gy_pg_start(self->reader, NULL, NULL);
+    if (self->competence_pg)
+        gy_pg_start(self->competence_pg, s_on_competence_state, self);
     self->http = gy_http_server_new(self->loop, &http_config, s_on_request, self);
     if (!self->http)
         return -1;
@@ -714,6 +793,9 @@ void intake_server_stop(intake_server_t *self)
     gy_pg_destroy(&self->writer);
     gy_pg_destroy(&self->relay);
     gy_pg_destroy(&self->reader);
+    gy_pg_destroy(&self->competence_pg);
+    intake_reporter_destroy(&self->reporter);
+    intake_competence_destroy(&self->competence);
     intake_store_destroy(&self->store);
     gy_bus_destroy(&self->bus);
 }

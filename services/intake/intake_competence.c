@@ -1,0 +1,219 @@
+/*  intake_competence — see intake_competence.h. */
+#include "intake_competence.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gy_consumer.h"
+#include "gy_scope.h"
+#include "gy_util.h"
+
+/*  Only a clue stored here gets a row: the router may follow intakes of
+ *  other sites, and a foreign key failure would stop the stream for good. */
+static const char s_sql_set_competence[] =
+    "INSERT INTO intake.competence AS k (clue_id, procuratorate, decided_by_event, updated_at)"
+    " SELECT c.id, $2, $3, now() FROM intake.clue c WHERE c.id = $1::uuid"
+    " ON CONFLICT (clue_id) DO UPDATE SET procuratorate = EXCLUDED.procuratorate,"
+    " decided_by_event = EXCLUDED.decided_by_event, updated_at = EXCLUDED.updated_at";
+
+/*  One instance at a time applies the events: the others would only lose
+ *  the race on intake.consumed (a failed transaction and an error in the
+ *  log for every event).  A session advisory lock on the consumer's own
+ *  connection elects it; PostgreSQL frees the lock when that session ends
+ *  (the instance stopped, crashed or lost its connection), and a waiting
+ *  instance takes over at its next try.  Correctness does not rest on the
+ *  lock: gy_consumer's positions keep every event exactly once anyway. */
+static const char s_sql_lead[] =
+    "SELECT pg_try_advisory_lock(hashtext('gy_consumer'), hashtext('intake'))";
+
+#define S_LEAD_RETRY_MS 2000
+
+struct intake_competence {
+    gy_consumer_t *consumer;
+    gy_pg_t *pg;           /* borrowed */
+    gy_metrics_t *metrics; /* borrowed */
+    bool leading;          /* this session holds the lock */
+    bool asking;           /* a lock attempt is in flight */
+    bool got;              /* its answer */
+    uv_timer_t retry;      /* the next attempt; its close callback frees us */
+};
+
+static bool s_valid_uuid(const char *s)
+{
+    if (!s || strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
+            return false;
+    }
+    return true;
+}
+
+/*  The procuratorate an event makes competent, or NULL when the event
+ *  does not move competence. */
+static const char *s_decision(const Gongyi__V1__Envelope *env, const char **step_p)
+{
+    *step_p = NULL;
+    if (env->body_case == GONGYI__V1__ENVELOPE__BODY_CLUE_ROUTED)
+        return env->clue_routed->procuratorate;
+    if (env->body_case != GONGYI__V1__ENVELOPE__BODY_CLUE_TRANSFERRED)
+        return NULL;
+    const Gongyi__V1__ClueTransferred *t = env->clue_transferred;
+    *step_p = t->step;
+    if (strcmp(t->step, "accepted") == 0)
+        return t->to_procuratorate;
+    /*  The common superior chose one side; only the Envelope says which. */
+    if (strcmp(t->step, "decided") == 0)
+        return env->procuratorate;
+    return NULL;
+}
+
+static void s_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
+{
+    intake_competence_t *self = arg;
+    const Gongyi__V1__Envelope *env = event->envelope;
+    const char *step;
+    const char *procuratorate = s_decision(env, &step);
+    if (!procuratorate)
+        return; /* not a decision; the position still advances */
+    const char *clue_id = env->body_case == GONGYI__V1__ENVELOPE__BODY_CLUE_ROUTED
+                              ? env->clue_routed->clue_id
+                              : env->clue_transferred->clue_id;
+    /*  A malformed event would fail its transaction on every retry and stop
+     *  the stream behind it; it is logged and passed over instead. */
+    if (!s_valid_uuid(clue_id) || !gy_scope_code_valid(procuratorate)) {
+        gy_log_warning("%s %s:%" PRIu64 " has no valid clue id or procuratorate; passed over",
+                       env->type, event->producer, event->sequence);
+        gy_metrics_count(self->metrics, "gy_intake_competence_malformed_total", "", 1);
+        return;
+    }
+    char *by = gy_sprintf("%s%s%s@%s:%" PRIu64, env->type, step ? ":" : "", step ? step : "",
+                          event->producer, event->sequence);
+    const char *values[] = {clue_id, procuratorate, by};
+    gy_pg_tx_add(tx, "set_competence", 3, values, NULL);
+    free(by);
+}
+
+void intake_competence_prepare(gy_pg_t *pg)
+{
+    gy_consumer_prepare("intake", pg);
+    gy_pg_prepare(pg, "set_competence", s_sql_set_competence);
+    gy_pg_prepare(pg, "competence_lead", s_sql_lead);
+}
+
+/*  ---- leading ---- */
+
+static void s_try_lead(intake_competence_t *self);
+static void s_on_retry(uv_timer_t *timer);
+
+static void s_on_lead_row(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    intake_competence_t *self = arg;
+    self->got = gy_pg_ntuples(res) == 1 && gy_pg_value(res, 0, 0)[0] == 't';
+}
+
+static void s_on_lead_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    intake_competence_t *self = arg;
+    self->asking = false;
+    if (!self->consumer)
+        return; /* being destroyed */
+    if (status == GY_PG_OK && self->got) {
+        self->leading = true;
+        gy_log_info("this instance applies the router's events (GY_ROUTER_SOURCES)");
+        gy_consumer_pg_up(self->consumer);
+        return;
+    }
+    uv_timer_start(&self->retry, s_on_retry, S_LEAD_RETRY_MS, 0);
+}
+
+static void s_try_lead(intake_competence_t *self)
+{
+    if (self->leading || self->asking || !self->consumer || !gy_pg_up(self->pg))
+        return; /* the connection's next "up" tries again */
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, "competence_lead", 0, NULL, NULL);
+    self->got = false;
+    if (gy_pg_run(self->pg, &tx, s_on_lead_row, s_on_lead_done, self) < 0)
+        return;
+    self->asking = true;
+}
+
+static void s_on_retry(uv_timer_t *timer)
+{
+    s_try_lead(timer->data);
+}
+
+static void s_retry_close_cb(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+intake_competence_t *intake_competence_new(uv_loop_t *loop,
+                                           const intake_competence_config_t *config)
+{
+    assert(config->sources && config->pg && config->bus);
+    /*  gy_consumer's own messages name GY_SOURCES; this value came from
+     *  another variable, so check it here and name that one. */
+    char why[512];
+    if (gy_consumer_sources_check(config->sources, why, sizeof why) < 0) {
+        static const char theirs[] = "invalid value for GY_SOURCES: ";
+        const char *detail = strncmp(why, theirs, strlen(theirs)) == 0 ? why + strlen(theirs) : why;
+        gy_log_error("invalid value for GY_ROUTER_SOURCES: %s", detail);
+        gy_log_error("hint: GY_ROUTER_SOURCES lists the router's endpoints like GY_SOURCES, "
+                     "e.g. \"tcp://router:7201|tcp://router:7202\".");
+        return NULL;
+    }
+    intake_competence_t *self = gy_calloc(1, sizeof *self);
+    self->pg = config->pg;
+    self->metrics = config->metrics;
+    uv_timer_init(loop, &self->retry);
+    self->retry.data = self;
+    gy_metrics_describe(config->metrics, "gy_intake_competence_malformed_total", "counter",
+                        "Router events passed over as malformed (clue id or procuratorate).");
+    gy_consumer_config_t consumer_config = {
+        .schema = "intake",
+        .sources = config->sources,
+        .pg = config->pg,
+        .bus = config->bus,
+        .metrics = config->metrics,
+        .apply = s_apply,
+        .arg = self,
+    };
+    self->consumer = gy_consumer_new(loop, &consumer_config);
+    if (!self->consumer) {
+        intake_competence_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void intake_competence_destroy(intake_competence_t **self_p)
+{
+    assert(self_p);
+    intake_competence_t *self = *self_p;
+    if (!self)
+        return;
+    /*  Once destroyed the consumer calls apply no more (it has no result or
+     *  done callback of ours); the timer frees the struct when closed. */
+    gy_consumer_destroy(&self->consumer);
+    uv_timer_stop(&self->retry);
+    uv_close((uv_handle_t *)&self->retry, s_retry_close_cb);
+    *self_p = NULL;
+}
+
+void intake_competence_pg_state(intake_competence_t *self, bool up)
+{
+    /*  A new session holds no lock: ask again.  (Until another instance
+     *  takes the lock, the consumer may still apply what it has queued;
+     *  the positions keep that exactly once.) */
+    self->leading = false;
+    uv_timer_stop(&self->retry);
+    if (up)
+        s_try_lead(self);
+}

@@ -1,0 +1,63 @@
+/*  intake_competence — which procuratorate is competent for each clue,
+ *  learnt from the router's events, so intake can tell who may see a
+ *  reporter's identity without reading the router's tables (DESIGN.md
+ *  invariants 4 and 8).
+ *
+ *  A gy_consumer follows the router instances named by GY_ROUTER_SOURCES
+ *  (GY_SOURCES syntax) and upserts intake.competence, exactly once, in the
+ *  transaction that moves intake.consumed:
+ *    ClueRouted                    -> ClueRouted.procuratorate
+ *    ClueTransferred "accepted"    -> ClueTransferred.to_procuratorate
+ *    ClueTransferred "decided"     -> Envelope.procuratorate (the superior's
+ *                                     choice, which may be either side)
+ *  Every other event and step ("requested", "disputed") leaves competence
+ *  as it is; a clue that is not in this database (another site's) is
+ *  passed over.
+ *
+ *  Several intake instances on one database share intake.competence and
+ *  the positions, so one of them applies the events at a time: the one
+ *  holding a PostgreSQL session advisory lock on its consumer connection.
+ *  The others try for the lock every 2 s and take over when its holder
+ *  stops, crashes or loses its connection.  The lock only saves work: the
+ *  positions alone keep every event exactly once.
+ *
+ *  Use:
+ *      intake_competence_prepare(pg);             // before gy_pg_start(pg)
+ *      c = intake_competence_new(loop, &config);  // NULL: bad sources (logged)
+ *      pg state callback: intake_competence_pg_state(c, up);
+ *      shutdown: gy_pg_destroy(pg), intake_competence_destroy(&c), then the bus.
+ */
+#ifndef INTAKE_COMPETENCE_H
+#define INTAKE_COMPETENCE_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "gy_bus.h"
+#include "gy_metrics.h"
+#include "gy_pg.h"
+
+typedef struct intake_competence intake_competence_t;
+
+typedef struct {
+    const char *sources;   /* GY_ROUTER_SOURCES' value: "EVENTS|REPLAY[|CERT],..." */
+    gy_pg_t *pg;           /* borrowed: a connection of its own (not the writer's) */
+    gy_bus_t *bus;         /* borrowed */
+    gy_metrics_t *metrics; /* borrowed */
+} intake_competence_config_t;
+
+/*  Registers the consumer's and the upsert's statements on pg. */
+void intake_competence_prepare(gy_pg_t *pg);
+
+/*  Connects to the sources.  NULL (logged, naming GY_ROUTER_SOURCES) when
+ *  they are unusable. */
+intake_competence_t *intake_competence_new(uv_loop_t *loop,
+                                           const intake_competence_config_t *config);
+/*  Memory goes in close callbacks: run the loop.  Destroy pg first. */
+void intake_competence_destroy(intake_competence_t **self_p);
+
+/*  The connection's state changed (its gy_pg state callback): when up,
+ *  try to become the instance that applies the events. */
+void intake_competence_pg_state(intake_competence_t *self, bool up);
+
+#endif
