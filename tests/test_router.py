@@ -111,6 +111,15 @@ class RoutingTest(gytest.IntakeTestCase):
         self.assertEqual((r.procuratorate, r.queue, r.rule), ("140200", "handling", "major"))
         self.assertGreaterEqual(r.priority, 40)
 
+    def test_an_organ_failing_its_duty_goes_to_the_organs_level(self):
+        cid = submit(S["intakes"][1], title="河道长期黑臭无人管",
+                     description="丹徒区化工厂偷排，镇江市生态环境局接到多次举报后不作为。"
+                                 + uuid.uuid4().hex,
+                     region_code="321112", location={"address": "镇江市丹徒区"})
+        r = routed(cid)[0].clue_routed
+        self.assertEqual((r.procuratorate, r.queue, r.rule, r.city),
+                         ("321100", "handling", "organ", "321100"))
+
     def test_text_overrides_the_reporters_field(self):
         cid = submit(S["intakes"][1], title="盲道被占用",
                      description="人行道上的盲道被汽车长期占用。" + uuid.uuid4().hex,

@@ -14,7 +14,20 @@ struct router_jurisdiction {
     router_match_t *names;   /* county names; keyword index = index into counties */
     const gy_region_t **counties;
     size_t ncounties;
+    router_match_t *places;  /* every region's name but the root's: organs' places */
+    const gy_region_t **regions; /* keyword index of places = index here */
+    size_t nregions;
 };
+
+/*  What an organ's name ends in, after its place (镇江市 + 生态环境局). */
+static const char *const s_organ_suffixes[] = {
+    "局", "厅", "委员会", "管委会", "人民政府", "政府", "办公室", "管理处", "管理所", "大队", NULL,
+};
+/*  An organ's name does not run across these: the clause ends. */
+static const char *const s_clause_ends[] = {
+    "，", "。", "；", "：", "、", "！", "？", ",", ".", ";", ":", "!", "?", " ", "\n", NULL,
+};
+#define S_ORGAN_NAME_MAX 36 /* bytes after the place: 12 CJK characters */
 
 router_jurisdiction_t *router_jurisdiction_new(const gy_refdata_t *ref)
 {
@@ -31,6 +44,16 @@ router_jurisdiction_t *router_jurisdiction_new(const gy_refdata_t *ref)
         self->counties[self->ncounties++] = r;
     }
     router_match_compile(self->names);
+    self->places = router_match_new();
+    self->regions = gy_calloc(n, sizeof *self->regions);
+    for (size_t i = 0; i < n; i++) {
+        const gy_region_t *r = gy_refdata_region_at(ref, i);
+        if (!*r->parent || !*r->name_zh)
+            continue;
+        router_match_add(self->places, r->name_zh);
+        self->regions[self->nregions++] = r;
+    }
+    router_match_compile(self->places);
     return self;
 }
 
@@ -42,6 +65,8 @@ void router_jurisdiction_destroy(router_jurisdiction_t **self_p)
         return;
     router_match_destroy(&self->names);
     free(self->counties);
+    router_match_destroy(&self->places);
+    free(self->regions);
     free(self);
     *self_p = NULL;
 }
@@ -95,6 +120,97 @@ static void s_on_name(void *arg, size_t keyword, size_t end)
         scan->other_county = true;
 }
 
+/*  Rule 3: the highest organ of the clue's place or above that the text
+ *  names.  Place names are reported in order of their end; a place right
+ *  before another (镇江市丹徒区) is the larger one naming the smaller, so the
+ *  organ that follows belongs to the smaller. */
+typedef struct {
+    const router_jurisdiction_t *self;
+    const gy_region_t *home;  /* the clue's region */
+    const char *text;
+    size_t len;
+    const gy_region_t *organ; /* the highest found so far */
+    int organ_depth;
+} s_organ_scan_t;
+
+static int s_depth(const router_jurisdiction_t *self, const gy_region_t *r)
+{
+    int depth = 0;
+    while (r && *r->parent) {
+        depth++;
+        r = gy_refdata_region(self->ref, r->parent);
+    }
+    return depth;
+}
+
+/*  Whether `above` is `r` or one of its ancestors. */
+static bool s_covers(const router_jurisdiction_t *self, const gy_region_t *above,
+                     const gy_region_t *r)
+{
+    for (; r; r = *r->parent ? gy_refdata_region(self->ref, r->parent) : NULL)
+        if (r == above)
+            return true;
+    return false;
+}
+
+static bool s_at(const char *s, const char *word)
+{
+    return strncmp(s, word, strlen(word)) == 0;
+}
+
+/*  Whether an organ's name ends after text[from], within the clause. */
+static bool s_organ_follows(const s_organ_scan_t *scan, size_t from)
+{
+    size_t limit = from + S_ORGAN_NAME_MAX < scan->len ? from + S_ORGAN_NAME_MAX : scan->len;
+    for (size_t i = from; i < limit; i++) {
+        const char *p = scan->text + i;
+        for (const char *const *e = s_clause_ends; *e; e++)
+            if (s_at(p, *e))
+                return false;
+        for (const char *const *o = s_organ_suffixes; *o; o++)
+            if (i + strlen(*o) <= scan->len && s_at(p, *o))
+                return true;
+    }
+    return false;
+}
+
+static void s_on_place(void *arg, size_t keyword, size_t end)
+{
+    s_organ_scan_t *scan = arg;
+    const gy_region_t *place = scan->self->regions[keyword];
+    if (!s_covers(scan->self, place, scan->home))
+        return;
+    /* Another place name starting here: the organ is that one's. */
+    for (size_t k = 0; k < scan->self->nregions; k++) {
+        const char *name = scan->self->regions[k]->name_zh;
+        if (s_at(scan->text + end, name))
+            return;
+    }
+    if (!s_organ_follows(scan, end))
+        return;
+    int depth = s_depth(scan->self, place);
+    if (!scan->organ || depth < scan->organ_depth) {
+        scan->organ = place;
+        scan->organ_depth = depth;
+    }
+}
+
+static const gy_region_t *s_named_organ(const router_jurisdiction_t *self,
+                                        const gy_region_t *home, const char *title,
+                                        const char *description)
+{
+    s_organ_scan_t scan = {self, home, NULL, 0, NULL, 0};
+    const char *texts[] = {title, description};
+    for (int i = 0; i < 2; i++) {
+        if (!texts[i])
+            continue;
+        scan.text = texts[i];
+        scan.len = strlen(texts[i]);
+        router_match_scan(self->places, scan.text, scan.len, s_on_place, &scan);
+    }
+    return scan.organ;
+}
+
 static void s_set(router_decision_t *out, const gy_region_t *r, const char *queue,
                   const char *rule)
 {
@@ -105,7 +221,7 @@ static void s_set(router_decision_t *out, const gy_region_t *r, const char *queu
 
 void router_jurisdiction_decide(const router_jurisdiction_t *self, const char *region_code,
                                 const char *title, const char *description, bool major,
-                                router_decision_t *out)
+                                bool administrative, router_decision_t *out)
 {
     memset(out, 0, sizeof *out);
     const gy_region_t *r = gy_refdata_region(self->ref, region_code);
@@ -113,6 +229,13 @@ void router_jurisdiction_decide(const router_jurisdiction_t *self, const char *r
         const gy_region_t *near = s_nearest_known(self, region_code);
         s_set(out, near, ROUTER_QUEUE_TRIAGE, "unknown_region");
         s_city_of(self, near, out->city);
+        return;
+    }
+    const gy_region_t *organ =
+        administrative ? s_named_organ(self, r, title, description) : NULL;
+    if (organ) {
+        s_set(out, organ, ROUTER_QUEUE_HANDLING, "organ");
+        s_city_of(self, organ, out->city);
         return;
     }
     s_city_of(self, r, out->city);

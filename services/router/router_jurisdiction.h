@@ -9,18 +9,22 @@
  *  2. A code that is only a city, a province or the root: that
  *     procuratorate's triage queue (the county is unknown; a city's
  *     prosecutors assign it).
- *  3. A county code and a major matter (router_rules found a `!major`
+ *  3. An administrative matter (router_rules found `!organ_failure`
+ *     words: an organ failing its duty) whose text names an organ of the
+ *     clue's place or of a region above it — a place name followed, within
+ *     the same clause, by 局, 厅, 委员会, 人民政府 ...  (镇江市生态环境局,
+ *     丹徒区人民政府): the procuratorate at the level of that organ,
+ *     handling queue; the highest such organ when several are named.
+ *     Rule "organ"; it applies to a county code and to a city or province
+ *     code alike (a named organ places the clue).
+ *  4. A county code and a major matter (router_rules found a `!major`
  *     keyword) or a cross-county one (the text names another county of the
  *     same city, e.g. 丹徒区 … 句容市): the city procuratorate, handling
  *     queue.
- *  4. Otherwise a county code: that county's procuratorate, handling
+ *  5. Otherwise a county code: that county's procuratorate, handling
  *     queue (civil cases go to the county where the act or harm occurred).
  *
- *  TODO(issue 3): administrative cases belong to the procuratorate at the
- *  level of the administrative organ; ClueReceived names no organ yet, so
- *  rule "organ level" is not applied.  When it does, it goes before rule 3.
- *
- *  County names are matched with one router_match automaton built at
+ *  Region names are matched with router_match automata built at
  *  construction; deciding allocates nothing.
  */
 #ifndef ROUTER_JURISDICTION_H
@@ -38,7 +42,8 @@ typedef struct router_jurisdiction router_jurisdiction_t;
 typedef struct {
     char procuratorate[7]; /* region code of the competent procuratorate */
     const char *queue;     /* ROUTER_QUEUE_HANDLING or ROUTER_QUEUE_TRIAGE (static) */
-    const char *rule;      /* static: unknown_region, not_county, major, cross_county, county */
+    const char *rule;      /* static: unknown_region, organ, not_county, major, cross_county,
+                              county */
     char city[7];          /* the city above the decision ("" when none): for scoping lists */
 } router_decision_t;
 
@@ -46,9 +51,10 @@ typedef struct {
 router_jurisdiction_t *router_jurisdiction_new(const gy_refdata_t *ref);
 void router_jurisdiction_destroy(router_jurisdiction_t **self_p);
 
-/*  Decides for a clue; title and description may be NULL. */
+/*  Decides for a clue; title and description may be NULL.  major and
+ *  administrative come from triage (router_triage_t). */
 void router_jurisdiction_decide(const router_jurisdiction_t *self, const char *region_code,
                                 const char *title, const char *description, bool major,
-                                router_decision_t *out);
+                                bool administrative, router_decision_t *out);
 
 #endif

@@ -12,9 +12,11 @@
 
 #define S_MAJOR (-1)
 #define S_MAJOR_CODE "!major"
+#define S_ORGAN (-3) /* -2 is "unknown field" */
+#define S_ORGAN_CODE "!organ_failure"
 
 typedef struct {
-    int field;     /* index into fields, or S_MAJOR */
+    int field;     /* index into fields, S_MAJOR or S_ORGAN */
     double weight;
 } s_rule_t;
 
@@ -53,7 +55,9 @@ static int s_parse_line(router_rules_t *self, char *line, const char *where, int
                      lineno);
         return -1;
     }
-    int field = strcmp(cells[0], S_MAJOR_CODE) == 0 ? S_MAJOR : s_field_index(self, cells[0]);
+    int field = strcmp(cells[0], S_MAJOR_CODE) == 0   ? S_MAJOR
+                : strcmp(cells[0], S_ORGAN_CODE) == 0 ? S_ORGAN
+                                                      : s_field_index(self, cells[0]);
     if (field == -2) {
         gy_log_error("invalid triage rule at %s:%d: field code \"%s\" is not in fields.csv",
                      where, lineno, cells[0]);
@@ -194,6 +198,8 @@ void router_rules_triage(const router_rules_t *self, const char *title, const ch
         s_reason_add(out->reason, sizeof out->reason, item);
         if (self->rules[k].field == S_MAJOR)
             out->major = true;
+        else if (self->rules[k].field == S_ORGAN)
+            out->organ_failure = true;
         else
             score[self->rules[k].field] += add;
     }

@@ -5,8 +5,10 @@
  *  one keyword per line, `field_code,keyword,weight` (a header line first;
  *  `#` starts a comment line; keywords hold no comma).  Every field code must
  *  be in fields.csv; the pseudo-field `!major` marks severity words
- *  (重大, 跨区, 死亡 ...) that make a matter major, which router_jurisdiction
- *  sends to the city.  The keywords are compiled once into one
+ *  (重大, 跨区, 死亡 ...) that make a matter major, and `!organ_failure` the
+ *  words of an organ failing its duty (不作为, 监管不力 ...) that make it an
+ *  administrative matter: router_jurisdiction sends a major one to the
+ *  city, and an administrative one to the level of the organ it names.  The keywords are compiled once into one
  *  Aho–Corasick automaton (router_match: one pass over the text for all
  *  rules, whatever their number).
  *
@@ -42,6 +44,7 @@ typedef struct {
     double confidence;  /* in [0, 1] */
     bool overridden;    /* the text outweighed the reporter's field */
     bool major;         /* a severity keyword was found */
+    bool organ_failure; /* an administrative organ's failure of duty is alleged */
     char reason[256];   /* why, for people: "排污+3 黑臭水体+3; hint ecology+2" */
 } router_triage_t;
 

@@ -122,6 +122,18 @@ static void test_major_words(void **state)
     assert_string_equal(t.field_code, "ecology");
     router_rules_triage(s_rules, "排污", "工厂排污。", "ecology", &t);
     assert_false(t.major);
+    assert_false(t.organ_failure);
+}
+
+static void test_organ_failure_words(void **state)
+{
+    router_triage_t t;
+    router_rules_triage(s_rules, "排污无人管", "镇江市生态环境局接到举报后不作为，工厂继续偷排。",
+                        "ecology", &t);
+    assert_true(t.organ_failure);
+    assert_false(t.major);
+    /* the pseudo-field does not count toward a field */
+    assert_string_equal(t.field_code, "ecology");
 }
 
 static void test_rules_file_is_checked(void **state)
@@ -172,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_text_overrides_hint),
         cmocka_unit_test(test_nothing_to_go_on),
         cmocka_unit_test(test_major_words),
+        cmocka_unit_test(test_organ_failure_words),
         cmocka_unit_test(test_rules_file_is_checked),
         cmocka_unit_test(test_fast),
     };
