@@ -299,6 +299,15 @@ class ReporterTest(gytest.IntakeTestCase):
         self.assertIn("GY_ROUTER_SOURCES", err["message"])
         self.assertEqual(accesses(cid), [])
 
+    def test_a_malformed_gy_router_sources_stops_the_start(self):
+        bad = gytest.Intake(S["folder"], "intake-bad", S["dbname"],
+                            env={"GY_ROUTER_SOURCES": "tcp://127.0.0.1:1"})
+        with self.assertRaises(AssertionError):
+            bad.start()
+        self.assertEqual(bad.proc.returncode, 1)
+        self.assertIn("invalid value for GY_ROUTER_SOURCES: source 1 is not EVENTS|REPLAY",
+                      bad.log_text())
+
     def test_bad_input(self):
         county = token("prosecutor", "321112")
         created = submit("321112", REPORTER)

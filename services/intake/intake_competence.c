@@ -149,6 +149,21 @@ static void s_on_retry(uv_timer_t *timer)
     s_try_lead(timer->data);
 }
 
+int intake_competence_check(const char *sources)
+{
+    /*  gy_consumer's own messages name GY_SOURCES; this value came from
+     *  another variable, so name that one. */
+    char why[512];
+    if (gy_consumer_sources_check(sources, why, sizeof why) == 0)
+        return 0;
+    static const char theirs[] = "invalid value for GY_SOURCES: ";
+    const char *detail = strncmp(why, theirs, strlen(theirs)) == 0 ? why + strlen(theirs) : why;
+    gy_log_error("invalid value for GY_ROUTER_SOURCES: %s", detail);
+    gy_log_error("hint: GY_ROUTER_SOURCES lists the router's endpoints like GY_SOURCES, "
+                 "e.g. \"tcp://router:7201|tcp://router:7202\".");
+    return -1;
+}
+
 static void s_retry_close_cb(uv_handle_t *handle)
 {
     free(handle->data);
@@ -158,17 +173,8 @@ intake_competence_t *intake_competence_new(uv_loop_t *loop,
                                            const intake_competence_config_t *config)
 {
     assert(config->sources && config->pg && config->bus);
-    /*  gy_consumer's own messages name GY_SOURCES; this value came from
-     *  another variable, so check it here and name that one. */
-    char why[512];
-    if (gy_consumer_sources_check(config->sources, why, sizeof why) < 0) {
-        static const char theirs[] = "invalid value for GY_SOURCES: ";
-        const char *detail = strncmp(why, theirs, strlen(theirs)) == 0 ? why + strlen(theirs) : why;
-        gy_log_error("invalid value for GY_ROUTER_SOURCES: %s", detail);
-        gy_log_error("hint: GY_ROUTER_SOURCES lists the router's endpoints like GY_SOURCES, "
-                     "e.g. \"tcp://router:7201|tcp://router:7202\".");
+    if (intake_competence_check(config->sources) < 0)
         return NULL;
-    }
     intake_competence_t *self = gy_calloc(1, sizeof *self);
     self->pg = config->pg;
     self->metrics = config->metrics;

@@ -49,6 +49,11 @@ typedef struct {
 /*  Registers the consumer's and the upsert's statements on pg. */
 void intake_competence_prepare(gy_pg_t *pg);
 
+/*  Checks a GY_ROUTER_SOURCES value: 0, or -1 (logged, naming the
+ *  variable).  For the configuration check at start, before the database
+ *  is waited for. */
+int intake_competence_check(const char *sources);
+
 /*  Connects to the sources.  NULL (logged, naming GY_ROUTER_SOURCES) when
  *  they are unusable. */
 intake_competence_t *intake_competence_new(uv_loop_t *loop,

@@ -117,6 +117,8 @@ static int s_load_config(intake_server_t *self)
     /*  Who may see a reporter depends on the router's decisions; without
      *  its events intake cannot tell, and the reporter route says so. */
     self->router_sources = gy_config_str("GY_ROUTER_SOURCES", NULL);
+    if (self->router_sources && intake_competence_check(self->router_sources) < 0)
+        return -1;
     if (!self->router_sources)
         gy_log_info("GY_ROUTER_SOURCES is not set: reporters' identities are not shown by this "
                     "instance (GET /api/v1/clues/{clue_id}/reporter answers 503)");
