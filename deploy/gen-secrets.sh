@@ -98,9 +98,8 @@ for name in $clients; do
 done
 
 # Readable by the containers' users; DIR itself stays closed (0700).
-chmod 444 "$dir"/pg_password "$dir"/seal.key "$dir"/token.public "$dir"/curve/* \
-    "$dir"/curve-clients/* "$dir"/curve-public/*
-chmod 400 "$dir"/token.secret   # only for issuing tokens; no service reads it
+chmod 444 "$dir"/pg_password "$dir"/seal.key "$dir"/token.public "$dir"/token.secret \
+    "$dir"/curve/* "$dir"/curve-clients/* "$dir"/curve-public/*
 chmod 755 "$dir/curve" "$dir/curve-clients" "$dir/curve-public"
 
 if [ ${#made[@]} -gt 0 ]; then

@@ -14,8 +14,9 @@
 #
 # Checks, in order:
 #   1. the site comes up: PostgreSQL, Redis, 2 intake replicas (migrations
-#      under the advisory lock, started together), the router when the image
-#      has one, the edge on 127.0.0.1:$GY_TEST_PORT (18080);
+#      under the advisory lock, started together: exactly one applies them),
+#      the router when the image has one (its health and API through the
+#      edge), the edge on 127.0.0.1:$GY_TEST_PORT (18080);
 #   2. clues submitted through the edge are stored (GET by receipt code) and
 #      routed (the router's consumed positions reach intake's heads and every
 #      clue is in router.clue) -- skipped, saying so, without a router;
@@ -190,6 +191,11 @@ wait_for 120 "2 intake replicas healthy" n_healthy intake 2
 wait_for 60 "intake through the edge" http_ok "$EDGE/intake/healthz"
 if [ -n "$has_router" ]; then
     wait_for 120 "router healthy" n_healthy router 1
+    wait_for 30 "the router through the edge" http_ok "$EDGE/router/healthz"
+    # Its API is routed too (the answer is the router's own 401 JSON).
+    code=$(curl -s -o "$STATE/routed-clues.json" -m 5 -w '%{http_code}' "$EDGE/api/v1/routed-clues")
+    grep -q '"unauthenticated"' "$STATE/routed-clues.json" && [ "$code" = 401 ] ||
+        fail "GET /api/v1/routed-clues through the edge: $code $(cat "$STATE/routed-clues.json")"
 fi
 say "site up in $((SECONDS - t))s: $(ctrs intake | wc -l) intake, router: ${has_router:-none}"
 # Both replicas ran the migrations at the same moment: one did them, the

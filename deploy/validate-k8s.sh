@@ -3,7 +3,9 @@
 # Kubernetes API schemas, offline: the validators and types of the npm
 # package kubernetes-models (generated from the Kubernetes OpenAPI schema),
 # plus TypeScript for unknown fields; see deploy/lib/validate-k8s.cjs.
-# Also checks that deploy/kustomization.yaml names only files that exist.
+# Also checks that deploy/kustomization.yaml names only files that exist,
+# and that the containers' edge (deploy/nginx/edge.conf.template) has the
+# same locations as the local run's (gongyi.conf.template).
 #
 #   deploy/validate-k8s.sh              install the pinned npm packages into
 #                                       deploy/node_modules when missing, then check
@@ -50,5 +52,13 @@ if [ ${#files[@]} -eq 0 ]; then
         grep -q -- "- $b\$" "$deploy/kustomization.yaml" ||
             { echo "validate-k8s: $b is not listed in deploy/kustomization.yaml" >&2; exit 1; }
     done
+fi
+# The containers' edge routes exactly what the local run's edge routes
+# (deploy/nginx/edge.conf.template vs gongyi.conf.template, used by
+# scripts/up): a route added to one and not the other fails here.
+if ! diff <(grep -o 'location [^{]*' "$deploy/nginx/gongyi.conf.template") \
+    <(grep -o 'location [^{]*' "$deploy/nginx/edge.conf.template") >&2; then
+    echo "validate-k8s: the locations of deploy/nginx/edge.conf.template differ from gongyi.conf.template's (< local, > containers)" >&2
+    exit 1
 fi
 exec node "$deploy/lib/validate-k8s.cjs" "${files[@]}"

@@ -32,5 +32,5 @@ sed -e "s/@RESOLVER@/$(esc "$resolver")/" \
     -e "s/@ROUTER@/$(esc "${GY_EDGE_ROUTER:-router:8091}")/" \
     "$template" >"$conf"
 echo "edge: resolver $resolver, intake ${GY_EDGE_INTAKE:-intake:8081}, router ${GY_EDGE_ROUTER:-router:8091}" >&2
-nginx -t -q -c "$conf"
-exec nginx -c "$conf" -g 'daemon off;'
+nginx -t -q -e stderr -c "$conf"
+exec nginx -e stderr -c "$conf" -g 'daemon off;'
