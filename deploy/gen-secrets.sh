@@ -6,13 +6,16 @@
 #
 # Writes, and never overwrites (a second run only fills in what is missing):
 #   pg_password                  the database password (random, 40 hex)
-#   seal.key                     64 hex: seals reporters' identities; losing it
-#                                makes the stored identities unreadable
+#   seal.key                     64 hex: intake seals reporters' identities with it;
+#                                losing it makes the stored identities unreadable
+#   router-seal.key              64 hex: the router seals volunteers' personal data
 #   token.secret, token.public   Ed25519 pair for bearer tokens (gy-token keygen)
 #   curve/NAME, curve/NAME_secret  CURVE certificates (gy-keygen) for intake and
 #                                router (GY_CERTS="intake router" to change)
 #   curve-clients/               public certificates of the clients every bus
-#                                server of the site lets in (the router)
+#                                server of the site lets in (GY_CURVE_CLIENTS:
+#                                the router, which follows intake, and intake,
+#                                which follows the router)
 #   curve-public/                public certificates of the site's servers, for
 #                                clients (the router's GY_SOURCES, other sites)
 #
@@ -32,7 +35,7 @@ case "$dir" in -h | --help)
     awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 esac
 certs=${GY_CERTS:-intake router}
-clients=${GY_CURVE_CLIENTS:-router}
+clients=${GY_CURVE_CLIENTS:-router intake}
 
 mkdir -p "$dir"
 chmod 700 "$dir"
@@ -75,10 +78,12 @@ if [ ! -s "$dir/pg_password" ]; then
     (umask 077; hex 20 >"$dir/pg_password"; echo >>"$dir/pg_password")
     made+=(pg_password)
 fi
-if [ ! -s "$dir/seal.key" ]; then
-    (umask 077; hex 32 >"$dir/seal.key"; echo >>"$dir/seal.key")
-    made+=(seal.key)
-fi
+for key in seal.key router-seal.key; do
+    if [ ! -s "$dir/$key" ]; then
+        (umask 077; hex 32 >"$dir/$key"; echo >>"$dir/$key")
+        made+=("$key")
+    fi
+done
 if [ ! -e "$dir/token.secret" ] && [ ! -e "$dir/token.public" ]; then
     tool token keygen "$dir/token.secret" "$dir/token.public" >/dev/null
     made+=(token.secret token.public)
@@ -98,7 +103,7 @@ for name in $clients; do
 done
 
 # Readable by the containers' users; DIR itself stays closed (0700).
-chmod 444 "$dir"/pg_password "$dir"/seal.key "$dir"/token.public "$dir"/token.secret \
+chmod 444 "$dir"/pg_password "$dir"/seal.key "$dir"/router-seal.key "$dir"/token.public "$dir"/token.secret \
     "$dir"/curve/* "$dir"/curve-clients/* "$dir"/curve-public/*
 chmod 755 "$dir/curve" "$dir/curve-clients" "$dir/curve-public"
 

@@ -18,8 +18,10 @@
 #      the router when the image has one (its health and API through the
 #      edge), the edge on 127.0.0.1:$GY_TEST_PORT (18080);
 #   2. clues submitted through the edge are stored (GET by receipt code) and
-#      routed (the router's consumed positions reach intake's heads and every
-#      clue is in router.clue) -- skipped, saying so, without a router;
+#      routed (the router's consumed positions reach intake's heads, every
+#      clue is in router.clue, and -- where intake has it -- every clue's
+#      competence came back to intake.competence from ClueRouted) -- skipped,
+#      saying so, without a router;
 #   3. intake scaled to 3: all three answer through the edge (producer ids
 #      of /intake/healthz) and each one's own healthcheck passes;
 #   4. one intake container is killed (SIGKILL) while clients submit:
@@ -230,7 +232,14 @@ routed_ok() {
         WHERE p.last_sequence > coalesce(c.last_sequence, 0)") || return 1
     missing=$(psql_site "SELECT count(*) FROM intake.clue i
         WHERE NOT EXISTS (SELECT 1 FROM router.clue r WHERE r.id = i.id)") || return 1
-    [ "$behind" = 0 ] && [ "$missing" = 0 ]
+    [ "$behind" = 0 ] && [ "$missing" = 0 ] || return 1
+    # And back: intake follows the router's ClueRouted (GY_ROUTER_SOURCES)
+    # into intake.competence, where this intake version has it.
+    if [ "$(psql_site "SELECT to_regclass('intake.competence') IS NOT NULL")" = t ]; then
+        missing=$(psql_site "SELECT count(*) FROM intake.clue i
+            WHERE NOT EXISTS (SELECT 1 FROM intake.competence c WHERE c.clue_id = i.id)") || return 1
+        [ "$missing" = 0 ] || return 1
+    fi
 }
 check_routed() { # SECONDS
     if [ -z "$has_router" ]; then
@@ -239,7 +248,7 @@ check_routed() { # SECONDS
     fi
     local t=$SECONDS
     wait_for "$1" "router applied every ClueReceived" routed_ok
-    say "routed: router.consumed matches intake.producer, $(psql_site 'SELECT count(*) FROM router.clue') clues in router.clue ($((SECONDS - t))s)"
+    say "routed: router.consumed matches intake.producer, $(psql_site 'SELECT count(*) FROM router.clue') clues in router.clue, $(psql_site "SELECT CASE WHEN to_regclass('intake.competence') IS NULL THEN 'no' ELSE (SELECT count(*) FROM intake.competence)::text END") in intake.competence ($((SECONDS - t))s)"
 }
 check_routed 60
 
