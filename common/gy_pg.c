@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gy_util.h"
 
@@ -573,6 +574,22 @@ gy_pg_session_t *gy_pg_session_new(const char *conninfo)
     }
     PQsetNoticeProcessor(self->conn, s_on_notice, NULL);
     return self;
+}
+
+gy_pg_session_t *gy_pg_session_wait(const char *conninfo, int64_t timeout_s)
+{
+    uint64_t deadline = gy_mono_ns() + (uint64_t)timeout_s * 1000000000u;
+    for (;;) {
+        gy_pg_session_t *session = gy_pg_session_new(conninfo);
+        if (session)
+            return session;
+        if (gy_mono_ns() >= deadline) {
+            gy_log_error("PostgreSQL did not become reachable within %lld s",
+                         (long long)timeout_s);
+            return NULL;
+        }
+        sleep(1);
+    }
 }
 
 void gy_pg_session_destroy(gy_pg_session_t **self_p)

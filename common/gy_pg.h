@@ -86,6 +86,10 @@ typedef struct gy_pg_session gy_pg_session_t;
 
 /*  Connects; NULL (logged) on failure. */
 gy_pg_session_t *gy_pg_session_new(const char *conninfo);
+/*  Connects, trying again every second for up to timeout_s: containers
+ *  start in any order, so a service waits for its database, within reason.
+ *  NULL (logged) when it never came. */
+gy_pg_session_t *gy_pg_session_wait(const char *conninfo, int64_t timeout_s);
 void gy_pg_session_destroy(gy_pg_session_t **self_p);
 /*  Runs one statement with text parameters.  With res_p the caller gets the
  *  result and frees it with gy_pg_result_free.  -1 (logged) on error. */

@@ -47,6 +47,9 @@ uint64_t gy_mono_ns(void);
 
 /*  Writes a random (version 4) UUID in its 36-character text form plus NUL. */
 void gy_uuid(char out[37]);
+/*  Whether s is a UUID in its text form (8-4-4-4-12 hex digits, either
+ *  case): the check before an outside id reaches a uuid column. */
+bool gy_uuid_valid(const char *s);
 
 /*  Lower-case hex of len bytes into out (2*len+1 bytes). */
 void gy_hex(const uint8_t *data, size_t len, char *out);

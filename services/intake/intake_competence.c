@@ -42,18 +42,6 @@ struct intake_competence {
     uv_timer_t retry;      /* the next attempt; its close callback frees us */
 };
 
-static bool s_valid_uuid(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
-            return false;
-    }
-    return true;
-}
-
 /*  The procuratorate an event makes competent, or NULL when the event
  *  does not move competence. */
 static const char *s_decision(const Gongyi__V1__Envelope *env, const char **step_p)
@@ -86,7 +74,7 @@ static void s_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
                               : env->clue_transferred->clue_id;
     /*  A malformed event would fail its transaction on every retry and stop
      *  the stream behind it; it is logged and passed over instead. */
-    if (!s_valid_uuid(clue_id) || !gy_scope_code_valid(procuratorate)) {
+    if (!gy_uuid_valid(clue_id) || !gy_scope_code_valid(procuratorate)) {
         gy_log_warning("%s %s:%" PRIu64 " has no valid clue id or procuratorate; passed over",
                        env->type, event->producer, event->sequence);
         gy_metrics_count(self->metrics, "gy_intake_competence_malformed_total", "", 1);

@@ -48,18 +48,6 @@ typedef struct {
     char *subject; /* the volunteer who submitted it, or NULL */
 } s_read_t;
 
-static bool s_valid_uuid(const char *s)
-{
-    if (strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
-            return false;
-    }
-    return true;
-}
-
 static void s_respond_401(gy_http_request_t *req, const char *code, const char *message)
 {
     json_t *body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code, "message", message,
@@ -210,7 +198,7 @@ void intake_reporter_get(intake_reporter_t *self, gy_http_request_t *req, const 
     }
     /*  A malformed id or a token without a usable procuratorate can match
      *  no clue: the same 404 as a clue that is not theirs. */
-    if (!s_valid_uuid(clue_id) || !gy_scope_code_valid(claims.proc)) {
+    if (!gy_uuid_valid(clue_id) || !gy_scope_code_valid(claims.proc)) {
         gy_http_respond_error(req, 404, "not_found", S_NOT_FOUND, NULL);
         return;
     }

@@ -182,18 +182,6 @@ static int s_require_json_body(gy_http_request_t *req)
     return 0;
 }
 
-static bool s_uuid_ok(const char *s)
-{
-    if (strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-            return false;
-    }
-    return true;
-}
-
 /*  ---- one SQL call answering {"status","body"} ---- */
 
 typedef struct {
@@ -623,7 +611,7 @@ static void s_me(router_api_t *self, gy_http_request_t *req, char **args)
     gy_token_claims_t claims;
     if (s_authenticate(self, req, &claims) < 0)
         return;
-    if (strcmp(claims.role, "volunteer") != 0 || !s_uuid_ok(claims.sub)) {
+    if (strcmp(claims.role, "volunteer") != 0 || !gy_uuid_valid(claims.sub)) {
         gy_http_respond_error(req, 403, "forbidden", "only a volunteer has a registry record",
                               NULL);
         return;
@@ -638,7 +626,7 @@ static void s_get(router_api_t *self, gy_http_request_t *req, char **args)
     char prefix[7];
     if (s_manager(self, req, &claims, prefix) < 0)
         return;
-    if (!s_uuid_ok(args[0])) {
+    if (!gy_uuid_valid(args[0])) {
         gy_http_respond_error(req, 404, "not_found", "no such volunteer", NULL);
         return;
     }
@@ -664,7 +652,7 @@ static void s_act(router_api_t *self, gy_http_request_t *req, char **args)
         s_respond_error(req, &err);
         return;
     }
-    if (!s_uuid_ok(args[0])) {
+    if (!gy_uuid_valid(args[0])) {
         router_action_clear(&act);
         gy_http_respond_error(req, 404, "not_found", "no such volunteer", NULL);
         return;
@@ -696,7 +684,7 @@ static int s_cursor(gy_http_request_t *req, char *after, char **after_id)
     bool ok = dot && dot > after && (size_t)(dot - after) <= 18;
     for (char *c = after; ok && c < dot; c++)
         ok = isdigit((unsigned char)*c);
-    if (!ok || !s_uuid_ok(dot + 1)) {
+    if (!ok || !gy_uuid_valid(dot + 1)) {
         gy_http_respond_error(req, 400, "invalid_value",
                               "after must be the \"next\" value of the previous page", "after");
         return -1;
@@ -753,7 +741,7 @@ static void s_clue(router_api_t *self, gy_http_request_t *req, char **args)
     char prefix[7];
     if (s_prosecutor(self, req, &claims, prefix) < 0)
         return;
-    if (!s_uuid_ok(args[0])) {
+    if (!gy_uuid_valid(args[0])) {
         gy_http_respond_error(req, 404, "not_found", "no such clue", NULL);
         return;
     }
@@ -805,7 +793,7 @@ static int s_action_head(router_api_t *self, gy_http_request_t *req, const char 
         s_respond_error(req, &err);
         return -1;
     }
-    if (!s_uuid_ok(id)) {
+    if (!gy_uuid_valid(id)) {
         json_decref(b->root);
         char message[48];
         snprintf(message, sizeof message, "no such %s", what);
@@ -852,22 +840,30 @@ static int s_procuratorate(router_api_t *self, json_t *root, const char *name, c
     return 0;
 }
 
-static void s_transfer(router_api_t *self, gy_http_request_t *req, char **args)
+/*  A POST on one clue or transfer whose body names a procuratorate (in
+ *  `member`) besides the reason: a transfer's request or its decision. */
+static void s_procuratorate_call(router_api_t *self, gy_http_request_t *req, const char *id,
+                                 const char *what, const char *member, const char *stmt)
 {
     gy_token_claims_t claims;
     char prefix[7];
     s_body_t b;
-    if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "clue") < 0)
+    if (s_action_head(self, req, id, true, &claims, prefix, &b, what) < 0)
         return;
     router_error_t err;
     const char *to;
-    if (s_procuratorate(self, b.root, "to", &to, &err) < 0) {
+    if (s_procuratorate(self, b.root, member, &to, &err) < 0) {
         s_respond_error(req, &err);
     } else {
-        const char *values[] = {args[0], prefix, claims.sub, to, b.reason, self->config.producer};
-        s_call(self, req, "api_transfer_request", 6, values, NULL, false);
+        const char *values[] = {id, prefix, claims.sub, to, b.reason, self->config.producer};
+        s_call(self, req, stmt, 6, values, NULL, false);
     }
     json_decref(b.root);
+}
+
+static void s_transfer(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    s_procuratorate_call(self, req, args[0], "clue", "to", "api_transfer_request");
 }
 
 static void s_split(router_api_t *self, gy_http_request_t *req, char **args)
@@ -893,7 +889,7 @@ static void s_merge(router_api_t *self, gy_http_request_t *req, char **args)
     const char *other;
     if (router_body_string(b.root, "cluster_id", true, 36, 36, false, &other, &err) < 0) {
         s_respond_error(req, &err);
-    } else if (!s_uuid_ok(other)) {
+    } else if (!gy_uuid_valid(other)) {
         gy_http_respond_error(req, 400, "invalid_value", "cluster_id is a cluster's id (UUID)",
                               "cluster_id");
     } else {
@@ -941,20 +937,7 @@ static void s_transfer_dispute(router_api_t *self, gy_http_request_t *req, char 
 
 static void s_transfer_decide(router_api_t *self, gy_http_request_t *req, char **args)
 {
-    gy_token_claims_t claims;
-    char prefix[7];
-    s_body_t b;
-    if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "transfer") < 0)
-        return;
-    router_error_t err;
-    const char *to;
-    if (s_procuratorate(self, b.root, "procuratorate", &to, &err) < 0) {
-        s_respond_error(req, &err);
-    } else {
-        const char *values[] = {args[0], prefix, claims.sub, to, b.reason, self->config.producer};
-        s_call(self, req, "api_transfer_decide", 6, values, NULL, false);
-    }
-    json_decref(b.root);
+    s_procuratorate_call(self, req, args[0], "transfer", "procuratorate", "api_transfer_decide");
 }
 
 /*  ---- assessment: volunteers' tasks and conflicts, prosecutors' review ---- */
@@ -966,7 +949,7 @@ static int s_volunteer(router_api_t *self, gy_http_request_t *req, gy_token_clai
 {
     if (s_authenticate(self, req, claims) < 0)
         return -1;
-    if (strcmp(claims->role, "volunteer") != 0 || !s_uuid_ok(claims->sub)) {
+    if (strcmp(claims->role, "volunteer") != 0 || !gy_uuid_valid(claims->sub)) {
         gy_http_respond_error(req, 403, "forbidden", "only a volunteer has assessment tasks",
                               NULL);
         return -1;
@@ -1046,7 +1029,7 @@ static void s_task_submit(router_api_t *self, gy_http_request_t *req, char **arg
                strcmp(recommendation, "review") != 0) {
         gy_http_respond_error(req, 400, "invalid_value",
                               "recommendation is route, reject or review", "recommendation");
-    } else if (!s_uuid_ok(args[0])) {
+    } else if (!gy_uuid_valid(args[0])) {
         gy_http_respond_error(req, 404, "not_found", "no such task", NULL);
     } else {
         const char *values[] = {args[0],  claims.sub,     credibility,           severity,
@@ -1070,7 +1053,7 @@ static void s_task_decline(router_api_t *self, gy_http_request_t *req, char **ar
         s_respond_error(req, &err);
         return;
     }
-    if (!s_uuid_ok(args[0])) {
+    if (!gy_uuid_valid(args[0])) {
         gy_http_respond_error(req, 404, "not_found", "no such task", NULL);
     } else {
         char due[24];

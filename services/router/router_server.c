@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "gy_bus.h"
 #include "gy_config.h"
@@ -171,21 +170,12 @@ static int s_prepare_database(router_server_t *self)
     int64_t timeout_s;
     if (gy_config_int("GY_PG_START_TIMEOUT_S", 120, 0, 86400, &timeout_s) < 0)
         return -1;
-    uint64_t deadline = gy_mono_ns() + (uint64_t)timeout_s * 1000000000u;
-    for (;;) {
-        gy_pg_session_t *session = gy_pg_session_new(self->conninfo);
-        if (session) {
-            int rc = gy_pg_migrate(session, "router", router_migrations, router_migrations_count);
-            gy_pg_session_destroy(&session);
-            return rc;
-        }
-        if (gy_mono_ns() >= deadline) {
-            gy_log_error("PostgreSQL did not become reachable within %lld s",
-                         (long long)timeout_s);
-            return -1;
-        }
-        sleep(1);
-    }
+    gy_pg_session_t *session = gy_pg_session_wait(self->conninfo, timeout_s);
+    if (!session)
+        return -1;
+    int rc = gy_pg_migrate(session, "router", router_migrations, router_migrations_count);
+    gy_pg_session_destroy(&session);
+    return rc;
 }
 
 /*  ---- HTTP ---- */

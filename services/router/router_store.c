@@ -77,18 +77,6 @@ static bool s_valid_utf8(const char *s)
     return true;
 }
 
-static bool s_valid_uuid(const char *s)
-{
-    if (!s || strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]))
-            return false;
-    }
-    return true;
-}
-
 static void s_event_of(const s_pending_t *p, gy_outbox_event_t *ev)
 {
     ev->sequence = p->sequence;
@@ -112,7 +100,7 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     const Gongyi__V1__ClueReceived *cr = env->clue_received;
     /*  A malformed event would fail its transaction on every retry and stop
      *  the stream behind it; it is logged and passed over instead. */
-    if (!s_valid_uuid(cr->clue_id) || !s_valid_utf8(cr->title) ||
+    if (!gy_uuid_valid(cr->clue_id) || !s_valid_utf8(cr->title) ||
         !s_valid_utf8(cr->description) || !s_valid_utf8(cr->region_code) ||
         !s_valid_utf8(cr->field_code) || strlen(cr->field_code) > 32 ||
         strlen(cr->region_code) > 16) {
@@ -137,7 +125,7 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     s_pending_t *p = gy_calloc(1, sizeof *p);
     event->user = p;
     gy_uuid(p->event_id);
-    if (env->trace_id && s_valid_uuid(env->trace_id))
+    if (env->trace_id && gy_uuid_valid(env->trace_id))
         snprintf(p->trace, sizeof p->trace, "%s", env->trace_id);
     else
         gy_uuid(p->trace);
