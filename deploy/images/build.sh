@@ -60,3 +60,7 @@ new=$(podman image inspect -f '{{.Id}}' gongyi:latest)
 if [ -n "$old" ] && [ "$old" != "$new" ]; then
     podman rmi "$old" >/dev/null 2>&1 || true
 fi
+# Earlier builds' build stages (untagged, ~640 MB each): all but the newest,
+# which holds the cache for the next build of an unchanged tree.
+podman images --filter dangling=true --sort created --format '{{.ID}}' | tail -n +2 |
+    xargs -r podman rmi >/dev/null 2>&1 || true
