@@ -875,6 +875,23 @@ def require_router_build():
         raise RuntimeError("not built yet: " + ROUTER_BIN)
 
 
+def router_api_env(folder, token_secret, token_public, **extra):
+    """The environment that turns a Router's API on (seal key, token keys,
+    Redis for its rate limits, limits off: every test client is 127.0.0.1),
+    plus extra (GY_NAME=value; None removes a variable)."""
+    env = {
+        "GY_SEAL_KEY_FILE": write_seal_key(os.path.join(folder, "router.seal")),
+        "GY_TOKEN_PUBLIC_KEY_FILE": token_public,
+        "GY_TOKEN_SECRET_KEY_FILE": token_secret,
+        "GY_REDIS_HOST": "127.0.0.1",
+        "GY_REDIS_PORT": str(_shared_redis_port()),
+        "GY_RATE_LIMIT_APPLY_PER_HOUR": "0",
+        "GY_RATE_LIMIT_LOGIN_PER_MIN": "0",
+    }
+    env.update(extra)
+    return {k: v for k, v in env.items() if v is not None}
+
+
 class Router(Intake):
     """One gy-router process following the given intakes (GY_SOURCES).
     Shares the life cycle of Intake; only the binary and the environment

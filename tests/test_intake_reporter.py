@@ -50,14 +50,8 @@ def setUpModule():
     # routed, and it cannot tell who may see a reporter.
     plain = gytest.Intake(folder, "intake-plain", S["dbname"], env=intake_env)
     plain.env["GY_SEAL_KEY_FILE"] = a.seal_key_file
-    router = gytest.Router(folder, ROUTER, S["dbname"], [a, b], env={
-        "GY_SEAL_KEY_FILE": gytest.write_seal_key(os.path.join(folder, "router.seal")),
-        "GY_TOKEN_PUBLIC_KEY_FILE": S["token_public"],
-        "GY_TOKEN_SECRET_KEY_FILE": S["token_secret"],
-        "GY_REDIS_HOST": "127.0.0.1",
-        "GY_REDIS_PORT": str(gytest.redis_port()),
-        "GY_DEADLINE_SCAN_MS": "0",
-    })
+    router = gytest.Router(folder, ROUTER, S["dbname"], [a, b], env=gytest.router_api_env(
+        folder, S["token_secret"], S["token_public"], GY_DEADLINE_SCAN_MS="0"))
     S.update(a=a, b=b, plain=plain, router=router)
     for i in (a, b):
         i.env["GY_ROUTER_SOURCES"] = _sources(router)

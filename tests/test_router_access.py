@@ -6,7 +6,6 @@ accepted or disputed, and a dispute is decided by the common superior,
 each step a ClueTransferred event; duplicate clusters are merged and split.
 Real PostgreSQL, Redis, ZeroMQ and the real gy-intake and gy-router."""
 
-import os
 import unittest
 import uuid
 
@@ -23,14 +22,8 @@ def setUpModule():
     S["dbname"] = gytest.create_database("access")
     S["db"] = gytest.Db(S["dbname"])
     S["intake"] = gytest.Intake(S["folder"], "intake-a1", S["dbname"]).start()
-    env = {
-        "GY_SEAL_KEY_FILE": gytest.write_seal_key(os.path.join(S["folder"], "router.seal")),
-        "GY_TOKEN_PUBLIC_KEY_FILE": S["token_public"],
-        "GY_TOKEN_SECRET_KEY_FILE": S["token_secret"],
-        "GY_REDIS_HOST": "127.0.0.1",
-        "GY_REDIS_PORT": str(gytest.redis_port()),
-        "GY_DEADLINE_SCAN_MS": "0",
-    }
+    env = gytest.router_api_env(S["folder"], S["token_secret"], S["token_public"],
+                                GY_DEADLINE_SCAN_MS="0")
     S["router"] = gytest.Router(S["folder"], "router-a1", S["dbname"], [S["intake"]],
                                 env=env).start()
     S["follower"] = gytest.EventFollower(S["router"].events, S["router"].replay,

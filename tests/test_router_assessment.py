@@ -22,21 +22,10 @@ S = {}
 
 
 def router_env(extra=None):
-    env = {
-        "GY_SEAL_KEY_FILE": gytest.write_seal_key(os.path.join(S["folder"], "router.seal")),
-        "GY_TOKEN_PUBLIC_KEY_FILE": S["token_public"],
-        "GY_TOKEN_SECRET_KEY_FILE": S["token_secret"],
-        "GY_REDIS_HOST": "127.0.0.1",
-        "GY_REDIS_PORT": str(gytest.redis_port()),
-        "GY_RATE_LIMIT_APPLY_PER_HOUR": "0",
-        "GY_RATE_LIMIT_LOGIN_PER_MIN": "0",
-        "GY_ASSESSMENT": "on",
-        "GY_ASSESSORS": "3",
-        "GY_ASSESSMENT_DUE_S": "600",
-        "GY_DEADLINE_SCAN_MS": "200",
-    }
+    env = {"GY_ASSESSMENT": "on", "GY_ASSESSORS": "3", "GY_ASSESSMENT_DUE_S": "600",
+           "GY_DEADLINE_SCAN_MS": "200"}
     env.update(extra or {})
-    return env
+    return gytest.router_api_env(S["folder"], S["token_secret"], S["token_public"], **env)
 
 
 class Site:

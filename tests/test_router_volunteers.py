@@ -5,7 +5,6 @@ on whom: a county sees its own volunteers, a city its counties', nobody
 another city's; personal data is sealed at rest and every disclosure is
 logged.  Real PostgreSQL, Redis and the real gy-router."""
 
-import os
 import time
 import unittest
 import uuid
@@ -16,18 +15,7 @@ S = {}
 
 
 def router_env(folder, extra=None):
-    env = {
-        "GY_SEAL_KEY_FILE": gytest.write_seal_key(os.path.join(folder, "router.seal")),
-        "GY_TOKEN_PUBLIC_KEY_FILE": S["token_public"],
-        "GY_TOKEN_SECRET_KEY_FILE": S["token_secret"],
-        "GY_REDIS_HOST": "127.0.0.1",
-        "GY_REDIS_PORT": str(gytest.redis_port()),
-        # Every test client comes from 127.0.0.1: limits only where tested.
-        "GY_RATE_LIMIT_APPLY_PER_HOUR": "0",
-        "GY_RATE_LIMIT_LOGIN_PER_MIN": "0",
-    }
-    env.update(extra or {})
-    return env
+    return gytest.router_api_env(folder, S["token_secret"], S["token_public"], **(extra or {}))
 
 
 def setUpModule():
