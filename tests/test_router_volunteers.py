@@ -5,6 +5,8 @@ on whom: a county sees its own volunteers, a city its counties', nobody
 another city's; personal data is sealed at rest and every disclosure is
 logged.  Real PostgreSQL, Redis and the real gy-router."""
 
+import http.client
+import threading
 import time
 import unittest
 import uuid
@@ -369,6 +371,50 @@ class RateLimitTest(gytest.IntakeTestCase):
         finally:
             router.stop()
             db.close()
+            gytest.drop_database(dbname)
+
+
+class StopTest(gytest.IntakeTestCase):
+
+    def test_stopping_with_requests_in_flight_exits_cleanly(self):
+        """SIGTERM while applications and logins wait for the thread pool,
+        the rate limiter and PostgreSQL: every request gets an answer or a
+        closed connection, the router exits 0, and (in the sanitizer build)
+        without a report."""
+        dbname = gytest.create_database("volunteers_stop")
+        router = gytest.Router(S["folder"], "router-v-stop", dbname, [S["intake"]],
+                               env=router_env(S["folder"], {"GY_RATE_LIMIT_APPLY_PER_HOUR": "1000",
+                                                            "GY_RATE_LIMIT_LOGIN_PER_MIN": "1000"}))
+        try:
+            router.start()
+            results = []
+
+            def client(n):
+                try:
+                    if n % 2:
+                        r = call("POST", "/api/v1/volunteers/applications", application(),
+                                 router=router)
+                    else:
+                        r = call("POST", "/api/v1/auth/login",
+                                 {"login": "nobody-%d" % n, "password": "0123456789"},
+                                 router=router)
+                    results.append(r.status)
+                except (OSError, http.client.HTTPException):
+                    results.append("closed")
+
+            threads = [threading.Thread(target=client, args=(n,)) for n in range(24)]
+            for t in threads:
+                t.start()
+            time.sleep(0.05)
+            status = router.stop()
+            for t in threads:
+                t.join(30)
+            self.assertEqual(status, 0, router.log_tail())
+            self.assertEqual(len(results), 24)
+            for r in results:
+                self.assertIn(r, {201, 401, 503, "closed"})
+        finally:
+            router.stop()
             gytest.drop_database(dbname)
 
 

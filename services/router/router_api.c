@@ -24,8 +24,8 @@
 struct router_api {
     uv_loop_t *loop;
     router_api_config_t config; /* borrowed pointers, see router_api.h */
-    size_t working;             /* requests on the thread pool */
-    bool destroyed;             /* destroy ran: the last thread-pool callback frees */
+    size_t pending;             /* callbacks to come that hold us (thread pool, limiter) */
+    bool destroyed;             /* destroy ran: the last of those callbacks frees */
 };
 
 /*  Statements.  Each write is one call of a registry function that answers
@@ -107,6 +107,30 @@ static void s_respond_401(gy_http_request_t *req, const char *code, const char *
     json_decref(body);
     gy_http_respond(req, 401, NULL, "WWW-Authenticate: Bearer\r\n", text, strlen(text));
     free(text);
+}
+
+/*  ---- requests that outlive a call ---- */
+
+/*  A request goes on through a callback to come (a transaction, the thread
+ *  pool, the rate limiter): the api must outlive it. */
+static void s_hold(router_api_t *api)
+{
+    api->pending++;
+}
+
+/*  First thing in such a callback.  true when the api was destroyed
+ *  meanwhile: the request is answered 503 (and the api freed with the last
+ *  one); the caller frees its own state and returns at once. */
+static bool s_gone(router_api_t *api, gy_http_request_t *req)
+{
+    assert(api->pending > 0);
+    api->pending--;
+    if (!api->destroyed)
+        return false;
+    gy_http_respond_error(req, 503, "unavailable", "the service is stopping", NULL);
+    if (api->pending == 0)
+        free(api);
+    return true;
 }
 
 /*  ---- checks shared by the routes ---- */
@@ -229,6 +253,12 @@ static int s_add_person(router_api_t *self, json_t *body, const uint8_t *sealed,
 static void s_on_call_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 {
     s_call_t *call = arg;
+    if (s_gone(call->api, call->req)) {
+        free(call->answer);
+        free(call->person);
+        free(call);
+        return;
+    }
     json_t *answer = call->answer ? json_loads(call->answer, 0, NULL) : NULL;
     json_t *body = answer ? json_object_get(answer, "body") : NULL;
     int http = answer ? (int)json_integer_value(json_object_get(answer, "status")) : 0;
@@ -274,7 +304,9 @@ static void s_call(router_api_t *self, gy_http_request_t *req, const char *stmt,
     if (gy_pg_run(self->config.pg, &tx, s_on_call_row, s_on_call_done, call) < 0) {
         free(call);
         s_unavailable(req);
+        return;
     }
+    s_hold(self);
 }
 
 /*  ---- work on the thread pool (argon2id) ---- */
@@ -314,19 +346,25 @@ static void s_work_run(uv_work_t *uv)
             router_password_verify(work->hash[0] ? work->hash : NULL, work->login.password);
 }
 
+/*  First thing in a work's callback (s_gone). */
+static bool s_release(s_work_t *work)
+{
+    if (!s_gone(work->api, work->req))
+        return false;
+    s_work_free(work);
+    return true;
+}
+
 static void s_work_done(uv_work_t *uv, int status)
 {
     s_work_t *work = uv->data;
-    router_api_t *api = work->api;
-    api->working--;
-    if (api->destroyed || status != 0) {
-        gy_http_respond_error(work->req, 503, "unavailable", "the service is stopping", NULL);
-    } else {
+    if (s_release(work))
+        return;
+    if (status != 0)
+        s_unavailable(work->req);
+    else
         work->after(work);
-    }
     s_work_free(work);
-    if (api->destroyed && api->working == 0)
-        free(api);
 }
 
 static void s_work_start(s_work_t *work)
@@ -337,7 +375,7 @@ static void s_work_start(s_work_t *work)
         s_work_free(work);
         return;
     }
-    work->api->working++;
+    s_hold(work->api);
 }
 
 /*  ---- POST /api/v1/volunteers/applications ---- */
@@ -364,6 +402,8 @@ static void s_apply_hashed(s_work_t *work)
 static void s_on_apply_limit(void *arg, bool allowed)
 {
     s_work_t *work = arg;
+    if (s_release(work))
+        return;
     if (!allowed) {
         gy_http_respond_error(work->req, 429, "rate_limited",
                               "too many applications from this address; try again later", NULL);
@@ -392,6 +432,7 @@ static void s_apply(router_api_t *self, gy_http_request_t *req, char **args)
     }
     char key[80];
     snprintf(key, sizeof key, "apply:%s", gy_http_client_addr(req));
+    s_hold(self);
     gy_ratelimit_check(self->config.limiter, key, self->config.apply_per_hour, S_HOUR_MS,
                        s_on_apply_limit, work);
 }
@@ -450,6 +491,8 @@ static void s_on_login_done(void *arg, gy_pg_status_t status, const char *sqlsta
 {
     s_work_t *work = arg;
     (void)sqlstate;
+    if (s_release(work))
+        return;
     if (status != GY_PG_OK) {
         s_unavailable(work->req);
         s_work_free(work);
@@ -460,15 +503,25 @@ static void s_on_login_done(void *arg, gy_pg_status_t status, const char *sqlsta
 
 static void s_on_login_limit(void *arg, bool allowed);
 
+static void s_login_limited(s_work_t *work)
+{
+    gy_http_respond_error(work->req, 429, "rate_limited", "too many login attempts; wait a minute",
+                          NULL);
+    s_work_free(work);
+}
+
 static void s_on_login_address_limit(void *arg, bool allowed)
 {
     s_work_t *work = arg;
+    if (s_release(work))
+        return;
     if (!allowed) {
-        s_on_login_limit(arg, false);
+        s_login_limited(work);
         return;
     }
     char key[80];
     snprintf(key, sizeof key, "login:%s", work->login.login);
+    s_hold(work->api);
     gy_ratelimit_check(work->api->config.limiter, key, work->api->config.login_per_min,
                        S_MINUTE_MS, s_on_login_limit, work);
 }
@@ -476,10 +529,10 @@ static void s_on_login_address_limit(void *arg, bool allowed)
 static void s_on_login_limit(void *arg, bool allowed)
 {
     s_work_t *work = arg;
+    if (s_release(work))
+        return;
     if (!allowed) {
-        gy_http_respond_error(work->req, 429, "rate_limited",
-                              "too many login attempts; wait a minute", NULL);
-        s_work_free(work);
+        s_login_limited(work);
         return;
     }
     const char *values[] = {work->login.login};
@@ -488,7 +541,9 @@ static void s_on_login_limit(void *arg, bool allowed)
     if (gy_pg_run(work->api->config.pg, &tx, s_on_login_row, s_on_login_done, work) < 0) {
         s_unavailable(work->req);
         s_work_free(work);
+        return;
     }
+    s_hold(work->api);
 }
 
 static void s_login(router_api_t *self, gy_http_request_t *req, char **args)
@@ -516,6 +571,7 @@ static void s_login(router_api_t *self, gy_http_request_t *req, char **args)
     }
     char key[80];
     snprintf(key, sizeof key, "login-ip:%s", gy_http_client_addr(req));
+    s_hold(self);
     gy_ratelimit_check(self->config.limiter, key, self->config.login_per_min, S_MINUTE_MS,
                        s_on_login_address_limit, work);
 }
@@ -1264,8 +1320,8 @@ void router_api_destroy(router_api_t **self_p)
     if (!self)
         return;
     *self_p = NULL;
-    if (self->working > 0)
-        self->destroyed = true; /* s_work_done frees after the last one */
+    if (self->pending > 0)
+        self->destroyed = true; /* s_release frees after the last one */
     else
         free(self);
 }

@@ -55,9 +55,10 @@ void router_api_prepare(gy_pg_t *pg);
 /*  NULL (logged) when the password hashing cannot be prepared. */
 router_api_t *router_api_new(uv_loop_t *loop, const router_api_config_t *config);
 
-/*  Requests whose hashing is still running on the thread pool are answered
- *  (the answer is dropped when the server is gone) and the memory goes when
- *  the last one finishes: run the loop afterwards. */
+/*  Requests still waiting for a transaction, the thread pool (hashing) or
+ *  the rate limiter are answered 503 when their callback comes (the answer
+ *  is dropped when the HTTP server is gone), and the memory goes with the
+ *  last one: run the loop afterwards. */
 void router_api_destroy(router_api_t **self_p);
 
 /*  Answers the request when its path is one of the API's (true), or leaves
