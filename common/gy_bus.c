@@ -143,6 +143,12 @@ static void s_drain(gy_bus_socket_t *sock)
     uv_idle_start(&sock->redrain, s_on_redrain);
 }
 
+/*  Liveness of connections (ZMTP 3.1 heartbeats, libzmq >= 4.2). */
+#define S_HEARTBEAT_IVL_MS 2000
+#define S_HEARTBEAT_TIMEOUT_MS 10000
+#define S_CONNECT_TIMEOUT_MS 5000
+#define S_RECONNECT_IVL_MAX_MS 5000
+
 static zsock_t *s_zsock_new(gy_bus_type_t type)
 {
     static const int ztypes[] = {ZMQ_PUB, ZMQ_SUB, ZMQ_ROUTER, ZMQ_DEALER, ZMQ_REQ};
@@ -154,6 +160,16 @@ static zsock_t *s_zsock_new(gy_bus_type_t type)
     zsock_set_linger(zsock, 0);
     zsock_set_sndhwm(zsock, 100000);
     zsock_set_rcvhwm(zsock, 100000);
+    /*  Links between sites fail without a word (a cable, a firewall, a
+     *  peer that restarted while cut off).  ZMTP heartbeats find a dead
+     *  connection in seconds instead of TCP's hours, and a connect attempt
+     *  that hangs in SYN back-off is given up and retried, so a link that
+     *  returns is used again within seconds (docs/bus.md, "Liveness"). */
+    zsock_set_heartbeat_ivl(zsock, S_HEARTBEAT_IVL_MS);
+    zsock_set_heartbeat_timeout(zsock, S_HEARTBEAT_TIMEOUT_MS);
+    zsock_set_heartbeat_ttl(zsock, S_HEARTBEAT_TIMEOUT_MS);
+    zsock_set_connect_timeout(zsock, S_CONNECT_TIMEOUT_MS);
+    zsock_set_reconnect_ivl_max(zsock, S_RECONNECT_IVL_MAX_MS);
     return zsock;
 }
 
