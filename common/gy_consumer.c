@@ -24,6 +24,7 @@
 #define S_RETRY_FIRST_MS        100
 #define S_RETRY_MAX_MS          5000
 #define S_TICK_MS               250
+#define S_LIST_INTERVAL_MS      10000 /* asking a source which producers it has */
 #define S_SCHEMA_MAX            48
 #define S_PRODUCER_MAX          64
 
@@ -104,6 +105,9 @@ struct s_source {
     s_address_t *addresses;
     s_resolve_t *resolving; /* the lookup in flight */
     bool resolve_failed;    /* logged already */
+    /* the list of producers (ReplayRequest with producer "") */
+    char list_request_id[37]; /* the latest request: older answers are dropped */
+    uint64_t list_due_ms;     /* when to ask (again), answered or not */
 };
 
 struct s_resolve {
@@ -508,6 +512,59 @@ static void s_want_replay(gy_consumer_t *self, s_producer_t *p)
     s_send_replay(self, p);
 }
 
+/*  Asks a source which producers its site has.  A producer is otherwise
+ *  known only from its own events and heartbeats, so one that is gone for
+ *  good (a replica removed while we were away) would keep what we have
+ *  not applied of it for ever. */
+static void s_send_list(gy_consumer_t *self, s_source_t *source)
+{
+    Gongyi__V1__ReplayRequest rr = GONGYI__V1__REPLAY_REQUEST__INIT;
+    rr.producer = "";
+    Gongyi__V1__Envelope env = GONGYI__V1__ENVELOPE__INIT;
+    gy_uuid(source->list_request_id);
+    env.id = source->list_request_id;
+    env.type = "ReplayRequest";
+    env.producer = "";
+    env.time_unix_ms = gy_now_ms();
+    env.body_case = GONGYI__V1__ENVELOPE__BODY_REPLAY_REQUEST;
+    env.replay_request = &rr;
+    size_t size = gongyi__v1__envelope__get_packed_size(&env);
+    uint8_t *buf = gy_malloc(size);
+    gongyi__v1__envelope__pack(&env, buf);
+    gy_bus_frame_t frame = {buf, size};
+    gy_bus_send(source->dealer, &frame, 1);
+    free(buf);
+    source->list_due_ms = s_now(self) + S_LIST_INTERVAL_MS;
+}
+
+/*  The list came: every producer with events beyond our position is
+ *  replayed from this source, as after a heartbeat. */
+static void s_on_list(gy_consumer_t *self, s_source_t *source,
+                      const Gongyi__V1__ReplayResponse *r)
+{
+    if (strcmp(r->request_id, source->list_request_id) != 0)
+        return; /* an old answer */
+    if (r->error_code && *r->error_code) {
+        gy_log_warning("consumer: source %zu could not list its producers: %s", source->index,
+                       r->error_code);
+        return;
+    }
+    for (size_t i = 0; i < r->n_producers; i++) {
+        const Gongyi__V1__ProducerHead *h = r->producers[i];
+        if (!s_producer_valid(h->producer))
+            continue;
+        s_producer_t *p = s_producer_get(self, h->producer);
+        if (!p->source)
+            p->source = source;
+        if (h->head_sequence > p->announced)
+            p->announced = h->head_sequence;
+        if (h->head_sequence > p->head)
+            p->head = h->head_sequence;
+        if (p->announced >= p->next_seq)
+            s_want_replay(self, p);
+    }
+}
+
 static void s_on_replay_msg(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
 {
     s_source_t *source = arg;
@@ -522,6 +579,13 @@ static void s_on_replay_msg(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *ms
         return;
     }
     Gongyi__V1__ReplayResponse *r = env->replay_response;
+    if (!r->producer || !*r->producer) {
+        if (self->loaded)
+            s_on_list(self, source, r);
+        gongyi__v1__envelope__free_unpacked(env, NULL);
+        gy_bus_msg_destroy(&msg);
+        return;
+    }
     s_producer_t *p = s_producer_valid(r->producer) ? s_producer_find(self, r->producer) : NULL;
     bool current = p && p->replaying && strcmp(p->request_id, r->request_id) == 0;
     uint64_t before = p ? p->next_seq : 0;
@@ -935,6 +999,13 @@ static void s_on_tick(uv_timer_t *timer)
         }
         if (p->announced >= p->next_seq)
             s_want_replay(self, p);
+    }
+    /*  Each source is asked for its producers once the positions are
+     *  known, then every S_LIST_INTERVAL_MS (an unanswered request too). */
+    for (size_t i = 0; self->loaded && !self->destroying && i < self->nsources; i++) {
+        s_source_t *source = &self->sources[i];
+        if (source->dealer && now >= source->list_due_ms)
+            s_send_list(self, source);
     }
     if (++self->ticks % (1000 / S_TICK_MS) == 0) {
         /*  A position load that failed on a connection that stayed up (a

@@ -42,7 +42,11 @@
  *  consumer ask that producer's source for a replay from the position,
  *  page by page while `more`; live events beyond the next expected are
  *  dropped meanwhile (the replay brings them).  A replay that is not
- *  answered in 2 s is asked again, with backoff up to 10 s.
+ *  answered in 2 s is asked again, with backoff up to 10 s.  Each source
+ *  is also asked which producers its site has (a ReplayRequest with
+ *  producer ""), once the positions are loaded and every 10 s, so that a
+ *  producer gone for good, which sends neither events nor heartbeats, is
+ *  replayed all the same.
  *
  *  Metrics: gy_consumer_events_applied_total{producer},
  *  gy_consumer_duplicates_skipped_total, gy_consumer_replays_total,

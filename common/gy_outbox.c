@@ -25,6 +25,8 @@ static const char s_sql_outbox_after[] =
     " ORDER BY sequence LIMIT $3::int";
 static const char s_sql_producer_pos[] =
     "SELECT last_sequence, published FROM %s.producer WHERE producer = $1";
+static const char s_sql_producers[] =
+    "SELECT producer, last_sequence FROM %s.producer ORDER BY producer LIMIT 10000";
 static const char s_sql_save_published[] = "UPDATE %s.producer SET published = $2::bigint"
                                            " WHERE producer = $1 AND published < $2::bigint";
 static const char s_sql_append[] =
@@ -77,6 +79,7 @@ void gy_outbox_prepare(const char *schema, gy_pg_t *relay, gy_pg_t *reader, gy_p
     if (reader) {
         s_prepare(reader, "gy_outbox_after", s_sql_outbox_after, schema);
         s_prepare(reader, "gy_outbox_producer", s_sql_producer_pos, schema);
+        s_prepare(reader, "gy_outbox_producers", s_sql_producers, schema);
     }
     if (writer)
         s_prepare(writer, "gy_outbox_append", s_sql_append, schema);
@@ -412,6 +415,10 @@ typedef struct {
     uint64_t last;
     gy_bus_frame_t *frames; /* [0] is the response, events follow */
     size_t nframes;
+    bool listing;           /* producer "": the list of producers is asked */
+    Gongyi__V1__ProducerHead *heads;
+    Gongyi__V1__ProducerHead **head_ptrs;
+    size_t nheads;
 } s_replay_t;
 
 static void s_replay_reply(s_replay_t *r, const char *error_code)
@@ -427,6 +434,8 @@ static void s_replay_reply(s_replay_t *r, const char *error_code)
         resp.last_sequence = r->last;
     }
     resp.more = events == r->limit && resp.last_sequence < r->head;
+    resp.n_producers = r->nheads;
+    resp.producers = r->head_ptrs;
     Gongyi__V1__Envelope env = GONGYI__V1__ENVELOPE__INIT;
     char id[37];
     gy_uuid(id);
@@ -449,6 +458,10 @@ static void s_replay_reply(s_replay_t *r, const char *error_code)
     for (size_t i = 0; i < r->nframes; i++)
         free((void *)r->frames[i].data);
     free(r->frames);
+    for (size_t i = 0; i < r->nheads; i++)
+        free(r->heads[i].producer);
+    free(r->heads);
+    free(r->head_ptrs);
     gy_bus_msg_destroy(&r->request);
     free(r);
 }
@@ -456,6 +469,19 @@ static void s_replay_reply(s_replay_t *r, const char *error_code)
 static void s_on_replay_result(void *arg, size_t index, const gy_pg_result_t *res)
 {
     s_replay_t *r = arg;
+    if (r->listing) {
+        int rows = gy_pg_ntuples(res);
+        r->heads = gy_calloc(rows > 0 ? (size_t)rows : 1, sizeof *r->heads);
+        r->head_ptrs = gy_calloc(rows > 0 ? (size_t)rows : 1, sizeof *r->head_ptrs);
+        for (int i = 0; i < rows; i++) {
+            Gongyi__V1__ProducerHead *h = &r->heads[r->nheads];
+            gongyi__v1__producer_head__init(h);
+            h->producer = gy_strdup(gy_pg_value(res, i, 0));
+            h->head_sequence = strtoull(gy_pg_value(res, i, 1), NULL, 10);
+            r->head_ptrs[r->nheads++] = h;
+        }
+        return;
+    }
     if (index == 0) {
         r->head = gy_pg_ntuples(res) == 1 ? strtoull(gy_pg_value(res, 0, 0), NULL, 10) : 0;
         return;
@@ -491,6 +517,9 @@ static void s_on_replay_done(void *arg, gy_pg_status_t status, const char *sqlst
         free(r->frames);
         r->frames = NULL;
         r->nframes = 0;
+        for (size_t i = 0; i < r->nheads; i++)
+            free(r->heads[i].producer);
+        r->nheads = 0;
     }
     s_replay_reply(r, status == GY_PG_OK ? "" : "unavailable");
 }
@@ -504,8 +533,21 @@ void gy_outbox_replay(gy_outbox_t *self, gy_bus_socket_t *socket, gy_bus_msg_t *
     size_t len;
     const void *payload = gy_bus_msg_payload(msg, &len);
     Gongyi__V1__Envelope *env = gongyi__v1__envelope__unpack(NULL, len, payload);
-    if (!env || env->body_case != GONGYI__V1__ENVELOPE__BODY_REPLAY_REQUEST ||
-        !env->replay_request->producer || !*env->replay_request->producer) {
+    if (env && env->body_case == GONGYI__V1__ENVELOPE__BODY_REPLAY_REQUEST &&
+        (!env->replay_request->producer || !*env->replay_request->producer)) {
+        /*  Which producers are there: a consumer that was away learns of
+         *  producers that will never speak again (a replica gone for good)
+         *  and still gets their events. */
+        snprintf(r->request_id, sizeof r->request_id, "%s", env->id);
+        gongyi__v1__envelope__free_unpacked(env, NULL);
+        r->listing = true;
+        gy_pg_tx_t *tx = gy_pg_tx_new();
+        gy_pg_tx_add(tx, "gy_outbox_producers", 0, NULL, NULL);
+        if (gy_pg_run(self->config.reader, &tx, s_on_replay_result, s_on_replay_done, r) < 0)
+            s_replay_reply(r, "unavailable");
+        return;
+    }
+    if (!env || env->body_case != GONGYI__V1__ENVELOPE__BODY_REPLAY_REQUEST) {
         if (env)
             snprintf(r->request_id, sizeof r->request_id, "%s", env->id);
         gongyi__v1__envelope__free_unpacked(env, NULL);
