@@ -60,7 +60,10 @@ done
 [ "$(id -u)" = 0 ] || { echo "test-sites: run as root (rootful podman)" >&2; exit 2; }
 
 T0=$SECONDS
-say() { printf '[%4ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
+# The script's stderr, kept on fd 9: a trap that runs while a command's
+# output is redirected to a log would otherwise say its piece into that log.
+exec 9>&2
+say() { printf '[%4ds] %s\n' "$((SECONDS - T0))" "$*" >&9; }
 fail() { say "FAIL: $*"; exit 1; }
 
 export GY_POSTGRES_IMAGE=localhost/gongyi-postgres:15
@@ -114,10 +117,12 @@ teardown() {
     for p in "$CITY" "$COUNTY"; do
         podman ps -aq --filter "label=com.docker.compose.project=$p" | xargs -r podman rm -f >/dev/null 2>&1 || true
         podman volume ls -q --filter "label=com.docker.compose.project=$p" | xargs -r podman volume rm -f >/dev/null 2>&1 || true
+        podman network rm -f "${p}_site" >/dev/null 2>&1 || true
     done
     podman network rm -f "$WAN" >/dev/null 2>&1 || true
     rm -rf "$STATE/city" "$STATE/county"
     gy_podman_service_stop
+    : >"$STATE/.torn-down"
 }
 on_exit() {
     local rc=$?
@@ -128,11 +133,34 @@ on_exit() {
 }
 
 mkdir -p "$STATE"
+rm -f "$STATE/.torn-down"
 gy_podman_install || fail "could not install podman and friends"
 gy_podman_env
 trap on_exit EXIT
 trap 'exit 130' INT TERM
-(sleep "$TOTAL_S"; say "timeout: the run took more than ${TOTAL_S}s"; kill -TERM $$) &
+(
+    trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+    sleep "$TOTAL_S" &
+    sp=$!
+    wait "$sp"
+    say "timeout: the run took more than ${TOTAL_S}s"
+    # The script's own children first (bash runs its trap only once the
+    # command it waits for has ended), then the script, which tears down.
+    # Not the engine (the teardown needs it) and not this watchdog itself.
+    for c in $(pgrep -P $$); do
+        [ "$c" = "$BASHPID" ] || [ "$c" = "$(cat "$GY_PODMAN_PID" 2>/dev/null)" ] ||
+            kill -TERM "$c" 2>/dev/null || true
+    done
+    kill -TERM $$
+    # The script tears down on its way out; should it die without doing so
+    # (a signal that skips its traps), the watchdog does it.
+    for _ in $(seq 60); do
+        kill -0 $$ 2>/dev/null || break
+        sleep 1
+    done
+    kill -0 $$ 2>/dev/null && kill -KILL $$
+    [ -e "$STATE/.torn-down" ] || { ticker_pid=; teardown; say "torn down by the watchdog"; }
+) &
 watchdog_pid=$!
 
 # ---- images ------------------------------------------------------------
