@@ -66,10 +66,11 @@ typedef enum {
 
 typedef struct s_conn s_conn_t;
 
-/*  A trusted proxy's address in network byte order. */
+/*  A trusted proxy: an address or a network (CIDR), in network byte order. */
 typedef struct {
     int family;
     unsigned char addr[16];
+    unsigned bits; /* prefix length: 32 or 128 for one address */
 } s_proxy_t;
 
 struct gy_http_request {
@@ -193,18 +194,48 @@ static void s_on_listener_closed(uv_handle_t *handle)
 }
 
 /*  Reads an address in text form into its binary form, or returns -1. */
+/*  "ADDRESS" or "ADDRESS/BITS" (IPv4 or IPv6): in a cluster the edge's pods
+ *  have no fixed address, only a network. */
 static int s_parse_addr(const char *text, s_proxy_t *out)
 {
     memset(out, 0, sizeof *out);
-    if (inet_pton(AF_INET, text, out->addr) == 1) {
+    char addr[INET6_ADDRSTRLEN];
+    const char *slash = strchr(text, '/');
+    size_t n = slash ? (size_t)(slash - text) : strlen(text);
+    if (n >= sizeof addr)
+        return -1;
+    memcpy(addr, text, n);
+    addr[n] = '\0';
+    if (inet_pton(AF_INET, addr, out->addr) == 1)
         out->family = AF_INET;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, text, out->addr) == 1) {
+    else if (inet_pton(AF_INET6, addr, out->addr) == 1)
         out->family = AF_INET6;
-        return 0;
+    else
+        return -1;
+    unsigned max = out->family == AF_INET ? 32 : 128;
+    out->bits = max;
+    if (slash) {
+        char *end;
+        unsigned long bits = strtoul(slash + 1, &end, 10);
+        if (!slash[1] || *end || bits > max)
+            return -1;
+        out->bits = (unsigned)bits;
     }
-    return -1;
+    return 0;
+}
+
+/*  Whether addr (same family) is in the proxy's network. */
+static bool s_proxy_covers(const s_proxy_t *proxy, int family, const unsigned char *addr)
+{
+    if (proxy->family != family)
+        return false;
+    unsigned full = proxy->bits / 8, rest = proxy->bits % 8;
+    if (memcmp(proxy->addr, addr, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    return (proxy->addr[full] & mask) == (addr[full] & mask);
 }
 
 static int s_parse_proxies(gy_http_server_t *self, const char *list)
@@ -227,7 +258,7 @@ static int s_parse_proxies(gy_http_server_t *self, const char *list)
             end--;
         if (start == end)
             continue;
-        char text[INET6_ADDRSTRLEN];
+        char text[INET6_ADDRSTRLEN + 4]; /* and "/128" */
         size_t n = (size_t)(end - start);
         if (n < sizeof text) {
             memcpy(text, start, n);
@@ -1074,11 +1105,9 @@ static void s_name_peer(s_conn_t *conn)
         return;
     }
     inet_ntop(addr.family, addr.addr, conn->peer, sizeof conn->peer);
-    for (size_t i = 0; i < conn->server->nproxies; i++) {
-        const s_proxy_t *proxy = &conn->server->proxies[i];
-        if (proxy->family == addr.family && memcmp(proxy->addr, addr.addr, 16) == 0)
+    for (size_t i = 0; i < conn->server->nproxies; i++)
+        if (s_proxy_covers(&conn->server->proxies[i], addr.family, addr.addr))
             conn->peer_trusted = true;
-    }
 }
 
 static void s_on_connection(uv_stream_t *listener, int status)

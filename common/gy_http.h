@@ -42,7 +42,8 @@ typedef struct {
     size_t max_body;             /* bytes; 0 = 65536 */
     uint64_t read_timeout_ms;    /* 0 = 10000 */
     uint64_t idle_timeout_ms;    /* 0 = 60000 */
-    const char *trusted_proxies; /* comma-separated peer IPs whose X-Forwarded-For counts; may be NULL */
+    const char *trusted_proxies; /* comma-separated peer IPs or CIDR networks whose
+                                    X-Forwarded-For counts; may be NULL */
     gy_metrics_t *metrics;       /* borrowed, may be NULL */
 } gy_http_config_t;
 

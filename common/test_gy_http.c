@@ -937,6 +937,29 @@ static void test_forwarded_for(void **state)
     s_run_client(fx, s_client_forwarded);
     assert_int_equal(fx->nseen, 3);
     assert_string_equal(fx->seen[0].client, "127.0.0.1");
+
+    /*  A network: the edge's pods in a cluster have no fixed address. */
+    static const struct {
+        const char *proxies;
+        const char *client;
+    } networks[] = {
+        {"10.0.0.0/8, 127.0.0.0/8", "198.51.100.7"}, {"127.0.0.1/32", "198.51.100.7"},
+        {"127.0.0.0/31", "198.51.100.7"},             {"127.0.0.2/31", "127.0.0.1"},
+        {"126.0.0.0/8", "127.0.0.1"},                 {"0.0.0.0/0", "198.51.100.7"},
+        {"127.1.0.0/9", "198.51.100.7"},              {"127.128.0.0/9", "127.0.0.1"},
+        {"::1/128, fd00::/8", "127.0.0.1"},
+    };
+    for (size_t i = 0; i < sizeof networks / sizeof networks[0]; i++) {
+        gy_http_server_destroy(&fx->server);
+        config.trusted_proxies = networks[i].proxies;
+        s_listen(fx, &config);
+        fx->nseen = 0;
+        s_run_client(fx, s_client_forwarded);
+        assert_int_equal(fx->nseen, 3);
+        if (strcmp(fx->seen[0].client, networks[i].client) != 0)
+            fail_msg("trusted %s: client %s, want %s", networks[i].proxies, fx->seen[0].client,
+                     networks[i].client);
+    }
 }
 
 static void test_bad_config(void **state)
@@ -945,6 +968,12 @@ static void test_bad_config(void **state)
     gy_http_config_t config = s_config(fx);
     config.trusted_proxies = "127.0.0.1, proxy.example";
     assert_null(gy_http_server_new(&fx->loop, &config, s_handler, fx));
+    static const char *const bad_networks[] = {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/8x",
+                                               "::/129", "10.0.0.0/-1"};
+    for (size_t i = 0; i < sizeof bad_networks / sizeof bad_networks[0]; i++) {
+        config.trusted_proxies = bad_networks[i];
+        assert_null(gy_http_server_new(&fx->loop, &config, s_handler, fx));
+    }
     config = s_config(fx);
     config.host = "not an address";
     assert_null(gy_http_server_new(&fx->loop, &config, s_handler, fx));
