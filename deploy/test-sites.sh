@@ -11,9 +11,8 @@
 #   deploy/test-sites.sh --ref REF  build the gongyi image from commit REF
 #   deploy/test-sites.sh --restart-during-outage
 #                                   also kill -9 the county's intake while the
-#                                   link is down (slow to recover for now: the
-#                                   connections attempted during the outage sit
-#                                   in TCP's SYN back-off; see docs/deploy.md,
+#                                   link is down (catching up takes ~45 s
+#                                   then, not seconds; see docs/deploy.md,
 #                                   "Open items"; GY_TEST_CATCHUP_S=300)
 #
 # Checks:
