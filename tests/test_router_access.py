@@ -330,5 +330,79 @@ class ActionTest(gytest.IntakeTestCase):
                          [("merge",), ("split",)])
 
 
+class EndpointMatrixTest(gytest.IntakeTestCase):
+    """Every endpoint of the router's API refuses a missing token, a token
+    of the wrong role, and a malformed body — with the documented error
+    shape, and without writing anything."""
+
+    ENDPOINTS = [
+        # method, path ({id} is a fresh UUID), roles allowed, body or None
+        ("GET", "/api/v1/volunteers", "manager", None),
+        ("GET", "/api/v1/volunteers/{id}", "manager", None),
+        ("POST", "/api/v1/volunteers/{id}/appoint", "manager", {}),
+        ("GET", "/api/v1/volunteers/me", "volunteer", None),
+        ("GET", "/api/v1/volunteers/me/conflicts", "volunteer", None),
+        ("POST", "/api/v1/volunteers/me/conflicts", "volunteer", {}),
+        ("GET", "/api/v1/tasks", "volunteer", None),
+        ("POST", "/api/v1/tasks/{id}/assessment", "volunteer", {}),
+        ("POST", "/api/v1/tasks/{id}/decline", "volunteer", {}),
+        ("GET", "/api/v1/routed-clues", "prosecutor", None),
+        ("GET", "/api/v1/routed-clues/{id}", "prosecutor", None),
+        ("POST", "/api/v1/routed-clues/{id}/reclassify", "prosecutor", {}),
+        ("POST", "/api/v1/routed-clues/{id}/transfer", "prosecutor", {}),
+        ("POST", "/api/v1/routed-clues/{id}/split", "prosecutor", {}),
+        ("POST", "/api/v1/routed-clues/{id}/decide", "prosecutor", {}),
+        ("POST", "/api/v1/clusters/{id}/merge", "prosecutor", {}),
+        ("GET", "/api/v1/transfers", "prosecutor", None),
+        ("POST", "/api/v1/transfers/{id}/accept", "prosecutor", {}),
+        ("POST", "/api/v1/transfers/{id}/dispute", "prosecutor", {}),
+        ("POST", "/api/v1/transfers/{id}/decide", "prosecutor", {}),
+    ]
+    ROLES = {"manager": {"prosecutor", "chief_prosecutor", "admin"},
+             "volunteer": {"volunteer"},
+             "prosecutor": {"prosecutor", "chief_prosecutor"}}
+
+    def counts(self):
+        return S["db"].query(
+            "SELECT (SELECT count(*) FROM router.volunteer_history),"
+            " (SELECT count(*) FROM router.volunteer_conflict),"
+            " (SELECT count(*) FROM router.classification),"
+            " (SELECT count(*) FROM router.transfer),"
+            " (SELECT count(*) FROM router.cluster_history),"
+            " (SELECT count(*) FROM router.outbox)")[0]
+
+    def test_every_endpoint_refuses_the_unauthorized_and_bad_bodies(self):
+        before = self.counts()
+        for method, path, allowed, body in self.ENDPOINTS:
+            path = path.replace("{id}", str(uuid.uuid4()))
+            with self.subTest(endpoint="%s %s" % (method, path)):
+                self.assertError(call(method, path, body), 401, "unauthenticated",
+                                 "Authorization")
+                self.assertError(call(method, path, body, bearer="gy1.e30.c2ln"), 401,
+                                 "invalid_token", "Authorization")
+                for role in ("volunteer", "prosecutor", "admin", "integrator"):
+                    if role in self.ROLES[allowed]:
+                        continue
+                    self.assertError(call(method, path, body, bearer=token(role, "321112")),
+                                     403, "forbidden")
+                if body is not None:
+                    role = sorted(self.ROLES[allowed])[0]
+                    sub = str(uuid.uuid4()) if role == "volunteer" else None
+                    t = gytest.issue_token(S["token_secret"], sub or "p-matrix", role=role,
+                                           proc="321112")
+                    self.assertError(call(method, path, b"{not json", bearer=t), 400,
+                                     "malformed_json")
+                    # An empty object misses what the endpoint needs (or,
+                    # for an action that needs nothing, names nothing).
+                    r = call(method, path, {}, bearer=t)
+                    err = r.json().get("error", {})
+                    if err.get("code") == "missing_field":
+                        self.assertError(r, 400, "missing_field", err.get("field"))
+                        self.assertTrue(err.get("field"), r)
+                    else:
+                        self.assertError(r, 404, "not_found")
+        self.assertEqual(self.counts(), before)
+
+
 if __name__ == "__main__":
     unittest.main()
