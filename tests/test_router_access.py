@@ -328,6 +328,23 @@ class ActionTest(gytest.IntakeTestCase):
         self.assertEqual(S["db"].query("SELECT action FROM router.cluster_history "
                                        "WHERE cluster_id IN (%s, %s) ORDER BY id", (ca, new)),
                          [("merge",), ("split",)])
+        # Each change is an event with the clues of the cluster as it is now
+        # (notify tells every reporter of the matter).
+        def changes(f):
+            return [e.cluster_changed for e in f.by_type("ClusterChanged")
+                    if {e.cluster_changed.cluster_id, e.cluster_changed.other_cluster_id}
+                    & {ca, cb, new}]
+
+        self.assertTrue(S["follower"].wait_for(lambda f: len(changes(f)) == 3),
+                        [str(c) for c in changes(S["follower"])])
+        merge, split_new, split_old = changes(S["follower"])
+        self.assertEqual((merge.action, merge.cluster_id, merge.other_cluster_id),
+                         ("merge", ca, cb))
+        self.assertEqual(set(merge.clue_ids), {a, b})
+        self.assertEqual(merge.reason, "同一企业同一排污行为")
+        self.assertEqual((split_new.action, split_new.cluster_id, list(split_new.clue_ids)),
+                         ("split", new, [b]))
+        self.assertEqual((split_old.cluster_id, list(split_old.clue_ids)), (ca, [a]))
 
 
 class EndpointMatrixTest(gytest.IntakeTestCase):

@@ -56,8 +56,9 @@ static const struct {
     {"api_transfer_decide",
      "SELECT router.api_transfer_decide($1::uuid, $2, $3, $4, $5, $6)::text"},
     {"api_transfers", "SELECT router.api_transfers($1)::text"},
-    {"api_cluster_merge", "SELECT router.api_cluster_merge($1::uuid, $2::uuid, $3, $4, $5)::text"},
-    {"api_clue_split", "SELECT router.api_clue_split($1::uuid, $2, $3, $4)::text"},
+    {"api_cluster_merge",
+     "SELECT router.api_cluster_merge($1::uuid, $2::uuid, $3, $4, $5, $6)::text"},
+    {"api_clue_split", "SELECT router.api_clue_split($1::uuid, $2, $3, $4, $5)::text"},
     {"api_tasks", "SELECT router.api_tasks($1::uuid, $2, 'epoch'::timestamptz + $3::bigint * "
                   "interval '1 microsecond', $4::uuid, $5::integer)::text"},
     {"api_task_submit", "SELECT router.api_task_submit($1::uuid, $2::uuid, $3::int, $4::int, "
@@ -929,8 +930,8 @@ static void s_split(router_api_t *self, gy_http_request_t *req, char **args)
     s_body_t b;
     if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "clue") < 0)
         return;
-    const char *values[] = {args[0], prefix, claims.sub, b.reason};
-    s_call(self, req, "api_clue_split", 4, values, NULL, false);
+    const char *values[] = {args[0], prefix, claims.sub, b.reason, self->config.producer};
+    s_call(self, req, "api_clue_split", 5, values, NULL, false);
     json_decref(b.root);
 }
 
@@ -949,8 +950,9 @@ static void s_merge(router_api_t *self, gy_http_request_t *req, char **args)
         gy_http_respond_error(req, 400, "invalid_value", "cluster_id is a cluster's id (UUID)",
                               "cluster_id");
     } else {
-        const char *values[] = {args[0], other, prefix, claims.sub, b.reason};
-        s_call(self, req, "api_cluster_merge", 5, values, NULL, false);
+        const char *values[] = {args[0], other, prefix, claims.sub, b.reason,
+                                self->config.producer};
+        s_call(self, req, "api_cluster_merge", 6, values, NULL, false);
     }
     json_decref(b.root);
 }
