@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gy_auth.h"
 #include "gy_bus.h"
 #include "gy_config.h"
 #include "gy_crypto.h"
@@ -321,31 +322,19 @@ static void s_post_clue(intake_server_t *self, gy_http_request_t *req, const cha
     const char *trace = gy_http_header(req, "X-Request-Id");
     if (trace && s_valid_key(trace, 36))
         snprintf(sub->trace, sizeof sub->trace, "%s", trace);
-    const char *auth = gy_http_header(req, "Authorization");
-    if (auth) {
-        gy_token_claims_t claims;
-        const char *why = NULL;
-        if (strncasecmp(auth, "Bearer ", 7) != 0)
-            why = "Authorization must be \"Bearer <token>\"";
-        else if (!self->has_token_key)
-            why = "bearer tokens are not accepted: this instance has no token key";
-        else {
-            gy_token_status_t st = gy_token_verify(self->token_key, auth + 7, gy_now_ms() / 1000,
-                                                   &claims);
-            if (st == GY_TOKEN_EXPIRED)
-                why = "the bearer token has expired";
-            else if (st != GY_TOKEN_OK)
-                why = "the bearer token is not valid";
-        }
-        if (why) {
-            char *body = s_error_body("invalid_token", why, "Authorization");
-            gy_http_respond(req, 401, NULL, "WWW-Authenticate: Bearer\r\n", body, strlen(body));
-            free(body);
-            free(sub);
-            return;
-        }
+    /*  A volunteer's token names them; none is anonymous; a bad one is
+     *  refused rather than taken as anonymous. */
+    gy_token_claims_t claims;
+    switch (gy_auth_bearer(req, self->has_token_key ? self->token_key : NULL, &claims)) {
+    case GY_AUTH_ANSWERED:
+        free(sub);
+        return;
+    case GY_AUTH_OK:
         snprintf(sub->subject, sizeof sub->subject, "%s", claims.sub);
         sub->has_subject = true;
+        break;
+    case GY_AUTH_NONE:
+        break;
     }
     char limit_key[80];
     snprintf(limit_key, sizeof limit_key, "ip:%s", gy_http_client_addr(req));

@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <strings.h>
 
+#include "gy_auth.h"
 #include "gy_crypto.h"
 #include "gy_scope.h"
 #include "gy_token.h"
@@ -100,16 +101,6 @@ static void s_unavailable(gy_http_request_t *req)
                           NULL);
 }
 
-static void s_respond_401(gy_http_request_t *req, const char *code, const char *message)
-{
-    json_t *body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code, "message", message,
-                             "field", "Authorization");
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    gy_http_respond(req, 401, NULL, "WWW-Authenticate: Bearer\r\n", text, strlen(text));
-    free(text);
-}
-
 /*  ---- requests that outlive a call ---- */
 
 /*  A request goes on through a callback to come (a transaction, the thread
@@ -139,29 +130,16 @@ static bool s_gone(router_api_t *api, gy_http_request_t *req)
 /*  The caller's verified claims, or an answer (401) and -1. */
 static int s_authenticate(router_api_t *self, gy_http_request_t *req, gy_token_claims_t *claims)
 {
-    const char *auth = gy_http_header(req, "Authorization");
-    if (!auth) {
-        s_respond_401(req, "unauthenticated", "this needs a bearer token (Authorization: Bearer ...)");
+    switch (gy_auth_bearer(req, self->config.token_public, claims)) {
+    case GY_AUTH_OK:
+        return 0;
+    case GY_AUTH_NONE:
+        gy_auth_respond_missing(req);
         return -1;
+    case GY_AUTH_ANSWERED:
+        break;
     }
-    const char *why = NULL;
-    if (strncasecmp(auth, "Bearer ", 7) != 0)
-        why = "Authorization must be \"Bearer <token>\"";
-    else if (!self->config.token_public)
-        why = "bearer tokens are not accepted: this instance has no token key";
-    else {
-        gy_token_status_t st =
-            gy_token_verify(self->config.token_public, auth + 7, gy_now_ms() / 1000, claims);
-        if (st == GY_TOKEN_EXPIRED)
-            why = "the bearer token has expired";
-        else if (st != GY_TOKEN_OK)
-            why = "the bearer token is not valid";
-    }
-    if (why) {
-        s_respond_401(req, "invalid_token", why);
-        return -1;
-    }
-    return 0;
+    return -1;
 }
 
 /*  A manager (prosecutor, chief prosecutor, administrator) with a usable
