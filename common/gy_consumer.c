@@ -470,15 +470,19 @@ static void s_on_event_msg(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *msg
 
 /*  ---- replay ---- */
 
-static void s_send_replay(gy_consumer_t *self, s_producer_t *p)
+/*  Sends a ReplayRequest on a source's DEALER under a new id (written to
+ *  request_id).  A send that would block counts as sent: the caller's
+ *  timeout asks again. */
+static void s_send_request(s_source_t *source, char request_id[37], const char *producer,
+                           uint64_t after, uint32_t limit)
 {
     Gongyi__V1__ReplayRequest rr = GONGYI__V1__REPLAY_REQUEST__INIT;
-    rr.producer = p->id;
-    rr.after_sequence = p->next_seq - 1;
-    rr.limit = S_REPLAY_LIMIT;
+    rr.producer = (char *)producer;
+    rr.after_sequence = after;
+    rr.limit = limit;
     Gongyi__V1__Envelope env = GONGYI__V1__ENVELOPE__INIT;
-    gy_uuid(p->request_id);
-    env.id = p->request_id;
+    gy_uuid(request_id);
+    env.id = request_id;
     env.type = "ReplayRequest";
     env.producer = "";
     env.time_unix_ms = gy_now_ms();
@@ -488,9 +492,13 @@ static void s_send_replay(gy_consumer_t *self, s_producer_t *p)
     uint8_t *buf = gy_malloc(size);
     gongyi__v1__envelope__pack(&env, buf);
     gy_bus_frame_t frame = {buf, size};
-    /*  A send that would block counts as sent: the timeout asks again. */
-    gy_bus_send(p->source->dealer, &frame, 1);
+    gy_bus_send(source->dealer, &frame, 1);
     free(buf);
+}
+
+static void s_send_replay(gy_consumer_t *self, s_producer_t *p)
+{
+    s_send_request(p->source, p->request_id, p->id, p->next_seq - 1, S_REPLAY_LIMIT);
     p->replaying = true;
     p->replay_deadline_ms = s_now(self) + p->backoff_ms;
     gy_metrics_count(self->config.metrics, "gy_consumer_replays_total", "", 1);
@@ -518,22 +526,7 @@ static void s_want_replay(gy_consumer_t *self, s_producer_t *p)
  *  not applied of it for ever. */
 static void s_send_list(gy_consumer_t *self, s_source_t *source)
 {
-    Gongyi__V1__ReplayRequest rr = GONGYI__V1__REPLAY_REQUEST__INIT;
-    rr.producer = "";
-    Gongyi__V1__Envelope env = GONGYI__V1__ENVELOPE__INIT;
-    gy_uuid(source->list_request_id);
-    env.id = source->list_request_id;
-    env.type = "ReplayRequest";
-    env.producer = "";
-    env.time_unix_ms = gy_now_ms();
-    env.body_case = GONGYI__V1__ENVELOPE__BODY_REPLAY_REQUEST;
-    env.replay_request = &rr;
-    size_t size = gongyi__v1__envelope__get_packed_size(&env);
-    uint8_t *buf = gy_malloc(size);
-    gongyi__v1__envelope__pack(&env, buf);
-    gy_bus_frame_t frame = {buf, size};
-    gy_bus_send(source->dealer, &frame, 1);
-    free(buf);
+    s_send_request(source, source->list_request_id, "", 0, 0);
     source->list_due_ms = s_now(self) + S_LIST_INTERVAL_MS;
 }
 
