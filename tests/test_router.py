@@ -5,6 +5,7 @@ an outside client follows the router's events with replay.
 
 Two intake instances (two producers) feed one router, as in a site."""
 
+import os
 import time
 import unittest
 import uuid
@@ -149,6 +150,48 @@ class RoutingTest(gytest.IntakeTestCase):
         self.assertEqual(c.cluster_id, other)
         self.assertEqual(S["db"].scalar("SELECT size FROM router.cluster WHERE id = %s",
                                         (first,)), 2)
+
+    def test_deadlines_end_on_working_days(self):
+        """The holiday calendar (reference/holidays.csv) is in the router's
+        schema, and a deadline that would end on a rest day ends on the next
+        working day (Beijing time), at the same time of day."""
+        db = S["db"]
+        lines = [l for l in open(os.path.join(gytest.REFDATA_DIR, "holidays.csv"), encoding="utf-8")
+                 if l[:1].isdigit()]
+        self.assertEqual(db.scalar("SELECT count(*) FROM router.holiday"), len(lines))
+        for day, want in (("2026-10-01", "2026-10-08"),   # 国庆: holidays to the 7th
+                          ("2026-10-10", "2026-10-10"),   # a Saturday worked instead
+                          ("2026-11-28", "2026-11-30"),   # a plain Saturday
+                          ("2026-11-25", "2026-11-25"),   # a Wednesday
+                          ("2026-02-14", "2026-02-14"),   # 春节调休 Saturday
+                          ("2026-02-15", "2026-02-24")):  # 春节
+            with self.subTest(day=day):
+                self.assertEqual(str(db.scalar("SELECT router.working_day_on_or_after(%s)",
+                                               (day,))), want)
+        cid = submit(S["intakes"][0], description="期限测试" + uuid.uuid4().hex)
+        routed(cid)
+        rows = db.query(
+            "SELECT d.rule, (d.due_at AT TIME ZONE 'Asia/Shanghai')::date,"
+            "       router.working_day_on_or_after(((c.received_at + r.period)"
+            "           AT TIME ZONE 'Asia/Shanghai')::date),"
+            "       (d.due_at AT TIME ZONE 'Asia/Shanghai')::time,"
+            "       ((c.received_at + r.period) AT TIME ZONE 'Asia/Shanghai')::time"
+            "  FROM router.deadline d JOIN router.clue c ON c.id = d.clue_id"
+            "  JOIN router.deadline_rule r ON r.rule = d.rule WHERE d.clue_id = %s", (cid,))
+        self.assertEqual(len(rows), 2)
+        for rule, day, want_day, time_of_day, want_time in rows:
+            self.assertEqual((rule, day, time_of_day), (rule, want_day, want_time))
+        # A deadline written for a rest day moves as it is written (a future
+        # weekend: the scanner must not fire it meanwhile).
+        db.query("INSERT INTO router.deadline_rule (rule, period, description) "
+                 "VALUES ('test_calendar', '1 day', 'test') ON CONFLICT DO NOTHING RETURNING 1")
+        moved = db.query("INSERT INTO router.deadline (clue_id, rule, due_at, procuratorate) "
+                         "VALUES (%s, 'test_calendar', '2027-01-09 10:30:00+08', '140213') "
+                         "RETURNING to_char(due_at AT TIME ZONE 'Asia/Shanghai', "
+                         "'YYYY-MM-DD HH24:MI')", (cid,))
+        self.assertEqual(moved, [("2027-01-11 10:30",)])
+        db.query("DELETE FROM router.deadline WHERE rule = 'test_calendar'")
+        db.query("DELETE FROM router.deadline_rule WHERE rule = 'test_calendar'")
 
     def test_deadlines_fire_once(self):
         cid = submit(S["intakes"][0], title="网吧接纳未成年人",

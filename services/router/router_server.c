@@ -22,6 +22,7 @@
 #include "gy_token.h"
 #include "gy_util.h"
 #include "router_api.h"
+#include "router_calendar.h"
 #include "router_jurisdiction.h"
 #include "router_rules.h"
 #include "router_simhash.h"
@@ -58,6 +59,7 @@ struct router_server {
     gy_refdata_t *refdata;
     router_rules_t *rules;
     router_jurisdiction_t *jurisdiction;
+    router_calendar_t *calendar;
     gy_metrics_t *metrics;
     gy_pg_t *writer;            /* consumer transactions: routing, deadlines */
     gy_pg_t *relay;             /* the outbox relay */
@@ -161,6 +163,11 @@ static int s_load_config(router_server_t *self)
     if (!self->rules)
         return -1;
     self->jurisdiction = router_jurisdiction_new(self->refdata);
+    char *default_calendar = gy_sprintf("%s/holidays.csv", refdir);
+    self->calendar = router_calendar_new(gy_config_str("GY_HOLIDAYS", default_calendar));
+    free(default_calendar);
+    if (!self->calendar)
+        return -1;
     return s_load_registry_config(self);
 }
 
@@ -174,6 +181,14 @@ static int s_prepare_database(router_server_t *self)
     if (!session)
         return -1;
     int rc = gy_pg_migrate(session, "router", router_migrations, router_migrations_count);
+    if (rc == 0) {
+        /*  The calendar is reference data: the file wins, at every start. */
+        char *days = router_calendar_json(self->calendar);
+        const char *params[] = {days};
+        rc = gy_pg_session_exec(session, "SELECT router.calendar_replace($1::json)", 1, params,
+                                NULL);
+        free(days);
+    }
     gy_pg_session_destroy(&session);
     return rc;
 }
@@ -471,6 +486,7 @@ void router_server_destroy(router_server_t **self_p)
         return;
     assert(self->stopped);
     gy_metrics_destroy(&self->metrics);
+    router_calendar_destroy(&self->calendar);
     router_jurisdiction_destroy(&self->jurisdiction);
     router_rules_destroy(&self->rules);
     gy_refdata_destroy(&self->refdata);
