@@ -441,6 +441,16 @@ static void s_heartbeat(gy_consumer_t *self, s_source_t *source, Gongyi__V1__Env
     if (self->loaded && s_producer_valid(env->producer)) {
         s_producer_t *p = s_producer_get(self, env->producer);
         p->source = source;
+        /*  A heartbeat proves the source is there (again): a replay asked
+         *  while it was away, perhaps lost with the old connection, is asked
+         *  again now rather than after the backoff it grew meanwhile. */
+        if (p->backoff_ms > S_REPLAY_TIMEOUT_MS) {
+            uint64_t sent = p->replay_deadline_ms - p->backoff_ms;
+            p->backoff_ms = S_REPLAY_TIMEOUT_MS;
+            p->replay_after_ms = 0;
+            if (p->replaying && s_now(self) >= sent + S_REPLAY_TIMEOUT_MS)
+                p->replaying = false;
+        }
         if (env->sequence > p->announced)
             p->announced = env->sequence;
         if (env->heartbeat->head_sequence > p->head)

@@ -11,7 +11,7 @@
 #   deploy/test-sites.sh --ref REF  build the gongyi image from commit REF
 #   deploy/test-sites.sh --restart-during-outage
 #                                   also kill -9 the county's intake while the
-#                                   link is down (catching up takes ~45 s
+#                                   link is down (catching up takes ~30 s
 #                                   then, not seconds; see docs/deploy.md,
 #                                   "Open items"; GY_TEST_CATCHUP_S=300)
 #
