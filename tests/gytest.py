@@ -466,6 +466,8 @@ class _PortTaken(Exception):
 class Intake:
     """One gy-intake process, configured only through its environment."""
 
+    binary = INTAKE_BIN
+
     def __init__(self, folder, name, dbname, producer=None, redis_port=None, pg_port=None,
                  env=None):
         self.folder = folder
@@ -536,7 +538,7 @@ class Intake:
         log.write(("---- start %d of %s ----\n" % (self.starts, self.name)).encode())
         log.flush()
         try:
-            self.proc = subprocess.Popen([INTAKE_BIN], env=self.env, stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen([self.binary], env=self.env, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=log, close_fds=True,
                                          preexec_fn=_die_with_parent)
         finally:
@@ -897,6 +899,8 @@ class Router(Intake):
     Shares the life cycle of Intake; only the binary and the environment
     differ."""
 
+    binary = ROUTER_BIN
+
     def __init__(self, folder, name, dbname, intakes, producer=None, env=None, pg_port=None):
         super().__init__(folder, name, dbname, producer=producer, pg_port=pg_port)
         for var in ("GY_BUS_SUBMIT", "GY_SEAL_KEY_FILE", "GY_RATE_LIMIT_PER_MIN",
@@ -912,37 +916,6 @@ class Router(Intake):
         self.replay = "tcp://127.0.0.1:%d" % free_port()
         self.env.update({"GY_HTTP_PORT": str(self.http_port), "GY_BUS_EVENTS": self.events,
                          "GY_BUS_REPLAY": self.replay})
-
-    def _start(self, timeout, wait_healthy):
-        assert self.proc is None or self.proc.poll() is not None, "already running"
-        self.starts += 1
-        log = open(self.log_path, "ab")
-        log.write(("---- start %d of %s ----\n" % (self.starts, self.name)).encode())
-        log.flush()
-        try:
-            self.proc = subprocess.Popen([ROUTER_BIN], env=self.env, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=log, close_fds=True,
-                                         preexec_fn=_die_with_parent)
-        finally:
-            log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                if not self.started_once and re.search(r"address already in use|EADDRINUSE",
-                                                  self.log_text().split("---- start")[-1], re.I):
-                    raise _PortTaken()
-                raise AssertionError("%s exited with %s at start; log %s:\n%s" % (
-                    self.name, self.proc.returncode, self.log_path, self.log_tail()))
-            try:
-                r = http_request(self.http_port, "GET", "/healthz", timeout=1.0)
-                if r.status == 200 or not wait_healthy:
-                    return self
-            except (OSError, http.client.HTTPException):
-                pass
-            time.sleep(0.05)
-        self.kill()
-        raise AssertionError("%s did not become healthy within %.0f s; log %s:\n%s" % (
-            self.name, timeout, self.log_path, self.log_tail()))
 
     def health(self):
         r = self.get("/healthz")

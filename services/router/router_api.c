@@ -606,6 +606,40 @@ static int s_query_params(const char *query, const char *filter_name, char *filt
 static int s_cursor(gy_http_request_t *req, char *after, char **after_id);
 static int s_limit(gy_http_request_t *req, const char *text, char out[8]);
 
+/*  A list: one page by keyset (owner: the scope prefix or the volunteer;
+ *  an optional filter whose value must be one of `allowed`; after; limit),
+ *  answered by `stmt`, which takes ($owner, $filter, $after_us, $after_id,
+ *  $limit). */
+static void s_page_call(router_api_t *self, gy_http_request_t *req, const char *owner,
+                        const char *filter_name, const char *const *allowed, const char *stmt)
+{
+    char filter[16], after[64], limit_text[8], limit[8], *after_id;
+    router_error_t err;
+    if (s_query_params(gy_http_query(req), filter_name, filter, sizeof filter, after,
+                       sizeof after, limit_text, sizeof limit_text, &err) < 0) {
+        s_respond_error(req, &err);
+        return;
+    }
+    bool known = !filter[0];
+    char choices[160] = "";
+    for (const char *const *a = allowed; *a; a++) {
+        known = known || strcmp(filter, *a) == 0;
+        snprintf(choices + strlen(choices), sizeof choices - strlen(choices), "%s%s",
+                 a == allowed ? "" : ", ", *a);
+    }
+    if (!known) {
+        router_error_set(&err, 400, "invalid_value", filter_name, "%s is one of %s",
+                         filter_name, choices);
+        s_respond_error(req, &err);
+        return;
+    }
+    if (s_limit(req, limit_text, limit) < 0 || s_cursor(req, after, &after_id) < 0)
+        return;
+    const char *values[] = {owner, filter[0] ? filter : NULL, after[0] ? after : NULL, after_id,
+                            limit};
+    s_call(self, req, stmt, 5, values, NULL, false);
+}
+
 static void s_list(router_api_t *self, gy_http_request_t *req, char **args)
 {
     (void)args;
@@ -613,29 +647,9 @@ static void s_list(router_api_t *self, gy_http_request_t *req, char **args)
     char prefix[7];
     if (s_manager(self, req, &claims, prefix) < 0)
         return;
-    char status[16], after[64], limit_text[8], limit[8], *after_id;
-    router_error_t err;
-    if (s_query_params(gy_http_query(req), "status", status, sizeof status, after, sizeof after,
-                       limit_text, sizeof limit_text, &err) < 0) {
-        s_respond_error(req, &err);
-        return;
-    }
     static const char *const statuses[] = {"applied", "appointed", "suspended", "rejected",
                                            "dismissed", NULL};
-    bool known = !status[0];
-    for (const char *const *st = statuses; *st && !known; st++)
-        known = strcmp(status, *st) == 0;
-    if (!known) {
-        gy_http_respond_error(req, 400, "invalid_value",
-                              "status is one of applied, appointed, suspended, rejected, dismissed",
-                              "status");
-        return;
-    }
-    if (s_limit(req, limit_text, limit) < 0 || s_cursor(req, after, &after_id) < 0)
-        return;
-    const char *values[] = {prefix, status[0] ? status : NULL, after[0] ? after : NULL, after_id,
-                            limit};
-    s_call(self, req, "api_volunteers", 5, values, NULL, false);
+    s_page_call(self, req, prefix, "status", statuses, "api_volunteers");
 }
 
 /*  ---- GET /api/v1/volunteers/me and /api/v1/volunteers/{id} ---- */
@@ -752,22 +766,8 @@ static void s_clues(router_api_t *self, gy_http_request_t *req, char **args)
     char prefix[7];
     if (s_prosecutor(self, req, &claims, prefix) < 0)
         return;
-    char queue[16], after[64], limit_text[8], limit[8], *after_id;
-    router_error_t err;
-    if (s_query_params(gy_http_query(req), "queue", queue, sizeof queue, after, sizeof after,
-                       limit_text, sizeof limit_text, &err) < 0) {
-        s_respond_error(req, &err);
-        return;
-    }
-    if (queue[0] && strcmp(queue, "handling") != 0 && strcmp(queue, "triage") != 0) {
-        gy_http_respond_error(req, 400, "invalid_value", "queue is handling or triage", "queue");
-        return;
-    }
-    if (s_limit(req, limit_text, limit) < 0 || s_cursor(req, after, &after_id) < 0)
-        return;
-    const char *values[] = {prefix, queue[0] ? queue : NULL, after[0] ? after : NULL, after_id,
-                            limit};
-    s_call(self, req, "api_clues", 5, values, NULL, false);
+    static const char *const queues[] = {"handling", "triage", NULL};
+    s_page_call(self, req, prefix, "queue", queues, "api_clues");
 }
 
 static void s_clue(router_api_t *self, gy_http_request_t *req, char **args)
@@ -999,24 +999,8 @@ static void s_tasks(router_api_t *self, gy_http_request_t *req, char **args)
     gy_token_claims_t claims;
     if (s_volunteer(self, req, &claims) < 0)
         return;
-    char status[16], after[64], limit_text[8], limit[8], *after_id;
-    router_error_t err;
-    if (s_query_params(gy_http_query(req), "status", status, sizeof status, after, sizeof after,
-                       limit_text, sizeof limit_text, &err) < 0) {
-        s_respond_error(req, &err);
-        return;
-    }
-    if (status[0] && strcmp(status, "assigned") != 0 && strcmp(status, "submitted") != 0 &&
-        strcmp(status, "late") != 0 && strcmp(status, "declined") != 0) {
-        gy_http_respond_error(req, 400, "invalid_value",
-                              "status is one of assigned, submitted, late, declined", "status");
-        return;
-    }
-    if (s_limit(req, limit_text, limit) < 0 || s_cursor(req, after, &after_id) < 0)
-        return;
-    const char *values[] = {claims.sub, status[0] ? status : NULL, after[0] ? after : NULL,
-                            after_id, limit};
-    s_call(self, req, "api_tasks", 5, values, NULL, false);
+    static const char *const statuses[] = {"assigned", "submitted", "late", "declined", NULL};
+    s_page_call(self, req, claims.sub, "status", statuses, "api_tasks");
 }
 
 /*  An integer member from 1 to 5. */

@@ -449,7 +449,9 @@ router_server_t *router_server_new(uv_loop_t *loop)
 {
     router_server_t *self = gy_calloc(1, sizeof *self);
     self->loop = loop;
-    if (s_load_config(self) < 0 || s_prepare_database(self) < 0 || s_start(self) < 0) {
+    /*  libsodium first: ids (gy_uuid), password hashing and sealing use it. */
+    if (gy_crypto_init() < 0 || s_load_config(self) < 0 || s_prepare_database(self) < 0 ||
+        s_start(self) < 0) {
         router_server_stop(self);
         router_server_destroy(&self);
         return NULL;
