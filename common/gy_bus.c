@@ -27,7 +27,7 @@ struct gy_bus_socket {
 
 struct gy_bus {
     uv_loop_t *loop;
-    zactor_t *auth;         /* zauth, when CURVE is on */
+    zactor_t *auth; /* zauth, when CURVE is on */
     zcert_t *server_cert;
     gy_bus_socket_t *sockets;
 };
@@ -48,7 +48,8 @@ gy_bus_t *gy_bus_new(uv_loop_t *loop, const char *server_cert, const char *clien
     if (server_cert) {
         self->server_cert = zcert_load(server_cert);
         if (!self->server_cert || strlen(zcert_secret_txt(self->server_cert)) != 40 ||
-            strcmp(zcert_secret_txt(self->server_cert), "0000000000000000000000000000000000000000") == 0) {
+            strcmp(zcert_secret_txt(self->server_cert),
+                   "0000000000000000000000000000000000000000") == 0) {
             gy_log_error("could not load the CURVE server certificate \"%s\"", server_cert);
             gy_log_error("hint: create one with gy-keygen DIR NAME and point to NAME_secret.");
             goto fail;
@@ -144,9 +145,9 @@ static void s_drain(gy_bus_socket_t *sock)
 }
 
 /*  Liveness of connections (ZMTP 3.1 heartbeats, libzmq >= 4.2). */
-#define S_HEARTBEAT_IVL_MS 2000
+#define S_HEARTBEAT_IVL_MS     2000
 #define S_HEARTBEAT_TIMEOUT_MS 10000
-#define S_CONNECT_TIMEOUT_MS 5000
+#define S_CONNECT_TIMEOUT_MS   5000
 #define S_RECONNECT_IVL_MAX_MS 5000
 
 static zsock_t *s_zsock_new(gy_bus_type_t type)
@@ -188,7 +189,8 @@ gy_bus_socket_t *gy_bus_bind(gy_bus_t *self, gy_bus_type_t type, const char *end
         zsock_set_zap_domain(zsock, "gongyi");
     }
     if (zsock_bind(zsock, "%s", endpoint) < 0) {
-        gy_log_error("could not bind the bus endpoint \"%s\": %s", endpoint, zmq_strerror(zmq_errno()));
+        gy_log_error("could not bind the bus endpoint \"%s\": %s", endpoint,
+                     zmq_strerror(zmq_errno()));
         zsock_destroy(&zsock);
         return NULL;
     }

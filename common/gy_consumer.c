@@ -542,8 +542,7 @@ static void s_send_list(gy_consumer_t *self, s_source_t *source)
 
 /*  The list came: every producer with events beyond our position is
  *  replayed from this source, as after a heartbeat. */
-static void s_on_list(gy_consumer_t *self, s_source_t *source,
-                      const Gongyi__V1__ReplayResponse *r)
+static void s_on_list(gy_consumer_t *self, s_source_t *source, const Gongyi__V1__ReplayResponse *r)
 {
     if (strcmp(r->request_id, source->list_request_id) != 0)
         return; /* an old answer */

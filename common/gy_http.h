@@ -62,8 +62,9 @@ void gy_http_server_destroy(gy_http_server_t **self_p);
 int gy_http_server_port(gy_http_server_t *self);
 
 const char *gy_http_method(const gy_http_request_t *req); /* "GET", "POST", ... */
-const char *gy_http_path(const gy_http_request_t *req);   /* path without the query, "/api/v1/clues" */
-const char *gy_http_query(const gy_http_request_t *req);  /* query string without '?', or "" */
+const char *
+gy_http_path(const gy_http_request_t *req); /* path without the query, "/api/v1/clues" */
+const char *gy_http_query(const gy_http_request_t *req); /* query string without '?', or "" */
 /*  First header with this name (case-insensitive), or NULL. */
 const char *gy_http_header(const gy_http_request_t *req, const char *name);
 /*  The body (NUL-terminated for convenience) and its length. */

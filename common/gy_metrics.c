@@ -26,9 +26,8 @@ static const char *s_kind_names[] = {"counter", "gauge", "histogram"};
 #define S_NBUCKETS 14
 static const double s_bounds[S_NBUCKETS - 1] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                                 0.25,  0.5,    1,     2.5,  5,     10};
-static const char *s_le[S_NBUCKETS] = {"0.001", "0.0025", "0.005", "0.01", "0.025",
-                                       "0.05",  "0.1",    "0.25",  "0.5",  "1",
-                                       "2.5",   "5",      "10",    "+Inf"};
+static const char *s_le[S_NBUCKETS] = {"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
+                                       "0.25",  "0.5",    "1",     "2.5",  "5",     "10",   "+Inf"};
 
 typedef struct s_series s_series_t;
 
@@ -36,28 +35,28 @@ typedef struct s_family {
     struct s_family *next; /* next family in order of first mention */
     char *name;
     s_kind_t kind;
-    char *help;              /* NULL until described */
-    bool bad_labels_logged;  /* so a caller's escaping bug is logged once */
-    s_series_t *first;       /* series in order of creation */
+    char *help;             /* NULL until described */
+    bool bad_labels_logged; /* so a caller's escaping bug is logged once */
+    s_series_t *first;      /* series in order of creation */
     s_series_t *last;
 } s_family_t;
 
 struct s_series {
-    s_series_t *next;        /* next series of the same family */
-    s_series_t *chain;       /* next series in the same hash slot */
+    s_series_t *next;  /* next series of the same family */
+    s_series_t *chain; /* next series in the same hash slot */
     uint64_t hash;
     s_family_t *family;
     char *labels;
-    uint64_t count;          /* counter value, or number of observations */
-    double value;            /* gauge value, or sum of observations */
-    uint64_t *buckets;       /* histogram only: observations per bucket, not cumulative */
+    uint64_t count;    /* counter value, or number of observations */
+    double value;      /* gauge value, or sum of observations */
+    uint64_t *buckets; /* histogram only: observations per bucket, not cumulative */
 };
 
 struct gy_metrics {
-    s_family_t *families;    /* in order of first mention */
+    s_family_t *families; /* in order of first mention */
     s_family_t *last_family;
-    s_series_t **slots;      /* hash table of every series */
-    size_t nslots;           /* a power of two */
+    s_series_t **slots; /* hash table of every series */
+    size_t nslots;      /* a power of two */
     size_t nseries;
 };
 

@@ -415,7 +415,7 @@ typedef struct {
     uint64_t last;
     gy_bus_frame_t *frames; /* [0] is the response, events follow */
     size_t nframes;
-    bool listing;           /* producer "": the list of producers is asked */
+    bool listing; /* producer "": the list of producers is asked */
     Gongyi__V1__ProducerHead *heads;
     Gongyi__V1__ProducerHead **head_ptrs;
     size_t nheads;

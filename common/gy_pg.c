@@ -62,15 +62,15 @@ typedef struct {
 } s_exec_t;
 
 struct gy_pg_tx {
-    struct gy_pg_tx *next;    /* queue link */
-    s_exec_t *execs;          /* the statements, in order */
+    struct gy_pg_tx *next; /* queue link */
+    s_exec_t *execs;       /* the statements, in order */
     size_t count;
     size_t cap;
     gy_pg_result_cb *on_result;
     gy_pg_done_cb *on_done;
     void *arg;
-    size_t index;             /* statement whose results arrive now */
-    bool failed;              /* a statement errored: the rest is aborted */
+    size_t index; /* statement whose results arrive now */
+    bool failed;  /* a statement errored: the rest is aborted */
     char sqlstate[6];
 };
 
@@ -150,17 +150,17 @@ typedef struct {
 struct gy_pg {
     uv_loop_t *loop;
     char *conninfo;
-    char *name;               /* for logs: which connection */
+    char *name; /* for logs: which connection */
     PGconn *conn;
-    uv_poll_t *poll;          /* watches PQsocket; a new one per socket */
+    uv_poll_t *poll; /* watches PQsocket; a new one per socket */
     int poll_fd;
     int poll_events;
-    uv_timer_t retry;         /* reconnect backoff; its close frees self */
+    uv_timer_t retry; /* reconnect backoff; its close frees self */
     uint64_t backoff_ms;
     s_state_t state;
     s_statement_t *statements;
     size_t nstatements;
-    gy_pg_tx_t *head;         /* first queued transaction: in flight when sent */
+    gy_pg_tx_t *head; /* first queued transaction: in flight when sent */
     gy_pg_tx_t *tail;
     bool head_sent;
     size_t pending;
@@ -373,8 +373,7 @@ static void s_read_results(gy_pg_t *self)
             if (!tx->failed && tx->on_result && tx->index < tx->count)
                 tx->on_result(tx->arg, tx->index, res);
             break;
-        case PGRES_PIPELINE_ABORTED:
-            break;
+        case PGRES_PIPELINE_ABORTED: break;
         default:
             if (!tx->failed)
                 s_record_error(self, tx, res);
@@ -390,17 +389,10 @@ static void s_on_poll(uv_poll_t *handle, int status, int events)
     if (self->state == S_CONNECTING) {
         PostgresPollingStatusType ps = PQconnectPoll(self->conn);
         switch (ps) {
-        case PGRES_POLLING_READING:
-            s_watch(self, UV_READABLE);
-            return;
-        case PGRES_POLLING_WRITING:
-            s_watch(self, UV_WRITABLE);
-            return;
-        case PGRES_POLLING_OK:
-            break;
-        default:
-            s_connection_failed(self, "could not connect");
-            return;
+        case PGRES_POLLING_READING: s_watch(self, UV_READABLE); return;
+        case PGRES_POLLING_WRITING: s_watch(self, UV_WRITABLE); return;
+        case PGRES_POLLING_OK: break;
+        default: s_connection_failed(self, "could not connect"); return;
         }
         PQsetNoticeProcessor(self->conn, s_on_notice, NULL);
         if (PQsetnonblocking(self->conn, 1) != 0 || !PQenterPipelineMode(self->conn)) {
@@ -494,8 +486,8 @@ size_t gy_pg_pending(const gy_pg_t *self)
     return self->pending;
 }
 
-int gy_pg_run(gy_pg_t *self, gy_pg_tx_t **tx_p, gy_pg_result_cb *on_result,
-              gy_pg_done_cb *on_done, void *arg)
+int gy_pg_run(gy_pg_t *self, gy_pg_tx_t **tx_p, gy_pg_result_cb *on_result, gy_pg_done_cb *on_done,
+              void *arg)
 {
     assert(tx_p && *tx_p && on_done);
     gy_pg_tx_t *tx = *tx_p;
@@ -559,7 +551,6 @@ struct gy_pg_session {
     PGconn *conn;
 };
 
-
 gy_pg_session_t *gy_pg_session_new(const char *conninfo)
 {
     gy_pg_session_t *self = gy_calloc(1, sizeof *self);
@@ -584,8 +575,7 @@ gy_pg_session_t *gy_pg_session_wait(const char *conninfo, int64_t timeout_s)
         if (session)
             return session;
         if (gy_mono_ns() >= deadline) {
-            gy_log_error("PostgreSQL did not become reachable within %lld s",
-                         (long long)timeout_s);
+            gy_log_error("PostgreSQL did not become reachable within %lld s", (long long)timeout_s);
             return NULL;
         }
         sleep(1);
@@ -606,8 +596,9 @@ void gy_pg_session_destroy(gy_pg_session_t **self_p)
 int gy_pg_session_exec(gy_pg_session_t *self, const char *sql, int nparams,
                        const char *const *values, gy_pg_result_t **res_p)
 {
-    PGresult *res = nparams > 0 ? PQexecParams(self->conn, sql, nparams, NULL, values, NULL, NULL, 0)
-                                : PQexec(self->conn, sql);
+    PGresult *res = nparams > 0
+                        ? PQexecParams(self->conn, sql, nparams, NULL, values, NULL, NULL, 0)
+                        : PQexec(self->conn, sql);
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);

@@ -31,11 +31,11 @@ bool gy_pg_isnull(const gy_pg_result_t *res, int row, int col);
 uint8_t *gy_pg_bytea(const gy_pg_result_t *res, int row, int col, size_t *len_p);
 
 typedef enum {
-    GY_PG_OK = 0,        /* every statement ran and the transaction committed */
-    GY_PG_ERROR = -1,    /* a statement failed; nothing was committed */
-    GY_PG_LOST = -2,     /* the connection broke while the transaction was in flight:
+    GY_PG_OK = 0,     /* every statement ran and the transaction committed */
+    GY_PG_ERROR = -1, /* a statement failed; nothing was committed */
+    GY_PG_LOST = -2,  /* the connection broke while the transaction was in flight:
                             it may or may not have committed */
-    GY_PG_DOWN = -3,     /* the connection broke before the transaction was sent */
+    GY_PG_DOWN = -3,  /* the connection broke before the transaction was sent */
 } gy_pg_status_t;
 
 /*  ---- asynchronous connection ---- */
@@ -77,8 +77,8 @@ size_t gy_pg_tx_size(const gy_pg_tx_t *tx);
 
 /*  Takes the transaction (nulls *tx_p either way).  Returns -1 when the
  *  connection is not up; then no callback runs. */
-int gy_pg_run(gy_pg_t *self, gy_pg_tx_t **tx_p, gy_pg_result_cb *on_result,
-              gy_pg_done_cb *on_done, void *arg);
+int gy_pg_run(gy_pg_t *self, gy_pg_tx_t **tx_p, gy_pg_result_cb *on_result, gy_pg_done_cb *on_done,
+              void *arg);
 
 /*  ---- blocking session for start-up work ---- */
 

@@ -26,10 +26,10 @@
 #define S_PRUNE_PERIOD_MS 1000
 
 typedef struct s_entry {
-    struct s_entry *next;   /* next entry in the same slot */
+    struct s_entry *next; /* next entry in the same slot */
     uint64_t hash;
-    uint64_t window;        /* window number: wall-clock ms / window_ms */
-    int64_t ends_ms;        /* wall-clock end of the window; swept after it */
+    uint64_t window; /* window number: wall-clock ms / window_ms */
+    int64_t ends_ms; /* wall-clock end of the window; swept after it */
     uint32_t count;
     char key[];
 } s_entry_t;
@@ -38,27 +38,27 @@ typedef struct s_check s_check_t;
 
 struct gy_ratelimit {
     uv_loop_t *loop;
-    gy_redis_t *redis;      /* borrowed; NULL for in-process only */
-    char *prefix;           /* of every key in Redis */
-    s_entry_t **slots;      /* the in-process table */
-    size_t nslots;          /* a power of two */
+    gy_redis_t *redis; /* borrowed; NULL for in-process only */
+    char *prefix;      /* of every key in Redis */
+    s_entry_t **slots; /* the in-process table */
+    size_t nslots;     /* a power of two */
     size_t nentries;
     int64_t next_prune_ms;
     /*  A random SipHash key, so clients choosing keys (addresses, ids)
      *  cannot pile them into one slot. */
     uint8_t hash_key[crypto_shorthash_KEYBYTES];
-    s_check_t *waiting;     /* checks out at Redis, detached on destroy */
+    s_check_t *waiting; /* checks out at Redis, detached on destroy */
 };
 
 /*  A check waiting for Redis. */
 struct s_check {
     s_check_t *prev;
     s_check_t *next;
-    gy_ratelimit_t *self;   /* NULL once the limiter is destroyed */
+    gy_ratelimit_t *self; /* NULL once the limiter is destroyed */
     gy_ratelimit_cb *cb;
     void *arg;
     uint32_t limit;
-    uint32_t local_count;   /* this process's count: the decision if Redis fails */
+    uint32_t local_count; /* this process's count: the decision if Redis fails */
 };
 
 /*  A decision already taken, waiting for the loop to deliver it. */

@@ -56,36 +56,36 @@ struct gy_redis {
     uv_loop_t *loop;
     char *host;
     int port;
-    uint64_t timeout_ms;          /* deadline of every command */
-    uv_timer_t tick;              /* every S_TICK_MS: reconnect, or watch for a stall */
-    redisAsyncContext *ac;        /* NULL while DOWN */
+    uint64_t timeout_ms;   /* deadline of every command */
+    uv_timer_t tick;       /* every S_TICK_MS: reconnect, or watch for a stall */
+    redisAsyncContext *ac; /* NULL while DOWN */
     s_state_t state;
-    uint64_t attempt_ms;          /* loop time the current connection attempt began */
-    size_t waiting;               /* commands sent on ac and not yet replied to */
-    uint64_t progress_ms;         /* loop time of the last reply, or of the first wait */
-    bool outage_logged;           /* one warning per outage, not one per retry */
-    uint64_t error_logged_ms;     /* loop time an error reply was last logged */
+    uint64_t attempt_ms;      /* loop time the current connection attempt began */
+    size_t waiting;           /* commands sent on ac and not yet replied to */
+    uint64_t progress_ms;     /* loop time of the last reply, or of the first wait */
+    bool outage_logged;       /* one warning per outage, not one per retry */
+    uint64_t error_logged_ms; /* loop time an error reply was last logged */
 };
 
 typedef struct {
-    uv_timer_t timer;             /* the deadline, then the zero delay that answers */
+    uv_timer_t timer; /* the deadline, then the zero delay that answers */
     gy_redis_count_cb *cb;
     void *arg;
-    bool settled;                 /* the outcome is known: a reply, or a failure */
-    bool ok;                      /* the outcome, with count */
+    bool settled; /* the outcome is known: a reply, or a failure */
+    bool ok;      /* the outcome, with count */
     int64_t count;
-    bool answered;                /* cb has run */
-    bool in_hiredis;              /* hiredis still holds this as privdata */
-    bool timer_open;              /* the timer's close callback has not run */
+    bool answered;   /* cb has run */
+    bool in_hiredis; /* hiredis still holds this as privdata */
+    bool timer_open; /* the timer's close callback has not run */
 } s_command_t;
 
 /*  The hiredis event hooks, on a uv_poll_t.  One per connection; hiredis
  *  calls s_watch_cleanup when it frees the context, and the watch is freed
  *  in the poll handle's close callback. */
 typedef struct {
-    redisAsyncContext *ac;        /* NULL once hiredis has let go */
+    redisAsyncContext *ac; /* NULL once hiredis has let go */
     uv_poll_t poll;
-    int events;                   /* UV_READABLE | UV_WRITABLE, as hiredis asked */
+    int events; /* UV_READABLE | UV_WRITABLE, as hiredis asked */
 } s_watch_t;
 
 static void s_watch_on_poll(uv_poll_t *poll, int status, int events)
@@ -210,8 +210,7 @@ static void s_log_error_reply(gy_redis_t *self, const redisReply *reply)
         return;
     self->error_logged_ms = now;
     if (reply->type == REDIS_REPLY_ERROR)
-        gy_log_warning("redis at %s:%d answered an error: %s", self->host, self->port,
-                       reply->str);
+        gy_log_warning("redis at %s:%d answered an error: %s", self->host, self->port, reply->str);
     else
         gy_log_warning("redis at %s:%d answered INCR with reply type %d", self->host, self->port,
                        reply->type);
@@ -370,15 +369,13 @@ static void s_on_tick(uv_timer_t *timer)
     case S_CONNECTING:
     case S_HANDSHAKE:
         if (now - self->attempt_ms >= S_TICK_MS) {
-            s_log_outage(self, self->state == S_CONNECTING ? "connect timed out"
-                                                           : "no answer to PING");
+            s_log_outage(self,
+                         self->state == S_CONNECTING ? "connect timed out" : "no answer to PING");
             s_drop(self);
             s_connect(self);
         }
         break;
-    case S_DOWN:
-        s_connect(self);
-        break;
+    case S_DOWN: s_connect(self); break;
     }
 }
 
@@ -449,8 +446,8 @@ static int s_send_incr(gy_redis_t *self, const char *key, uint64_t ttl_ms, s_com
     return 0;
 }
 
-void gy_redis_incr_window(gy_redis_t *self, const char *key, uint64_t ttl_ms,
-                          gy_redis_count_cb *cb, void *arg)
+void gy_redis_incr_window(gy_redis_t *self, const char *key, uint64_t ttl_ms, gy_redis_count_cb *cb,
+                          void *arg)
 {
     assert(self);
     assert(key);

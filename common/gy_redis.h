@@ -33,7 +33,7 @@ typedef void(gy_redis_count_cb)(void *arg, bool ok, int64_t count);
 /*  Atomically increments the counter `key`, creating it with a lifetime of
  *  ttl_ms when new (SET NX PX, then INCR, pipelined).  cb runs exactly once,
  *  never before this function returns. */
-void gy_redis_incr_window(gy_redis_t *self, const char *key, uint64_t ttl_ms,
-                          gy_redis_count_cb *cb, void *arg);
+void gy_redis_incr_window(gy_redis_t *self, const char *key, uint64_t ttl_ms, gy_redis_count_cb *cb,
+                          void *arg);
 
 #endif

@@ -10,7 +10,7 @@
 #include "gy_util.h"
 
 struct gy_refdata {
-    gy_field_t *fields;   /* sorted by code */
+    gy_field_t *fields; /* sorted by code */
     size_t nfields;
     gy_region_t *regions; /* sorted by code */
     size_t nregions;

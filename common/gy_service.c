@@ -30,7 +30,8 @@ static void s_walk_close(uv_handle_t *handle, void *arg)
 {
     int *open = arg;
     if (!uv_is_closing(handle)) {
-        gy_log_warning("handle of type %s still open at shutdown", uv_handle_type_name(handle->type));
+        gy_log_warning("handle of type %s still open at shutdown",
+                       uv_handle_type_name(handle->type));
         (*open)++;
         uv_close(handle, NULL);
     }

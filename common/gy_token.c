@@ -18,12 +18,12 @@
 _Static_assert(GY_TOKEN_PUBLIC_KEY_BYTES == crypto_sign_PUBLICKEYBYTES, "public key size");
 _Static_assert(GY_TOKEN_SECRET_KEY_BYTES == crypto_sign_SECRETKEYBYTES, "secret key size");
 
-#define S_PREFIX "gy1."
+#define S_PREFIX     "gy1."
 #define S_PREFIX_LEN 4
 /*  Bearer tokens travel in headers capped at 8 KiB; ours are far shorter,
  *  and a bound keeps a hostile header from costing a base64 decode. */
 #define S_MAX_TOKEN 2048
-#define S_VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define S_VARIANT   sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
 static void s_sodium_ready(void)
 {
@@ -68,9 +68,9 @@ char *gy_token_issue(const uint8_t sk[GY_TOKEN_SECRET_KEY_BYTES], const gy_token
     assert(s_fits(claims->proc, sizeof claims->proc));
     s_sodium_ready();
 
-    json_t *json = json_pack("{s:s, s:s, s:s, s:I, s:I}", "sub", claims->sub, "role",
-                             claims->role, "proc", claims->proc, "iat", (json_int_t)claims->iat,
-                             "exp", (json_int_t)claims->exp);
+    json_t *json =
+        json_pack("{s:s, s:s, s:s, s:I, s:I}", "sub", claims->sub, "role", claims->role, "proc",
+                  claims->proc, "iat", (json_int_t)claims->iat, "exp", (json_int_t)claims->exp);
     if (!json) {
         /*  jansson refuses strings that are not UTF-8. */
         gy_log_error("could not issue token: claims are not valid UTF-8");

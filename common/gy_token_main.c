@@ -80,8 +80,7 @@ static int s_keygen(int argc, char **argv)
     /*  Both names are checked first so a refusal leaves nothing behind. */
     for (int i = 0; i < 2; i++) {
         if (access(argv[i], F_OK) == 0) {
-            fprintf(stderr, "gy-token: \"%s\" already exists; refusing to overwrite it\n",
-                    argv[i]);
+            fprintf(stderr, "gy-token: \"%s\" already exists; refusing to overwrite it\n", argv[i]);
             return 1;
         }
     }
@@ -195,21 +194,16 @@ static int s_verify(int argc, char **argv)
     gy_token_claims_t claims;
     int64_t now = (int64_t)time(NULL);
     switch (gy_token_verify(pk, token, now, &claims)) {
-    case GY_TOKEN_OK:
-        break;
-    case GY_TOKEN_MALFORMED:
-        fprintf(stderr, "gy-token: token is malformed\n");
-        return 1;
+    case GY_TOKEN_OK: break;
+    case GY_TOKEN_MALFORMED: fprintf(stderr, "gy-token: token is malformed\n"); return 1;
     case GY_TOKEN_BAD_SIGNATURE:
         fprintf(stderr, "gy-token: token signature does not verify with this public key\n");
         return 1;
-    case GY_TOKEN_EXPIRED:
-        fprintf(stderr, "gy-token: token has expired\n");
-        return 1;
+    case GY_TOKEN_EXPIRED: fprintf(stderr, "gy-token: token has expired\n"); return 1;
     }
-    json_t *json = json_pack("{s:s, s:s, s:s, s:I, s:I}", "sub", claims.sub, "role", claims.role,
-                             "proc", claims.proc, "iat", (json_int_t)claims.iat, "exp",
-                             (json_int_t)claims.exp);
+    json_t *json =
+        json_pack("{s:s, s:s, s:s, s:I, s:I}", "sub", claims.sub, "role", claims.role, "proc",
+                  claims.proc, "iat", (json_int_t)claims.iat, "exp", (json_int_t)claims.exp);
     char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
     json_decref(json);
     if (!text) {

@@ -35,10 +35,10 @@ void gy_log_write(gy_log_level_t level, const char *fmt, ...) __attribute__((for
         if ((lvl) <= gy_log_level)                                                                 \
             gy_log_write((lvl), __VA_ARGS__);                                                      \
     } while (0)
-#define gy_log_error(...) gy_log_at(GY_LOG_ERROR, __VA_ARGS__)
+#define gy_log_error(...)   gy_log_at(GY_LOG_ERROR, __VA_ARGS__)
 #define gy_log_warning(...) gy_log_at(GY_LOG_WARNING, __VA_ARGS__)
-#define gy_log_info(...) gy_log_at(GY_LOG_INFO, __VA_ARGS__)
-#define gy_log_debug(...) gy_log_at(GY_LOG_DEBUG, __VA_ARGS__)
+#define gy_log_info(...)    gy_log_at(GY_LOG_INFO, __VA_ARGS__)
+#define gy_log_debug(...)   gy_log_at(GY_LOG_DEBUG, __VA_ARGS__)
 
 /*  Wall-clock milliseconds since the Unix epoch, and a monotonic clock in
  *  nanoseconds for measuring durations. */

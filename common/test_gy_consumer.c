@@ -11,7 +11,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 /* clang-format on */
 #include <stdio.h>
 #include <stdlib.h>

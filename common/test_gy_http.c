@@ -943,10 +943,14 @@ static void test_forwarded_for(void **state)
         const char *proxies;
         const char *client;
     } networks[] = {
-        {"10.0.0.0/8, 127.0.0.0/8", "198.51.100.7"}, {"127.0.0.1/32", "198.51.100.7"},
-        {"127.0.0.0/31", "198.51.100.7"},             {"127.0.0.2/31", "127.0.0.1"},
-        {"126.0.0.0/8", "127.0.0.1"},                 {"0.0.0.0/0", "198.51.100.7"},
-        {"127.1.0.0/9", "198.51.100.7"},              {"127.128.0.0/9", "127.0.0.1"},
+        {"10.0.0.0/8, 127.0.0.0/8", "198.51.100.7"},
+        {"127.0.0.1/32", "198.51.100.7"},
+        {"127.0.0.0/31", "198.51.100.7"},
+        {"127.0.0.2/31", "127.0.0.1"},
+        {"126.0.0.0/8", "127.0.0.1"},
+        {"0.0.0.0/0", "198.51.100.7"},
+        {"127.1.0.0/9", "198.51.100.7"},
+        {"127.128.0.0/9", "127.0.0.1"},
         {"::1/128, fd00::/8", "127.0.0.1"},
     };
     for (size_t i = 0; i < sizeof networks / sizeof networks[0]; i++) {
@@ -968,8 +972,8 @@ static void test_bad_config(void **state)
     gy_http_config_t config = s_config(fx);
     config.trusted_proxies = "127.0.0.1, proxy.example";
     assert_null(gy_http_server_new(&fx->loop, &config, s_handler, fx));
-    static const char *const bad_networks[] = {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/8x",
-                                               "::/129", "10.0.0.0/-1"};
+    static const char *const bad_networks[] = {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/8x", "::/129",
+                                               "10.0.0.0/-1"};
     for (size_t i = 0; i < sizeof bad_networks / sizeof bad_networks[0]; i++) {
         config.trusted_proxies = bad_networks[i];
         assert_null(gy_http_server_new(&fx->loop, &config, s_handler, fx));

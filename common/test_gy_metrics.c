@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -171,10 +172,10 @@ static void test_counters_and_gauges(void **state)
     gy_metrics_set(metrics, "gy_redis_up", NULL, 0);
     gy_metrics_set(metrics, "gy_outbox_lag", "", 12.5);
 
-    assert_true(gy_metrics_value(metrics, "gy_http_requests_total",
-                                 "route=\"clues\",status=\"201\"") == 3);
-    assert_true(gy_metrics_value(metrics, "gy_http_requests_total",
-                                 "route=\"clues\",status=\"400\"") == 1);
+    assert_true(
+        gy_metrics_value(metrics, "gy_http_requests_total", "route=\"clues\",status=\"201\"") == 3);
+    assert_true(
+        gy_metrics_value(metrics, "gy_http_requests_total", "route=\"clues\",status=\"400\"") == 1);
     assert_true(gy_metrics_value(metrics, "gy_redis_up", "") == 0);
     assert_true(gy_metrics_value(metrics, "gy_outbox_lag", NULL) == 12.5);
     assert_true(gy_metrics_value(metrics, "gy_http_requests_total", "") == 0);
@@ -228,7 +229,7 @@ static void test_histogram_buckets(void **state)
                         "Time from the first byte of a request to the last byte of its answer.");
     const char *labels = "route=\"clues\"";
     gy_metrics_observe(metrics, "gy_http_request_duration_seconds", labels, 0.0005);
-    gy_metrics_observe(metrics, "gy_http_request_duration_seconds", labels, 0.001);  /* le is <= */
+    gy_metrics_observe(metrics, "gy_http_request_duration_seconds", labels, 0.001); /* le is <= */
     gy_metrics_observe(metrics, "gy_http_request_duration_seconds", labels, 0.003);
     gy_metrics_observe(metrics, "gy_http_request_duration_seconds", labels, 0.2);
     gy_metrics_observe(metrics, "gy_http_request_duration_seconds", labels, 20);
@@ -323,12 +324,12 @@ static void test_bad_labels_are_dropped(void **state)
     (void)state;
     /*  One error line per metric is expected on stderr. */
     gy_metrics_t *metrics = gy_metrics_new();
-    gy_metrics_count(metrics, "c_total", "route=\"a\nb\"", 1);      /* raw newline */
+    gy_metrics_count(metrics, "c_total", "route=\"a\nb\"", 1); /* raw newline */
     gy_metrics_count(metrics, "c_total", "route=unquoted", 1);
-    gy_metrics_count(metrics, "c_total", "route=\"a\",", 1);        /* trailing comma */
+    gy_metrics_count(metrics, "c_total", "route=\"a\",", 1); /* trailing comma */
     gy_metrics_count(metrics, "c_total", "9route=\"a\"", 1);
-    gy_metrics_count(metrics, "c_total", "route=\"a\\x\"", 1);      /* unknown escape */
-    gy_metrics_observe(metrics, "h_seconds", "le=\"1\"", 1);        /* reserved for buckets */
+    gy_metrics_count(metrics, "c_total", "route=\"a\\x\"", 1); /* unknown escape */
+    gy_metrics_observe(metrics, "h_seconds", "le=\"1\"", 1);   /* reserved for buckets */
     gy_metrics_count(metrics, "c_total", "route=\"ok\"", 1);
     char *text = gy_metrics_render(metrics);
     assert_true(s_has_line(text, "c_total{route=\"ok\"} 1"));

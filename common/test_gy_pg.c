@@ -6,7 +6,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +54,8 @@ static int s_setup(void **state)
     gy_pg_session_t *session = gy_pg_session_new(s_conninfo);
     if (!session)
         return -1;
-    int rc = gy_pg_session_exec(session, "CREATE TABLE t (k int PRIMARY KEY, v text)", 0, NULL,
-                                NULL);
+    int rc =
+        gy_pg_session_exec(session, "CREATE TABLE t (k int PRIMARY KEY, v text)", 0, NULL, NULL);
     gy_pg_session_destroy(&session);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,14 +31,14 @@
 #include "gy_redis.h"
 #include "gy_util.h"
 
-#define S_TIMEOUT_MS 100   /* command deadline used throughout */
-#define S_SLACK_MS 150     /* scheduling slack allowed on top of it under ASan */
-#define S_HOUR_MS 3600000u
+#define S_TIMEOUT_MS 100 /* command deadline used throughout */
+#define S_SLACK_MS   150 /* scheduling slack allowed on top of it under ASan */
+#define S_HOUR_MS    3600000u
 
 typedef struct {
     uv_loop_t loop;
-    uv_timer_t guard;      /* wakes the loop so waits can time out */
-    pid_t redis_pid;       /* 0 when no redis-server is running */
+    uv_timer_t guard; /* wakes the loop so waits can time out */
+    pid_t redis_pid;  /* 0 when no redis-server is running */
     int port;
 } s_fixture_t;
 
@@ -674,8 +675,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_in_process_only, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_fallback_when_redis_is_killed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_stalled_redis_does_not_block, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_destroy_with_checks_outstanding, s_setup,
-                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_destroy_with_checks_outstanding, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+
 #include <string.h>
 
 #include "gy_scope.h"

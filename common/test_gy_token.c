@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 #include "gy_token.h"
 #include "gy_util.h"
 
-#define S_NOW 1795000000 /* a fixed "now" keeps expiry tests exact */
+#define S_NOW     1795000000 /* a fixed "now" keeps expiry tests exact */
 #define S_VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
 typedef struct {
@@ -54,8 +55,8 @@ static char *s_sign_json(const uint8_t *sk, const char *json)
 {
     size_t len = strlen(json);
     char *body = gy_malloc(sodium_base64_ENCODED_LEN(len, S_VARIANT));
-    sodium_bin2base64(body, sodium_base64_ENCODED_LEN(len, S_VARIANT), (const uint8_t *)json,
-                      len, S_VARIANT);
+    sodium_bin2base64(body, sodium_base64_ENCODED_LEN(len, S_VARIANT), (const uint8_t *)json, len,
+                      S_VARIANT);
     char *signed_part = gy_sprintf("gy1.%s", body);
     uint8_t sig[crypto_sign_BYTES];
     crypto_sign_detached(sig, NULL, (const uint8_t *)signed_part, strlen(signed_part), sk);
@@ -160,8 +161,8 @@ static void test_signature(void **state)
     claims.exp = S_NOW + 7200;
     snprintf(claims.role, sizeof claims.role, "admin");
     char *forged = gy_token_issue(other.sk, &claims);
-    char *mixed = gy_sprintf("%.*s%s", (int)(strrchr(forged, '.') - forged), forged,
-                             strrchr(token, '.'));
+    char *mixed =
+        gy_sprintf("%.*s%s", (int)(strrchr(forged, '.') - forged), forged, strrchr(token, '.'));
     assert_int_equal(s_verify(keys->pk, mixed, S_NOW), GY_TOKEN_BAD_SIGNATURE);
     free(mixed);
     free(forged);
@@ -177,24 +178,24 @@ static void test_malformed_text(void **state)
     const char *body = token + 4;
     int body_len = (int)(sig - 1 - body);
 
-    const char *fixed[] = {"", "gy1", "gy1.", "gy1..", "gy1.e30.", "gy1.e30", "Bearer x",
-                           "gy1.@@@." /* not base64 */};
+    const char *fixed[] = {"",         "gy1",     "gy1.",     "gy1..",
+                           "gy1.e30.", "gy1.e30", "Bearer x", "gy1.@@@." /* not base64 */};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         assert_int_equal(s_verify(keys->pk, fixed[i], S_NOW), GY_TOKEN_MALFORMED);
 
     char *variants[] = {
-        gy_sprintf("gy2.%s", body),                       /* wrong version */
-        gy_sprintf("GY1.%s", body),                       /* prefix is case-sensitive */
-        gy_sprintf(" %s", token),                         /* leading space */
-        gy_sprintf("%s ", token),                         /* trailing space */
-        gy_sprintf("%s\n", token),                        /* trailing newline */
-        gy_sprintf("%sA", token),                         /* signature one character long */
-        gy_sprintf("%s.", token),                         /* a third part */
-        gy_sprintf("%s.%s", token, sig),                  /* a third part */
-        gy_sprintf("%s==", token),                        /* padding */
+        gy_sprintf("gy2.%s", body),                        /* wrong version */
+        gy_sprintf("GY1.%s", body),                        /* prefix is case-sensitive */
+        gy_sprintf(" %s", token),                          /* leading space */
+        gy_sprintf("%s ", token),                          /* trailing space */
+        gy_sprintf("%s\n", token),                         /* trailing newline */
+        gy_sprintf("%sA", token),                          /* signature one character long */
+        gy_sprintf("%s.", token),                          /* a third part */
+        gy_sprintf("%s.%s", token, sig),                   /* a third part */
+        gy_sprintf("%s==", token),                         /* padding */
         gy_sprintf("gy1.%.*s.%.85s", body_len, body, sig), /* signature one short */
-        gy_sprintf("gy1.%.*s=.%s", body_len, body, sig),  /* padding in the body */
-        gy_sprintf("gy1.%s", sig),                        /* one part only */
+        gy_sprintf("gy1.%.*s=.%s", body_len, body, sig),   /* padding in the body */
+        gy_sprintf("gy1.%s", sig),                         /* one part only */
     };
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
         assert_int_equal(s_verify(keys->pk, variants[i], S_NOW), GY_TOKEN_MALFORMED);

@@ -18,7 +18,7 @@
  *  reporters' phones are not all set right. */
 #define S_FUTURE_SLACK_MS (5 * 60 * 1000)
 
-static const char *s_channels[] = {"web",   "app",    "wechat", "hotline_12345", "agency",
+static const char *s_channels[] = {"web",        "app",    "wechat", "hotline_12345", "agency",
                                    "data_model", "letter", "visit",  "other",         NULL};
 
 void intake_error_set(intake_error_t *err, int http_status, const char *code, const char *field,
@@ -222,11 +222,8 @@ typedef struct {
 } s_reporter_rule_t;
 
 static const s_reporter_rule_t s_reporter_rules[] = {
-    {"name", 100, NULL},
-    {"phone", 32, "+-() "},
-    {"email", 254, NULL},
-    {"id_number", 32, "Xx"},
-    {NULL, 0, NULL},
+    {"name", 100, NULL},     {"phone", 32, "+-() "}, {"email", 254, NULL},
+    {"id_number", 32, "Xx"}, {NULL, 0, NULL},
 };
 
 static int s_check_reporter_value(const s_reporter_rule_t *rule, const char *value,
@@ -446,8 +443,8 @@ static int s_json_attachments(intake_clue_t *clue, json_t *root, intake_error_t 
         snprintf(prefix, sizeof prefix, "attachments[%zu].", i);
         if (!json_is_object(item)) {
             snprintf(field, sizeof field, "attachments[%zu]", i);
-            intake_error_set(err, 400, "invalid_type", field, "%s must be an object, not %s",
-                             field, s_json_type(item));
+            intake_error_set(err, 400, "invalid_type", field, "%s must be an object, not %s", field,
+                             s_json_type(item));
             return -1;
         }
         if (s_unknown_members(item, allowed, prefix, err) < 0)
@@ -529,9 +526,9 @@ static int s_json_reporter(intake_clue_t *clue, json_t *root, intake_error_t *er
 static int s_json_clue(intake_clue_t *clue, json_t *root, const gy_refdata_t *ref, int64_t now_ms,
                        intake_error_t *err)
 {
-    static const char *const allowed[] = {"title",       "description", "field_code",
-                                          "region_code", "location",    "occurred_at",
-                                          "attachments", "source_channel", "reporter", NULL};
+    static const char *const allowed[] = {
+        "title",       "description", "field_code",     "region_code", "location",
+        "occurred_at", "attachments", "source_channel", "reporter",    NULL};
     if (s_unknown_members(root, allowed, "", err) < 0)
         return -1;
     const char *value;
@@ -693,8 +690,8 @@ int intake_clue_from_proto(intake_clue_t *clue, const Gongyi__V1__SubmitClue *ms
         if (s_check_sha256(src->sha256 ? src->sha256 : "", a->sha256, field, err) < 0)
             goto fail;
     }
-    const char *channel = msg->source_channel && *msg->source_channel ? msg->source_channel
-                                                                        : "hotline_12345";
+    const char *channel =
+        msg->source_channel && *msg->source_channel ? msg->source_channel : "hotline_12345";
     if (s_check_channel(channel, err) < 0)
         goto fail;
     clue->source_channel = gy_strdup(channel);
@@ -781,8 +778,8 @@ char *intake_clue_attachments_json(const intake_clue_t *clue)
     for (size_t i = 0; i < clue->nattachments; i++) {
         const intake_attachment_t *a = &clue->attachments[i];
         json_array_append_new(list, json_pack("{s:s,s:s,s:I,s:s}", "name", a->name, "media_type",
-                                              a->media_type, "size", (json_int_t)a->size,
-                                              "sha256", a->sha256));
+                                              a->media_type, "size", (json_int_t)a->size, "sha256",
+                                              a->sha256));
     }
     char *text = json_dumps(list, JSON_COMPACT);
     json_decref(list);

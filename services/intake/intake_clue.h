@@ -31,15 +31,15 @@ typedef struct {
     bool has_coordinates;
     double lat;
     double lon;
-    char *address;            /* NULL when not given */
-    int64_t occurred_ms;      /* 0 when not given */
+    char *address;       /* NULL when not given */
+    int64_t occurred_ms; /* 0 when not given */
     intake_attachment_t *attachments;
     size_t nattachments;
     char *source_channel;
-    char *reporter_json;      /* identity and contact as JSON, NULL when anonymous */
-    char *reporter_subject;   /* volunteer id from a bearer token, or NULL */
-    char *idempotency_key;    /* namespaced: "http:KEY" or "bus:PRODUCER:REF", or NULL */
-    uint8_t body_hash[32];    /* of the canonical submission, for idempotency */
+    char *reporter_json;    /* identity and contact as JSON, NULL when anonymous */
+    char *reporter_subject; /* volunteer id from a bearer token, or NULL */
+    char *idempotency_key;  /* namespaced: "http:KEY" or "bus:PRODUCER:REF", or NULL */
+    uint8_t body_hash[32];  /* of the canonical submission, for idempotency */
 } intake_clue_t;
 
 typedef struct {

@@ -53,13 +53,9 @@ static int s_authenticate(intake_reporter_t *self, gy_http_request_t *req,
                           gy_token_claims_t *claims)
 {
     switch (gy_auth_bearer(req, self->config.token_key, claims)) {
-    case GY_AUTH_OK:
-        return 0;
-    case GY_AUTH_NONE:
-        gy_auth_respond_missing(req);
-        return -1;
-    case GY_AUTH_ANSWERED:
-        break;
+    case GY_AUTH_OK: return 0;
+    case GY_AUTH_NONE: gy_auth_respond_missing(req); return -1;
+    case GY_AUTH_ANSWERED: break;
     }
     return -1;
 }

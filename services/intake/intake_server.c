@@ -60,14 +60,14 @@ struct intake_server {
     /* parts, in start order */
     gy_refdata_t *refdata;
     gy_metrics_t *metrics;
-    gy_pg_t *writer;            /* the clue transactions */
-    gy_pg_t *relay;             /* the outbox relay */
-    gy_pg_t *reader;            /* status look-ups, replay and reporter reads */
-    gy_pg_t *competence_pg;     /* the router's events, apart from the writer's group commit */
+    gy_pg_t *writer;        /* the clue transactions */
+    gy_pg_t *relay;         /* the outbox relay */
+    gy_pg_t *reader;        /* status look-ups, replay and reporter reads */
+    gy_pg_t *competence_pg; /* the router's events, apart from the writer's group commit */
     gy_bus_t *bus;
-    gy_bus_socket_t *events;    /* PUB */
-    gy_bus_socket_t *replay;    /* ROUTER */
-    gy_bus_socket_t *submit;    /* ROUTER */
+    gy_bus_socket_t *events; /* PUB */
+    gy_bus_socket_t *replay; /* ROUTER */
+    gy_bus_socket_t *submit; /* ROUTER */
     intake_store_t *store;
     intake_competence_t *competence; /* NULL without GY_ROUTER_SOURCES */
     intake_reporter_t *reporter;     /* NULL without GY_ROUTER_SOURCES */
@@ -326,15 +326,12 @@ static void s_post_clue(intake_server_t *self, gy_http_request_t *req, const cha
      *  refused rather than taken as anonymous. */
     gy_token_claims_t claims;
     switch (gy_auth_bearer(req, self->has_token_key ? self->token_key : NULL, &claims)) {
-    case GY_AUTH_ANSWERED:
-        free(sub);
-        return;
+    case GY_AUTH_ANSWERED: free(sub); return;
     case GY_AUTH_OK:
         snprintf(sub->subject, sizeof sub->subject, "%s", claims.sub);
         sub->has_subject = true;
         break;
-    case GY_AUTH_NONE:
-        break;
+    case GY_AUTH_NONE: break;
     }
     char limit_key[80];
     snprintf(limit_key, sizeof limit_key, "ip:%s", gy_http_client_addr(req));
@@ -353,10 +350,10 @@ static void s_on_status_row(void *arg, size_t index, const gy_pg_result_t *res)
     s_status_query_t *q = arg;
     if (gy_pg_ntuples(res) != 1)
         return;
-    q->found = json_pack("{s:s,s:s,s:s,s:s,s:s}", "receipt_code", q->receipt, "status",
-                         gy_pg_value(res, 0, 0), "field_code",
-                         gy_pg_value(res, 0, 1), "region_code", gy_pg_value(res, 0, 2),
-                         "received_at", gy_pg_value(res, 0, 3));
+    q->found =
+        json_pack("{s:s,s:s,s:s,s:s,s:s}", "receipt_code", q->receipt, "status",
+                  gy_pg_value(res, 0, 0), "field_code", gy_pg_value(res, 0, 1), "region_code",
+                  gy_pg_value(res, 0, 2), "received_at", gy_pg_value(res, 0, 3));
 }
 
 static void s_on_status_done(void *arg, gy_pg_status_t status, const char *sqlstate)
@@ -424,8 +421,7 @@ static void s_metrics(intake_server_t *self, gy_http_request_t *req, const char 
     gy_metrics_set(self->metrics, "gy_redis_up", "", gy_redis_up(self->redis) ? 1 : 0);
     gy_metrics_set(self->metrics, "gy_outbox_lag", "", (double)intake_store_lag(self->store));
     char *text = gy_metrics_render(self->metrics);
-    gy_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, text,
-                    strlen(text));
+    gy_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, text, strlen(text));
     free(text);
 }
 
@@ -552,8 +548,7 @@ static void s_on_bus_stored(void *arg, const intake_result_t *result)
     s_bus_submission_t *bs = arg;
     if (result->outcome == INTAKE_CONFLICT) {
         s_bus_nack(bs, "idempotency_conflict",
-                   "this reference_id was submitted before with different content",
-                   "reference_id");
+                   "this reference_id was submitted before with different content", "reference_id");
         return;
     }
     if (result->outcome == INTAKE_UNAVAILABLE) {
@@ -687,12 +682,12 @@ static int s_start(intake_server_t *self)
         .metrics = self->metrics,
     };
     self->store = intake_store_new(self->loop, &store_config);
-    self->replay = gy_bus_bind(self->bus, GY_BUS_ROUTER,
-                               gy_config_str("GY_BUS_REPLAY", "tcp://127.0.0.1:7102"), s_on_replay,
-                               self);
+    self->replay =
+        gy_bus_bind(self->bus, GY_BUS_ROUTER,
+                    gy_config_str("GY_BUS_REPLAY", "tcp://127.0.0.1:7102"), s_on_replay, self);
     self->submit =
-        gy_bus_bind(self->bus, GY_BUS_ROUTER, gy_config_str("GY_BUS_SUBMIT", "tcp://127.0.0.1:7103"),
-                    s_on_bus_submit, self);
+        gy_bus_bind(self->bus, GY_BUS_ROUTER,
+                    gy_config_str("GY_BUS_SUBMIT", "tcp://127.0.0.1:7103"), s_on_bus_submit, self);
     if (!self->replay || !self->submit)
         return -1;
     if (self->router_sources) {
@@ -716,8 +711,8 @@ static int s_start(intake_server_t *self)
     int64_t redis_port;
     if (gy_config_int("GY_REDIS_PORT", 6379, 1, 65535, &redis_port) < 0)
         return -1;
-    self->redis = gy_redis_new(self->loop, gy_config_str("GY_REDIS_HOST", "127.0.0.1"),
-                               (int)redis_port, 0);
+    self->redis =
+        gy_redis_new(self->loop, gy_config_str("GY_REDIS_HOST", "127.0.0.1"), (int)redis_port, 0);
     char prefix[96];
     snprintf(prefix, sizeof prefix, "gy:rl:intake:");
     self->limiter = gy_ratelimit_new(self->loop, self->redis, prefix);

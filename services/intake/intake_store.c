@@ -56,12 +56,12 @@ struct intake_store {
     uv_loop_t *loop;
     intake_store_config_t config;
     char *producer;
-    s_item_t *queue_head;       /* waiting for the next transaction */
+    s_item_t *queue_head; /* waiting for the next transaction */
     s_item_t *queue_tail;
     size_t queued;
-    s_batch_t *in_flight;       /* the transaction being committed */
-    size_t singles;             /* after a failed batch: send this many alone */
-    gy_outbox_t *outbox;        /* relay, heartbeat and replay of our events */
+    s_batch_t *in_flight; /* the transaction being committed */
+    size_t singles;       /* after a failed batch: send this many alone */
+    gy_outbox_t *outbox;  /* relay, heartbeat and replay of our events */
 };
 
 /*  ---- relay and replay: gy_outbox ---- */

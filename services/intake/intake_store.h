@@ -48,13 +48,13 @@ typedef struct {
 typedef void(intake_store_cb)(void *arg, const intake_result_t *result);
 
 typedef struct {
-    const char *producer;         /* this instance's producer id */
-    const uint8_t *seal_key;      /* GY_SEAL_KEY_BYTES, borrowed */
-    gy_pg_t *writer;              /* borrowed; statements registered by intake_store_prepare */
-    gy_pg_t *relay;               /* borrowed */
-    gy_pg_t *reader;              /* borrowed */
-    gy_bus_socket_t *events;      /* PUB, borrowed */
-    gy_metrics_t *metrics;        /* borrowed */
+    const char *producer;    /* this instance's producer id */
+    const uint8_t *seal_key; /* GY_SEAL_KEY_BYTES, borrowed */
+    gy_pg_t *writer;         /* borrowed; statements registered by intake_store_prepare */
+    gy_pg_t *relay;          /* borrowed */
+    gy_pg_t *reader;         /* borrowed */
+    gy_bus_socket_t *events; /* PUB, borrowed */
+    gy_metrics_t *metrics;   /* borrowed */
 } intake_store_config_t;
 
 /*  Registers the statements each connection needs; call before gy_pg_start. */

@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +18,7 @@ static const int64_t s_now = 1795000000000; /* 2026-11-18 */
 
 #define VALID_LOCATION "\"location\":{\"lat\":40.09,\"lon\":113.29,\"address\":\"平城区御河西路\"}"
 #define VALID_HEAD                                                                                 \
-    "\"title\":\"御河排污\",\"description\":\"河边有工厂夜间偷排黑臭废水。\","                  \
+    "\"title\":\"御河排污\",\"description\":\"河边有工厂夜间偷排黑臭废水。\","   \
     "\"field_code\":\"ecology\",\"region_code\":\"140213\"," VALID_LOCATION
 
 typedef struct {
@@ -36,8 +38,8 @@ static const s_case_t s_bad[] = {
     {"{\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":\"140213\"," VALID_LOCATION
      "}",
      400, "missing_field", "title"},
-    {"{\"title\":7,\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":\"140213\","
-     VALID_LOCATION "}",
+    {"{\"title\":7,\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":"
+     "\"140213\"," VALID_LOCATION "}",
      400, "invalid_type", "title"},
     {"{\"title\":\"   \",\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":"
      "\"140213\"," VALID_LOCATION "}",
@@ -45,16 +47,17 @@ static const s_case_t s_bad[] = {
     {"{\"title\":\"a\\u0007b\",\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":"
      "\"140213\"," VALID_LOCATION "}",
      400, "invalid_value", "title"},
-    {"{\"title\":\"t\",\"description\":\"d\",\"field_code\":\"weather\",\"region_code\":\"140213\","
-     VALID_LOCATION "}",
+    {"{\"title\":\"t\",\"description\":\"d\",\"field_code\":\"weather\",\"region_code\":"
+     "\"140213\"," VALID_LOCATION "}",
      422, "unknown_field_code", "field_code"},
-    {"{\"title\":\"t\",\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":\"999999\","
-     VALID_LOCATION "}",
+    {"{\"title\":\"t\",\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":"
+     "\"999999\"," VALID_LOCATION "}",
      422, "unknown_region_code", "region_code"},
-    {"{\"title\":\"t\",\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":\"14021\","
-     VALID_LOCATION "}",
+    {"{\"title\":\"t\",\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":"
+     "\"14021\"," VALID_LOCATION "}",
      422, "unknown_region_code", "region_code"},
-    {"{\"title\":\"t\",\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":\"140213\"}",
+    {"{\"title\":\"t\",\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":"
+     "\"140213\"}",
      400, "missing_field", "location"},
     {"{\"title\":\"t\",\"description\":\"d\",\"field_code\":\"ecology\",\"region_code\":\"140213\","
      "\"location\":{\"lat\":40}}",
@@ -78,10 +81,15 @@ static const s_case_t s_bad[] = {
      "\"size\":10,\"sha256\":\"abc\"}]}",
      400, "invalid_value", "attachments[0].sha256"},
     {"{" VALID_HEAD ",\"attachments\":[{\"name\":\"a.jpg\",\"media_type\":\"jpeg\",\"size\":10,"
-     "\"sha256\":\"" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" "\"}]}",
+     "\"sha256\":\""
+     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+     "\"}]}",
      400, "invalid_value", "attachments[0].media_type"},
-    {"{" VALID_HEAD ",\"attachments\":[{\"name\":\"a.jpg\",\"media_type\":\"image/jpeg\",\"size\":-1,"
-     "\"sha256\":\"" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" "\"}]}",
+    {"{" VALID_HEAD
+     ",\"attachments\":[{\"name\":\"a.jpg\",\"media_type\":\"image/jpeg\",\"size\":-1,"
+     "\"sha256\":\""
+     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+     "\"}]}",
      400, "invalid_value", "attachments[0].size"},
     {"{" VALID_HEAD ",\"source_channel\":\"pigeon\"}", 400, "invalid_value", "source_channel"},
     {"{" VALID_HEAD ",\"reporter\":{}}", 400, "invalid_value", "reporter"},
@@ -99,9 +107,9 @@ static void test_bad_json_is_refused_with_its_code(void **state)
         int rc = intake_clue_from_json(&clue, c->body, strlen(c->body), s_ref, s_now, &err);
         if (rc == 0 || err.http_status != c->status || strcmp(err.code, c->code) != 0 ||
             strcmp(err.field, c->field) != 0)
-            fail_msg("body %s: expected %d %s field '%s', got rc %d %d %s field '%s' (%s)",
-                     c->body, c->status, c->code, c->field, rc, err.http_status,
-                     rc ? err.code : "-", rc ? err.field : "-", rc ? err.message : "-");
+            fail_msg("body %s: expected %d %s field '%s', got rc %d %d %s field '%s' (%s)", c->body,
+                     c->status, c->code, c->field, rc, err.http_status, rc ? err.code : "-",
+                     rc ? err.field : "-", rc ? err.message : "-");
     }
 }
 
@@ -146,9 +154,10 @@ static void test_valid_clue_is_read_whole(void **state)
 static void test_same_clue_hashes_the_same_however_written(void **state)
 {
     const char *a = "{" VALID_HEAD "}";
-    const char *b = "{ \"region_code\":\"140213\", \"field_code\":\"ecology\","
-                    " \"description\":\"河边有工厂夜间偷排黑臭废水。\", \"title\":\"御河排污\","
-                    VALID_LOCATION " }";
+    const char *b =
+        "{ \"region_code\":\"140213\", \"field_code\":\"ecology\","
+        " \"description\":\"河边有工厂夜间偷排黑臭废水。\", \"title\":\"御河排污\"," VALID_LOCATION
+        " }";
     const char *c = "{" VALID_HEAD ",\"source_channel\":\"app\"}";
     intake_clue_t ca, cb, cc;
     intake_error_t err;

@@ -4,10 +4,10 @@
 #include <assert.h>
 #include <ctype.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 #include <strings.h>
 
 #include "gy_auth.h"
@@ -17,10 +17,10 @@
 #include "gy_util.h"
 #include "router_volunteer.h"
 
-#define S_HOUR_MS 3600000
-#define S_MINUTE_MS 60000
+#define S_HOUR_MS      3600000
+#define S_MINUTE_MS    60000
 #define S_PAGE_DEFAULT 20
-#define S_PAGE_MAX 100
+#define S_PAGE_MAX     100
 
 struct router_api {
     uv_loop_t *loop;
@@ -35,7 +35,8 @@ static const struct {
     const char *name;
     const char *sql;
 } s_statements[] = {
-    {"api_apply", "SELECT router.api_apply($1, $2, $3::bytea, $4, $5, $6::json, $7::json, $8)::text"},
+    {"api_apply",
+     "SELECT router.api_apply($1, $2, $3::bytea, $4, $5, $6::json, $7::json, $8)::text"},
     {"api_login", "SELECT id, password_hash, status, procuratorate, coalesce(term_ok, false) "
                   "FROM router.login_lookup($1)"},
     {"api_volunteers",
@@ -68,8 +69,7 @@ static const struct {
      "SELECT router.api_task_decline($1::uuid, $2::uuid, $3, $4::bigint, $5)::text"},
     {"api_conflict_declare", "SELECT router.api_conflict_declare($1::uuid, $2, $3, $4)::text"},
     {"api_conflicts", "SELECT router.api_conflicts($1::uuid)::text"},
-    {"api_clue_decide",
-     "SELECT router.api_clue_decide($1::uuid, $2, $3, $4, $5, $6, $7)::text"},
+    {"api_clue_decide", "SELECT router.api_clue_decide($1::uuid, $2, $3, $4, $5, $6, $7)::text"},
 };
 
 void router_api_prepare(gy_pg_t *pg)
@@ -131,13 +131,9 @@ static bool s_gone(router_api_t *api, gy_http_request_t *req)
 static int s_authenticate(router_api_t *self, gy_http_request_t *req, gy_token_claims_t *claims)
 {
     switch (gy_auth_bearer(req, self->config.token_public, claims)) {
-    case GY_AUTH_OK:
-        return 0;
-    case GY_AUTH_NONE:
-        gy_auth_respond_missing(req);
-        return -1;
-    case GY_AUTH_ANSWERED:
-        break;
+    case GY_AUTH_OK: return 0;
+    case GY_AUTH_NONE: gy_auth_respond_missing(req); return -1;
+    case GY_AUTH_ANSWERED: break;
     }
     return -1;
 }
@@ -150,9 +146,9 @@ static int s_manager(router_api_t *self, gy_http_request_t *req, gy_token_claims
     if (s_authenticate(self, req, claims) < 0)
         return -1;
     if (!router_role_manages(claims->role) || gy_scope_prefix(claims->proc, prefix) < 0) {
-        gy_http_respond_error(req, 403, "forbidden",
-                              "only a prosecutor or an administrator of a procuratorate may do this",
-                              NULL);
+        gy_http_respond_error(
+            req, 403, "forbidden",
+            "only a prosecutor or an administrator of a procuratorate may do this", NULL);
         return -1;
     }
     return 0;
@@ -165,7 +161,8 @@ static int s_prosecutor(router_api_t *self, gy_http_request_t *req, gy_token_cla
 {
     if (s_authenticate(self, req, claims) < 0)
         return -1;
-    if ((strcmp(claims->role, "prosecutor") != 0 && strcmp(claims->role, "chief_prosecutor") != 0) ||
+    if ((strcmp(claims->role, "prosecutor") != 0 &&
+         strcmp(claims->role, "chief_prosecutor") != 0) ||
         gy_scope_prefix(claims->proc, prefix) < 0) {
         gy_http_respond_error(req, 403, "forbidden", "only a prosecutor may handle clues", NULL);
         return -1;
@@ -190,9 +187,9 @@ static int s_require_json_body(gy_http_request_t *req)
 typedef struct {
     router_api_t *api;
     gy_http_request_t *req;
-    bool has_person;   /* the statement's column 1 is a sealed person */
-    char *answer;      /* column 0 */
-    uint8_t *person;   /* column 1 (sealed), when has_person */
+    bool has_person; /* the statement's column 1 is a sealed person */
+    char *answer;    /* column 0 */
+    uint8_t *person; /* column 1 (sealed), when has_person */
     size_t person_len;
 } s_call_t;
 
@@ -243,9 +240,9 @@ static void s_on_call_done(void *arg, gy_pg_status_t status, const char *sqlstat
     int http = answer ? (int)json_integer_value(json_object_get(answer, "status")) : 0;
     if (status == GY_PG_ERROR && strncmp(sqlstate, "23", 2) == 0) {
         /* Two requests raced for the same unique value; the other won. */
-        gy_http_respond_error(call->req, 409, "conflict",
-                              "this conflicts with a change made at the same time; reload and retry",
-                              NULL);
+        gy_http_respond_error(
+            call->req, 409, "conflict",
+            "this conflicts with a change made at the same time; reload and retry", NULL);
     } else if (status != GY_PG_OK) {
         s_unavailable(call->req);
     } else if (!answer || !json_is_object(body) || http < 200 || http > 599) {
@@ -370,9 +367,9 @@ static void s_apply_hashed(s_work_t *work)
     size_t sealed_len = plain_len + GY_SEAL_OVERHEAD;
     uint8_t *sealed = gy_malloc(sealed_len);
     gy_seal(self->config.seal_key, work->app.person_json, plain_len, sealed);
-    const char *values[] = {work->app.login,      work->hash,           (const char *)sealed,
-                            work->app.procuratorate, work->app.city,    work->app.expertise,
-                            work->app.roles,      work->app.statement};
+    const char *values[] = {work->app.login,         work->hash,         (const char *)sealed,
+                            work->app.procuratorate, work->app.city,     work->app.expertise,
+                            work->app.roles,         work->app.statement};
     const int lengths[] = {0, 0, (int)sealed_len, 0, 0, 0, 0, 0};
     s_call(self, work->req, "api_apply", 8, values, lengths, false);
     free(sealed);
@@ -501,8 +498,8 @@ static void s_on_login_address_limit(void *arg, bool allowed)
     char key[80];
     snprintf(key, sizeof key, "login:%s", work->login.login);
     s_hold(work->api);
-    gy_ratelimit_check(work->api->config.limiter, key, work->api->config.login_per_min,
-                       S_MINUTE_MS, s_on_login_limit, work);
+    gy_ratelimit_check(work->api->config.limiter, key, work->api->config.login_per_min, S_MINUTE_MS,
+                       s_on_login_limit, work);
 }
 
 static void s_on_login_limit(void *arg, bool allowed)
@@ -591,8 +588,7 @@ static int s_query_params(const char *query, const char *filter_name, char *filt
         }
         if (dst) {
             if (vlen == 0 || vlen >= size) {
-                router_error_set(err, 400, "invalid_value", name,
-                                 "%s is empty or too long", name);
+                router_error_set(err, 400, "invalid_value", name, "%s is empty or too long", name);
                 return -1;
             }
             memcpy(dst, v, vlen);
@@ -615,8 +611,8 @@ static void s_page_call(router_api_t *self, gy_http_request_t *req, const char *
 {
     char filter[16], after[64], limit_text[8], limit[8], *after_id;
     router_error_t err;
-    if (s_query_params(gy_http_query(req), filter_name, filter, sizeof filter, after,
-                       sizeof after, limit_text, sizeof limit_text, &err) < 0) {
+    if (s_query_params(gy_http_query(req), filter_name, filter, sizeof filter, after, sizeof after,
+                       limit_text, sizeof limit_text, &err) < 0) {
         s_respond_error(req, &err);
         return;
     }
@@ -628,8 +624,8 @@ static void s_page_call(router_api_t *self, gy_http_request_t *req, const char *
                  a == allowed ? "" : ", ", *a);
     }
     if (!known) {
-        router_error_set(&err, 400, "invalid_value", filter_name, "%s is one of %s",
-                         filter_name, choices);
+        router_error_set(&err, 400, "invalid_value", filter_name, "%s is one of %s", filter_name,
+                         choices);
         s_respond_error(req, &err);
         return;
     }
@@ -647,8 +643,8 @@ static void s_list(router_api_t *self, gy_http_request_t *req, char **args)
     char prefix[7];
     if (s_manager(self, req, &claims, prefix) < 0)
         return;
-    static const char *const statuses[] = {"applied", "appointed", "suspended", "rejected",
-                                           "dismissed", NULL};
+    static const char *const statuses[] = {"applied",  "appointed", "suspended",
+                                           "rejected", "dismissed", NULL};
     s_page_call(self, req, prefix, "status", statuses, "api_volunteers");
 }
 
@@ -928,8 +924,8 @@ static void s_merge(router_api_t *self, gy_http_request_t *req, char **args)
         gy_http_respond_error(req, 400, "invalid_value", "cluster_id is a cluster's id (UUID)",
                               "cluster_id");
     } else {
-        const char *values[] = {args[0], other, prefix, claims.sub, b.reason,
-                                self->config.producer};
+        const char *values[] = {args[0],    other,    prefix,
+                                claims.sub, b.reason, self->config.producer};
         s_call(self, req, "api_cluster_merge", 6, values, NULL, false);
     }
     json_decref(b.root);
@@ -955,8 +951,8 @@ static void s_transfer_answer(router_api_t *self, gy_http_request_t *req, const 
     /* Accepting needs no reason; disputing does (it goes to the superior). */
     if (s_action_head(self, req, id, !accept, &claims, prefix, &b, "transfer") < 0)
         return;
-    const char *values[] = {id, prefix, claims.sub, accept ? "true" : "false", b.reason,
-                            self->config.producer};
+    const char *values[] = {
+        id, prefix, claims.sub, accept ? "true" : "false", b.reason, self->config.producer};
     s_call(self, req, "api_transfer_answer", 6, values, NULL, false);
     json_decref(b.root);
 }
@@ -986,8 +982,7 @@ static int s_volunteer(router_api_t *self, gy_http_request_t *req, gy_token_clai
     if (s_authenticate(self, req, claims) < 0)
         return -1;
     if (strcmp(claims->role, "volunteer") != 0 || !gy_uuid_valid(claims->sub)) {
-        gy_http_respond_error(req, 403, "forbidden", "only a volunteer has assessment tasks",
-                              NULL);
+        gy_http_respond_error(req, 403, "forbidden", "only a volunteer has assessment tasks", NULL);
         return -1;
     }
     return 0;
@@ -1052,8 +1047,14 @@ static void s_task_submit(router_api_t *self, gy_http_request_t *req, char **arg
     } else if (!gy_uuid_valid(args[0])) {
         gy_http_respond_error(req, 404, "not_found", "no such task", NULL);
     } else {
-        const char *values[] = {args[0],  claims.sub,     credibility,           severity,
-                                harm,     recommendation, comment ? comment : "", self->config.producer};
+        const char *values[] = {args[0],
+                                claims.sub,
+                                credibility,
+                                severity,
+                                harm,
+                                recommendation,
+                                comment ? comment : "",
+                                self->config.producer};
         s_call(self, req, "api_task_submit", 8, values, NULL, false);
     }
     json_decref(root);
@@ -1134,8 +1135,8 @@ static void s_clue_decide(router_api_t *self, gy_http_request_t *req, char **arg
         return;
     router_error_t err;
     const char *decision, *code = NULL;
-    static const char *const codes[] = {"no_public_interest", "out_of_scope",
-                                        "insufficient_facts", "duplicate", NULL};
+    static const char *const codes[] = {"no_public_interest", "out_of_scope", "insufficient_facts",
+                                        "duplicate", NULL};
     bool ok = router_body_string(b.root, "decision", true, 1, 16, false, &decision, &err) == 0 &&
               router_body_string(b.root, "reason_code", false, 1, 32, false, &code, &err) == 0;
     if (ok && strcmp(decision, "route") != 0 && strcmp(decision, "reject") != 0) {
@@ -1154,8 +1155,8 @@ static void s_clue_decide(router_api_t *self, gy_http_request_t *req, char **arg
         }
     }
     if (ok) {
-        const char *values[] = {args[0], prefix,   claims.sub, decision, code ? code : "",
-                                b.reason, self->config.producer};
+        const char *values[] = {args[0],          prefix,   claims.sub,           decision,
+                                code ? code : "", b.reason, self->config.producer};
         s_call(self, req, "api_clue_decide", 7, values, NULL, false);
     } else {
         s_respond_error(req, &err);

@@ -35,18 +35,18 @@
 typedef struct router_api router_api_t;
 
 typedef struct {
-    gy_pg_t *pg;                  /* borrowed; statements from router_api_prepare */
-    const gy_refdata_t *refdata;  /* borrowed */
-    const uint8_t *seal_key;      /* GY_SEAL_KEY_BYTES, borrowed */
-    const uint8_t *token_public;  /* verifies bearer tokens; NULL: every token is refused */
-    const uint8_t *token_secret;  /* signs login tokens; NULL: login answers 503 */
-    int64_t token_ttl_s;          /* lifetime of a login token */
-    gy_ratelimit_t *limiter;      /* borrowed */
-    uint32_t apply_per_hour;      /* applications per client address; 0 = unlimited */
-    uint32_t login_per_min;       /* login attempts per address and per login; 0 = unlimited */
-    const char *producer;         /* the router's producer id: events it appends */
-    gy_outbox_t *outbox;          /* borrowed: woken after a call appended events */
-    int64_t assess_due_ms;        /* how long a newly asked assessor has */
+    gy_pg_t *pg;                 /* borrowed; statements from router_api_prepare */
+    const gy_refdata_t *refdata; /* borrowed */
+    const uint8_t *seal_key;     /* GY_SEAL_KEY_BYTES, borrowed */
+    const uint8_t *token_public; /* verifies bearer tokens; NULL: every token is refused */
+    const uint8_t *token_secret; /* signs login tokens; NULL: login answers 503 */
+    int64_t token_ttl_s;         /* lifetime of a login token */
+    gy_ratelimit_t *limiter;     /* borrowed */
+    uint32_t apply_per_hour;     /* applications per client address; 0 = unlimited */
+    uint32_t login_per_min;      /* login attempts per address and per login; 0 = unlimited */
+    const char *producer;        /* the router's producer id: events it appends */
+    gy_outbox_t *outbox;         /* borrowed: woken after a call appended events */
+    int64_t assess_due_ms;       /* how long a newly asked assessor has */
 } router_api_config_t;
 
 /*  Registers the API's statements on pg; call before gy_pg_start. */

@@ -68,7 +68,8 @@ router_calendar_t *router_calendar_parse(const char *text, const char *where)
         if (!header) {
             if (strcmp(line, "date,kind,name") != 0) {
                 gy_log_error("invalid holiday calendar at %s:%d: expected the header "
-                             "\"date,kind,name\"", where, lineno);
+                             "\"date,kind,name\"",
+                             where, lineno);
                 goto fail;
             }
             header = true;
@@ -91,20 +92,22 @@ router_calendar_t *router_calendar_parse(const char *text, const char *where)
         }
         if (strcmp(kind, "holiday") != 0 && strcmp(kind, "workday") != 0) {
             gy_log_error("invalid holiday calendar at %s:%d: kind is holiday or workday, not "
-                         "\"%s\"", where, lineno, kind);
+                         "\"%s\"",
+                         where, lineno, kind);
             goto fail;
         }
         /*  1970-01-01 was a Thursday: ISO weekday 4. */
         int isodow = (int)((days + 3) % 7) + 1;
         if (strcmp(kind, "workday") == 0 && isodow < 6) {
             gy_log_error("invalid holiday calendar at %s:%d: %s is a weekday; a workday line "
-                         "names a weekend day worked instead", where, lineno, line);
+                         "names a weekend day worked instead",
+                         where, lineno, line);
             goto fail;
         }
         for (size_t i = 0; i < self->ndays; i++) {
             if (strcmp(self->days[i].day, line) == 0) {
-                gy_log_error("invalid holiday calendar at %s:%d: %s is listed twice", where,
-                             lineno, line);
+                gy_log_error("invalid holiday calendar at %s:%d: %s is listed twice", where, lineno,
+                             line);
                 goto fail;
             }
         }

@@ -14,7 +14,7 @@ struct router_jurisdiction {
     router_match_t *names;   /* county names; keyword index = index into counties */
     const gy_region_t **counties;
     size_t ncounties;
-    router_match_t *places;  /* every region's name but the root's: organs' places */
+    router_match_t *places;      /* every region's name but the root's: organs' places */
     const gy_region_t **regions; /* keyword index of places = index here */
     size_t nregions;
 };
@@ -126,7 +126,7 @@ static void s_on_name(void *arg, size_t keyword, size_t end)
  *  organ that follows belongs to the smaller. */
 typedef struct {
     const router_jurisdiction_t *self;
-    const gy_region_t *home;  /* the clue's region */
+    const gy_region_t *home; /* the clue's region */
     const char *text;
     size_t len;
     const gy_region_t *organ; /* the highest found so far */
@@ -195,9 +195,8 @@ static void s_on_place(void *arg, size_t keyword, size_t end)
     }
 }
 
-static const gy_region_t *s_named_organ(const router_jurisdiction_t *self,
-                                        const gy_region_t *home, const char *title,
-                                        const char *description)
+static const gy_region_t *s_named_organ(const router_jurisdiction_t *self, const gy_region_t *home,
+                                        const char *title, const char *description)
 {
     s_organ_scan_t scan = {self, home, NULL, 0, NULL, 0};
     const char *texts[] = {title, description};
@@ -211,8 +210,7 @@ static const gy_region_t *s_named_organ(const router_jurisdiction_t *self,
     return scan.organ;
 }
 
-static void s_set(router_decision_t *out, const gy_region_t *r, const char *queue,
-                  const char *rule)
+static void s_set(router_decision_t *out, const gy_region_t *r, const char *queue, const char *rule)
 {
     snprintf(out->procuratorate, sizeof out->procuratorate, "%s", r ? r->code : "");
     out->queue = queue;
@@ -231,8 +229,7 @@ void router_jurisdiction_decide(const router_jurisdiction_t *self, const char *r
         s_city_of(self, near, out->city);
         return;
     }
-    const gy_region_t *organ =
-        administrative ? s_named_organ(self, r, title, description) : NULL;
+    const gy_region_t *organ = administrative ? s_named_organ(self, r, title, description) : NULL;
     if (organ) {
         s_set(out, organ, ROUTER_QUEUE_HANDLING, "organ");
         s_city_of(self, organ, out->city);

@@ -35,7 +35,7 @@
 #include "gy_refdata.h"
 
 #define ROUTER_QUEUE_HANDLING "handling"
-#define ROUTER_QUEUE_TRIAGE "triage"
+#define ROUTER_QUEUE_TRIAGE   "triage"
 
 typedef struct router_jurisdiction router_jurisdiction_t;
 

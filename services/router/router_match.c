@@ -10,14 +10,14 @@
 #include "gy_util.h"
 
 struct router_match {
-    int32_t *next;      /* nstates x 256: trie edges, then (compiled) the full DFA */
-    int32_t *fail;      /* per state: longest proper suffix that is a trie state */
-    int32_t *out;       /* per state: first keyword ending here, or -1 */
-    int32_t *dict;      /* per state: nearest state on the fail chain with output, or -1 */
+    int32_t *next; /* nstates x 256: trie edges, then (compiled) the full DFA */
+    int32_t *fail; /* per state: longest proper suffix that is a trie state */
+    int32_t *out;  /* per state: first keyword ending here, or -1 */
+    int32_t *dict; /* per state: nearest state on the fail chain with output, or -1 */
     size_t nstates;
-    size_t cap;         /* states allocated */
-    char **keywords;    /* by index */
-    int32_t *same_end;  /* per keyword: next keyword ending in the same state, or -1 */
+    size_t cap;        /* states allocated */
+    char **keywords;   /* by index */
+    int32_t *same_end; /* per keyword: next keyword ending in the same state, or -1 */
     size_t nkeywords;
     bool compiled;
 };

@@ -10,13 +10,13 @@
 #include "gy_util.h"
 #include "router_match.h"
 
-#define S_MAJOR (-1)
+#define S_MAJOR      (-1)
 #define S_MAJOR_CODE "!major"
-#define S_ORGAN (-3) /* -2 is "unknown field" */
+#define S_ORGAN      (-3) /* -2 is "unknown field" */
 #define S_ORGAN_CODE "!organ_failure"
 
 typedef struct {
-    int field;     /* index into fields, S_MAJOR or S_ORGAN */
+    int field; /* index into fields, S_MAJOR or S_ORGAN */
     double weight;
 } s_rule_t;
 
@@ -24,9 +24,9 @@ struct router_rules {
     router_match_t *match; /* keyword index = rule index */
     s_rule_t *rules;
     size_t nrules;
-    char **fields;         /* the field codes, sorted (as gy_refdata holds them) */
+    char **fields; /* the field codes, sorted (as gy_refdata holds them) */
     size_t nfields;
-    int other;             /* index of "other", or -1 */
+    int other; /* index of "other", or -1 */
 };
 
 static int s_field_index(const router_rules_t *self, const char *code)
@@ -59,8 +59,8 @@ static int s_parse_line(router_rules_t *self, char *line, const char *where, int
                 : strcmp(cells[0], S_ORGAN_CODE) == 0 ? S_ORGAN
                                                       : s_field_index(self, cells[0]);
     if (field == -2) {
-        gy_log_error("invalid triage rule at %s:%d: field code \"%s\" is not in fields.csv",
-                     where, lineno, cells[0]);
+        gy_log_error("invalid triage rule at %s:%d: field code \"%s\" is not in fields.csv", where,
+                     lineno, cells[0]);
         return -1;
     }
     if (!*cells[1]) {

@@ -34,8 +34,8 @@
 #include "gy_refdata.h"
 
 #define ROUTER_TITLE_FACTOR 1.5
-#define ROUTER_HINT_WEIGHT 2.0
-#define ROUTER_PRIOR 2.0
+#define ROUTER_HINT_WEIGHT  2.0
+#define ROUTER_PRIOR        2.0
 
 typedef struct router_rules router_rules_t;
 

@@ -43,8 +43,8 @@ struct router_server {
     int64_t window_days;
     int64_t near_m;
     int64_t scan_ms;
-    bool assessment_on;         /* GY_ASSESSMENT=on: new matters go to assessors first */
-    int64_t assessors;          /* k */
+    bool assessment_on; /* GY_ASSESSMENT=on: new matters go to assessors first */
+    int64_t assessors;  /* k */
     int64_t assessment_due_s;
     /* the volunteer registry (router_api): on when a seal key is configured */
     bool registry_on;
@@ -61,19 +61,19 @@ struct router_server {
     router_jurisdiction_t *jurisdiction;
     router_calendar_t *calendar;
     gy_metrics_t *metrics;
-    gy_pg_t *writer;            /* consumer transactions: routing, deadlines */
-    gy_pg_t *relay;             /* the outbox relay */
-    gy_pg_t *reader;            /* replay, health, the deadline scan */
+    gy_pg_t *writer; /* consumer transactions: routing, deadlines */
+    gy_pg_t *relay;  /* the outbox relay */
+    gy_pg_t *reader; /* replay, health, the deadline scan */
     gy_bus_t *bus;
-    gy_bus_socket_t *events;    /* PUB */
-    gy_bus_socket_t *replay;    /* ROUTER */
+    gy_bus_socket_t *events; /* PUB */
+    gy_bus_socket_t *replay; /* ROUTER */
     gy_outbox_t *outbox;
     router_store_t *store;
     gy_consumer_t *consumer;
-    gy_pg_t *api_pg;            /* the volunteer registry's requests */
-    gy_redis_t *redis;          /* rate limits only */
+    gy_pg_t *api_pg;   /* the volunteer registry's requests */
+    gy_redis_t *redis; /* rate limits only */
     gy_ratelimit_t *limiter;
-    router_api_t *api;          /* NULL while the registry is off */
+    router_api_t *api; /* NULL while the registry is off */
     gy_http_server_t *http;
     bool stopped;
 };
@@ -149,8 +149,8 @@ static int s_load_config(router_server_t *self)
                       &self->max_distance) < 0 ||
         gy_config_int("GY_DUP_WINDOW_DAYS", ROUTER_SIMHASH_WINDOW_DAYS, 0, 3650,
                       &self->window_days) < 0 ||
-        gy_config_int("GY_DUP_NEAR_M", (int64_t)(ROUTER_NEAR_KM * 1000), 0, 100000,
-                      &self->near_m) < 0 ||
+        gy_config_int("GY_DUP_NEAR_M", (int64_t)(ROUTER_NEAR_KM * 1000), 0, 100000, &self->near_m) <
+            0 ||
         gy_config_int("GY_DEADLINE_SCAN_MS", 1000, 0, 3600000, &self->scan_ms) < 0)
         return -1;
     const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
@@ -221,8 +221,9 @@ static void s_on_positions(void *arg, size_t index, const gy_pg_result_t *res)
         snprintf(labels, sizeof labels, "producer=\"%s\"", producer);
         json_object_set_new(
             h->consumed, producer,
-            json_pack("{s:I,s:I}", "position", (json_int_t)strtoll(gy_pg_value(res, r, 1), NULL, 10),
-                      "lag", (json_int_t)gy_metrics_value(self->metrics, "gy_consumer_lag", labels)));
+            json_pack("{s:I,s:I}", "position",
+                      (json_int_t)strtoll(gy_pg_value(res, r, 1), NULL, 10), "lag",
+                      (json_int_t)gy_metrics_value(self->metrics, "gy_consumer_lag", labels)));
     }
 }
 
@@ -256,8 +257,7 @@ static void s_metrics(router_server_t *self, gy_http_request_t *req)
     gy_metrics_set(self->metrics, "gy_postgres_up", "", gy_pg_up(self->writer) ? 1 : 0);
     gy_metrics_set(self->metrics, "gy_outbox_lag", "", (double)gy_outbox_lag(self->outbox));
     char *text = gy_metrics_render(self->metrics);
-    gy_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, text,
-                    strlen(text));
+    gy_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, text, strlen(text));
     free(text);
 }
 
@@ -283,8 +283,8 @@ static void s_on_request(gy_http_request_t *req, void *arg)
             continue;
         gy_http_set_route(req, route->route);
         if (strcmp(gy_http_method(req), route->method) != 0) {
-            gy_http_respond_error(req, 405, "method_not_allowed",
-                                  "this method is not allowed here", NULL);
+            gy_http_respond_error(req, 405, "method_not_allowed", "this method is not allowed here",
+                                  NULL);
             return;
         }
         route->fn(self, req);
@@ -329,8 +329,8 @@ static int s_start_registry(router_server_t *self)
     int64_t redis_port;
     if (gy_config_int("GY_REDIS_PORT", 6379, 1, 65535, &redis_port) < 0)
         return -1;
-    self->redis = gy_redis_new(self->loop, gy_config_str("GY_REDIS_HOST", "127.0.0.1"),
-                               (int)redis_port, 0);
+    self->redis =
+        gy_redis_new(self->loop, gy_config_str("GY_REDIS_HOST", "127.0.0.1"), (int)redis_port, 0);
     self->limiter = gy_ratelimit_new(self->loop, self->redis, "gy:rl:router:");
     self->api_pg = gy_pg_new(self->loop, self->conninfo, "pg api");
     router_api_prepare(self->api_pg);
@@ -386,9 +386,9 @@ static int s_start(router_server_t *self)
         .metrics = self->metrics,
     };
     self->outbox = gy_outbox_new(self->loop, &outbox_config);
-    self->replay = gy_bus_bind(self->bus, GY_BUS_ROUTER,
-                               gy_config_str("GY_BUS_REPLAY", "tcp://127.0.0.1:7202"), s_on_replay,
-                               self);
+    self->replay =
+        gy_bus_bind(self->bus, GY_BUS_ROUTER,
+                    gy_config_str("GY_BUS_REPLAY", "tcp://127.0.0.1:7202"), s_on_replay, self);
     if (!self->replay)
         return -1;
     router_store_config_t store_config = {
@@ -440,8 +440,7 @@ static int s_start(router_server_t *self)
     if (!self->http)
         return -1;
     gy_log_info("router %s: %zu triage rules; listening on http://%s:%d", self->producer,
-                router_rules_count(self->rules), http_config.host,
-                gy_http_server_port(self->http));
+                router_rules_count(self->rules), http_config.host, gy_http_server_port(self->http));
     return 0;
 }
 

@@ -11,7 +11,11 @@
 static uint32_t s_next_cp(const unsigned char *p, size_t len, size_t *used)
 {
     unsigned char c = p[0];
-    int n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    int n = c < 0x80             ? 1
+            : (c & 0xe0) == 0xc0 ? 2
+            : (c & 0xf0) == 0xe0 ? 3
+            : (c & 0xf8) == 0xf0 ? 4
+                                 : 0;
     if (n == 0 || (size_t)n > len) {
         *used = 1;
         return c;

@@ -33,8 +33,8 @@
 #include <stdint.h>
 
 #define ROUTER_SIMHASH_MAX_DISTANCE 3
-#define ROUTER_SIMHASH_WINDOW_DAYS 30
-#define ROUTER_NEAR_KM 2.0
+#define ROUTER_SIMHASH_WINDOW_DAYS  30
+#define ROUTER_NEAR_KM              2.0
 
 /*  The fingerprint of UTF-8 text (invalid bytes count as one code point). */
 uint64_t router_simhash(const char *text, size_t len);

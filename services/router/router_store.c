@@ -40,7 +40,7 @@ typedef struct {
     const char *type;
     bool created;
     uint64_t sequence;
-    uint8_t *body;   /* as stored */
+    uint8_t *body; /* as stored */
     size_t body_len;
 } s_pending_t;
 
@@ -55,18 +55,21 @@ struct router_store {
     uv_loop_t *loop;
     router_store_config_t config;
     char *producer;
-    bool scanning;          /* a deadline read or fire is running */
-    bool expiring;          /* a late-task pass is running */
-    bool expired_events;    /*   and it appended events */
-    uv_timer_t scan_timer;  /* its close callback frees the store */
+    bool scanning;         /* a deadline read or fire is running */
+    bool expiring;         /* a late-task pass is running */
+    bool expired_events;   /*   and it appended events */
+    uv_timer_t scan_timer; /* its close callback frees the store */
 };
 
 static bool s_valid_utf8(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
-              : (*p & 0xf8) == 0xf0 ? 3 : -1;
+        int n = *p < 0x80             ? 0
+                : (*p & 0xe0) == 0xc0 ? 1
+                : (*p & 0xf0) == 0xe0 ? 2
+                : (*p & 0xf8) == 0xf0 ? 3
+                                      : -1;
         if (n < 0 || (n == 1 && *p < 0xc2))
             return false;
         p++;
@@ -100,10 +103,9 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     const Gongyi__V1__ClueReceived *cr = env->clue_received;
     /*  A malformed event would fail its transaction on every retry and stop
      *  the stream behind it; it is logged and passed over instead. */
-    if (!gy_uuid_valid(cr->clue_id) || !s_valid_utf8(cr->title) ||
-        !s_valid_utf8(cr->description) || !s_valid_utf8(cr->region_code) ||
-        !s_valid_utf8(cr->field_code) || strlen(cr->field_code) > 32 ||
-        strlen(cr->region_code) > 16) {
+    if (!gy_uuid_valid(cr->clue_id) || !s_valid_utf8(cr->title) || !s_valid_utf8(cr->description) ||
+        !s_valid_utf8(cr->region_code) || !s_valid_utf8(cr->field_code) ||
+        strlen(cr->field_code) > 32 || strlen(cr->region_code) > 16) {
         gy_log_warning("ClueReceived %s:%" PRIu64 " is malformed (clue id, UTF-8 or codes); "
                        "passed over",
                        event->producer, event->sequence);
@@ -181,12 +183,41 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     snprintf(assess_k, sizeof assess_k, "%d", self->config.assess_k);
     snprintf(assess_due, sizeof assess_due, "%" PRId64, p->time_ms + self->config.assess_due_ms);
     const char *values[35] = {
-        cr->clue_id, event->producer, seq, cr->title, cr->description, cr->region_code,
-        coords ? lat : NULL, coords ? lon : NULL, cr->field_code, triage.field_code, conf,
-        triage.reason, triage.major ? "true" : "false", where.procuratorate, where.city,
-        where.queue, where.rule, prio, hash_s, bands[0], bands[1], bands[2], bands[3],
-        received, maxd, window, near, self->producer, p->event_id, time_ms, p->trace,
-        (const char *)body, cr->reporter_subject, assess_k, assess_due,
+        cr->clue_id,
+        event->producer,
+        seq,
+        cr->title,
+        cr->description,
+        cr->region_code,
+        coords ? lat : NULL,
+        coords ? lon : NULL,
+        cr->field_code,
+        triage.field_code,
+        conf,
+        triage.reason,
+        triage.major ? "true" : "false",
+        where.procuratorate,
+        where.city,
+        where.queue,
+        where.rule,
+        prio,
+        hash_s,
+        bands[0],
+        bands[1],
+        bands[2],
+        bands[3],
+        received,
+        maxd,
+        window,
+        near,
+        self->producer,
+        p->event_id,
+        time_ms,
+        p->trace,
+        (const char *)body,
+        cr->reporter_subject,
+        assess_k,
+        assess_due,
     };
     int lengths[35] = {0};
     lengths[31] = (int)body_len;
@@ -316,8 +347,8 @@ static void s_on_due_done(void *arg, gy_pg_status_t status, const char *sqlstate
             gongyi__v1__clue_deadline_due__unpack(NULL, p->body_len, p->body);
         char time_ms[24];
         snprintf(time_ms, sizeof time_ms, "%" PRId64, p->time_ms);
-        const char *values[8] = {due->clue_id,    due->rule, self->producer,    p->event_id,
-                                 time_ms,         p->trace,  p->procuratorate, (const char *)p->body};
+        const char *values[8] = {due->clue_id, due->rule, self->producer,   p->event_id,
+                                 time_ms,      p->trace,  p->procuratorate, (const char *)p->body};
         int lengths[8] = {0};
         lengths[7] = (int)p->body_len;
         gy_pg_tx_add(tx, "fire_deadline", 8, values, lengths);

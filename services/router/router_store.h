@@ -35,19 +35,19 @@
 typedef struct router_store router_store_t;
 
 typedef struct {
-    const char *producer;              /* this instance's producer id */
-    const router_rules_t *rules;       /* borrowed */
+    const char *producer;                      /* this instance's producer id */
+    const router_rules_t *rules;               /* borrowed */
     const router_jurisdiction_t *jurisdiction; /* borrowed */
-    int max_distance;                  /* SimHash bits, 0..3 */
-    int64_t window_ms;                 /* duplicates: time window */
-    double near_km;                    /* duplicates: "nearby" */
-    uint64_t scan_interval_ms;         /* deadline (and late task) scanner; 0 = off */
-    int assess_k;                      /* assessors per new matter; 0 = assessment off */
-    int64_t assess_due_ms;             /* how long an assessor has */
-    gy_pg_t *writer;                   /* borrowed: the consumer's connection */
-    gy_pg_t *reader;                   /* borrowed */
-    gy_outbox_t *outbox;               /* borrowed */
-    gy_metrics_t *metrics;             /* borrowed */
+    int max_distance;                          /* SimHash bits, 0..3 */
+    int64_t window_ms;                         /* duplicates: time window */
+    double near_km;                            /* duplicates: "nearby" */
+    uint64_t scan_interval_ms;                 /* deadline (and late task) scanner; 0 = off */
+    int assess_k;                              /* assessors per new matter; 0 = assessment off */
+    int64_t assess_due_ms;                     /* how long an assessor has */
+    gy_pg_t *writer;                           /* borrowed: the consumer's connection */
+    gy_pg_t *reader;                           /* borrowed */
+    gy_outbox_t *outbox;                       /* borrowed */
+    gy_metrics_t *metrics;                     /* borrowed */
 } router_store_config_t;
 
 /*  Registers the statements; call before gy_pg_start. */

@@ -12,15 +12,15 @@
 
 #include "gy_util.h"
 
-#define S_NAME_MAX 64
-#define S_STATEMENT_MAX 1000
-#define S_REASON_MAX 500
+#define S_NAME_MAX        64
+#define S_STATEMENT_MAX   1000
+#define S_REASON_MAX      500
 #define S_CERTIFICATE_MAX 64
-#define S_EMAIL_MAX 254
+#define S_EMAIL_MAX       254
 
 static const char *const s_roles[] = {"informant", "assessor", "supervisor", NULL};
-static const char *const s_actions[] = {"appoint", "reject", "suspend", "reinstate", "dismiss",
-                                        NULL};
+static const char *const s_actions[] = {"appoint",   "reject",  "suspend",
+                                        "reinstate", "dismiss", NULL};
 
 void router_error_set(router_error_t *err, int http_status, const char *code, const char *field,
                       const char *fmt, ...)
@@ -150,21 +150,21 @@ static char *s_code_list(json_t *root, const char *name, bool required, size_t m
             /* Field codes are reference data (422, as in intake); roles are
              * a fixed set, so a wrong one is a plain bad value. */
             bool fields = ok == s_known_field;
-            router_error_set(err, fields ? 422 : 400, fields ? "unknown_field_code" : "invalid_value",
-                             name, "%s: unknown code \"%.40s\"", name, json_string_value(e));
+            router_error_set(err, fields ? 422 : 400,
+                             fields ? "unknown_field_code" : "invalid_value", name,
+                             "%s: unknown code \"%.40s\"", name, json_string_value(e));
             return NULL;
         }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(json_string_value(json_array_get(v, j)), json_string_value(e)) == 0) {
-                router_error_set(err, 400, "invalid_value", name, "%s lists \"%.40s\" twice",
-                                 name, json_string_value(e));
+                router_error_set(err, 400, "invalid_value", name, "%s lists \"%.40s\" twice", name,
+                                 json_string_value(e));
                 return NULL;
             }
         }
     }
     return json_dumps(v, JSON_COMPACT);
 }
-
 
 static bool s_known_role(const char *code, const void *ctx)
 {
@@ -356,7 +356,8 @@ int router_action_parse(router_action_t *act, const char *action, const char *bo
             s_string(root, "term_end", true, 10, 10, false, &end, err) < 0)
             goto fail;
         if (!s_date_ok(start) || !s_date_ok(end)) {
-            router_error_set(err, 400, "invalid_value", s_date_ok(start) ? "term_end" : "term_start",
+            router_error_set(err, 400, "invalid_value",
+                             s_date_ok(start) ? "term_end" : "term_start",
                              "terms are dates written YYYY-MM-DD");
             goto fail;
         }
@@ -430,8 +431,8 @@ int router_password_hash(const char *password, char out[ROUTER_HASH_MAX])
 {
     static_assert(ROUTER_HASH_MAX >= crypto_pwhash_STRBYTES, "hash buffer too small");
     if (crypto_pwhash_str_alg(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) !=
-        0) {
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0) {
         gy_log_error("could not hash a password: out of memory for argon2id");
         return -1;
     }

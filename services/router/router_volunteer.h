@@ -25,10 +25,10 @@
 
 #include "gy_refdata.h"
 
-#define ROUTER_LOGIN_MAX 32
+#define ROUTER_LOGIN_MAX    32
 #define ROUTER_PASSWORD_MIN 10
 #define ROUTER_PASSWORD_MAX 128
-#define ROUTER_HASH_MAX 128 /* crypto_pwhash_STRBYTES */
+#define ROUTER_HASH_MAX     128 /* crypto_pwhash_STRBYTES */
 
 typedef struct {
     int http_status;
@@ -40,14 +40,14 @@ typedef struct {
 /*  A volunteer's application, checked.  Strings are owned; free with
  *  router_application_clear. */
 typedef struct {
-    char *login;        /* 3-32 of [a-z0-9._-], starting with a letter or digit */
-    char *password;     /* 10-128 bytes of UTF-8 */
-    char *person_json;  /* {"name","phone","email"}: sealed before it is stored */
+    char *login;       /* 3-32 of [a-z0-9._-], starting with a letter or digit */
+    char *password;    /* 10-128 bytes of UTF-8 */
+    char *person_json; /* {"name","phone","email"}: sealed before it is stored */
     char procuratorate[7];
-    char city[7];       /* the city above the procuratorate (itself at city level and up) */
-    char *expertise;    /* JSON array of known field codes, no repeats */
-    char *roles;        /* JSON array from informant, assessor, supervisor, no repeats */
-    char *statement;    /* up to 1000 characters, may be "" */
+    char city[7];    /* the city above the procuratorate (itself at city level and up) */
+    char *expertise; /* JSON array of known field codes, no repeats */
+    char *roles;     /* JSON array from informant, assessor, supervisor, no repeats */
+    char *statement; /* up to 1000 characters, may be "" */
 } router_application_t;
 
 int router_application_parse(router_application_t *app, const char *body, size_t len,
@@ -64,8 +64,8 @@ typedef struct {
     char *certificate_no; /* appoint only, else NULL */
     char term_start[11];
     char term_end[11];
-    char *roles;          /* JSON array or NULL (keep) */
-    char *expertise;      /* JSON array or NULL (keep) */
+    char *roles;     /* JSON array or NULL (keep) */
+    char *expertise; /* JSON array or NULL (keep) */
 } router_action_t;
 
 /*  Returns -1 with err set; an unknown action is 404 not_found. */

@@ -18,7 +18,8 @@ static void test_reference_calendar(void **state)
     assert_non_null(cal);
     assert_true(router_calendar_count(cal) >= 30);
     char *json = router_calendar_json(cal);
-    assert_non_null(strstr(json, "{\"day\":\"2026-10-01\",\"kind\":\"holiday\",\"name\":\"国庆节\"}"));
+    assert_non_null(
+        strstr(json, "{\"day\":\"2026-10-01\",\"kind\":\"holiday\",\"name\":\"国庆节\"}"));
     assert_non_null(strstr(json, "{\"day\":\"2026-10-10\",\"kind\":\"workday\""));
     free(json);
     router_calendar_destroy(&cal);
@@ -40,15 +41,15 @@ static void test_refused(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "",                                                       /* empty */
-        "day,kind,name\n2026-10-01,holiday,x\n",                  /* header */
-        "date,kind,name\n2026-02-30,holiday,x\n",                 /* no such day */
-        "date,kind,name\n2027-02-29,holiday,x\n",                 /* not a leap year */
-        "date,kind,name\n2026-10-1,holiday,x\n",                  /* format */
-        "date,kind,name\n2026-10-01,vacation,x\n",                /* kind */
-        "date,kind,name\n2026-10-01,holiday\n",                   /* no name */
-        "date,kind,name\n2026-10-01,holiday,\n",                  /* empty name */
-        "date,kind,name\n2026-10-09,workday,x\n",                 /* a Friday worked "instead" */
+        "",                                        /* empty */
+        "day,kind,name\n2026-10-01,holiday,x\n",   /* header */
+        "date,kind,name\n2026-02-30,holiday,x\n",  /* no such day */
+        "date,kind,name\n2027-02-29,holiday,x\n",  /* not a leap year */
+        "date,kind,name\n2026-10-1,holiday,x\n",   /* format */
+        "date,kind,name\n2026-10-01,vacation,x\n", /* kind */
+        "date,kind,name\n2026-10-01,holiday\n",    /* no name */
+        "date,kind,name\n2026-10-01,holiday,\n",   /* empty name */
+        "date,kind,name\n2026-10-09,workday,x\n",  /* a Friday worked "instead" */
         "date,kind,name\n2026-10-01,holiday,a\n2026-10-01,holiday,b\n", /* twice */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +46,8 @@ typedef struct {
 
 static const s_case_t s_cases[] = {
     /* a county: its own procuratorate */
-    {"321112", "丹徒区工厂排污", "河道黑臭。", false, false, "321112", "handling", "county", "321100"},
+    {"321112", "丹徒区工厂排污", "河道黑臭。", false, false, "321112", "handling", "county",
+     "321100"},
     {"140213", "御河排污", NULL, false, false, "140213", "handling", "county", "140200"},
     /* naming its own county is not cross-county */
     {"140213", "平城区御河排污", "平城区御河东岸。", false, false, "140213", "handling", "county",
@@ -55,7 +58,8 @@ static const s_case_t s_cases[] = {
     {"321112", "排污", "丹徒区工厂的废水流到句容市。", false, false, "321100", "handling",
      "cross_county", "321100"},
     /* a county of another city does not make it cross-county */
-    {"321112", "排污", "工厂老板来自平城区。", false, false, "321112", "handling", "county", "321100"},
+    {"321112", "排污", "工厂老板来自平城区。", false, false, "321112", "handling", "county",
+     "321100"},
     /* a city-only code: the city's triage queue */
     {"321100", "排污", "镇江市某地。", false, false, "321100", "triage", "not_county", "321100"},
     /* a province: its triage queue */
@@ -68,13 +72,14 @@ static const s_case_t s_cases[] = {
     {"990101", "排污", NULL, false, false, "000000", "triage", "unknown_region", ""},
     {"", "排污", NULL, false, false, "000000", "triage", "unknown_region", ""},
     /* administrative: the level of the organ named */
-    {"321112", "镇江市生态环境局对排污不作为", "丹徒区化工厂偷排，镇江市生态环境局接到举报后不作为。",
-     false, true, "321100", "handling", "organ", "321100"},
+    {"321112", "镇江市生态环境局对排污不作为",
+     "丹徒区化工厂偷排，镇江市生态环境局接到举报后不作为。", false, true, "321100", "handling",
+     "organ", "321100"},
     {"321112", "排污", "丹徒区生态环境局监管不力。", false, true, "321112", "handling", "organ",
      "321100"},
     /* the city's name before the county's: the county's organ */
-    {"321112", "排污", "镇江市丹徒区生态环境局不作为。", false, true, "321112", "handling",
-     "organ", "321100"},
+    {"321112", "排污", "镇江市丹徒区生态环境局不作为。", false, true, "321112", "handling", "organ",
+     "321100"},
     {"321112", "排污", "江苏省生态环境厅未依法履行职责。", false, true, "320000", "handling",
      "organ", ""},
     /* the organ wins over a major matter's city */
@@ -104,8 +109,8 @@ static void test_decisions(void **state)
         if (strcmp(d.procuratorate, c->procuratorate) != 0 || strcmp(d.queue, c->queue) != 0 ||
             strcmp(d.rule, c->rule) != 0 || strcmp(d.city, c->city) != 0)
             fail_msg("case %zu (%s): got %s/%s/%s/%s, want %s/%s/%s/%s", i, c->region,
-                     d.procuratorate, d.queue, d.rule, d.city, c->procuratorate, c->queue,
-                     c->rule, c->city);
+                     d.procuratorate, d.queue, d.rule, d.city, c->procuratorate, c->queue, c->rule,
+                     c->city);
     }
 }
 

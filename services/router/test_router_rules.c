@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +47,8 @@ static const s_case_t s_cases[] = {
     {"药店卖假药", "药店出售假药，老人服用后不适。", "", "food_drug"},
     {"盲道被占用", "人行道上的盲道被共享单车占用。", "barrier_free", "barrier_free"},
     {"政务大厅没有无障碍设施", "轮椅无法进入。", "", "barrier_free"},
-    {"学生信息泄露", "某培训机构泄露学生信息，家长接到诈骗电话。", "personal_info", "personal_info"},
+    {"学生信息泄露", "某培训机构泄露学生信息，家长接到诈骗电话。", "personal_info",
+     "personal_info"},
     {"小区人脸识别门禁", "物业强制采集人脸识别信息，过度收集个人信息。", "", "personal_info"},
     {"烈士陵园无人管理", "烈士陵园杂草丛生。", "", "heroes_martyrs"},
     {"网吧接纳未成年人", "网吧深夜接纳未成年人上网。", "", "minors"},
@@ -64,8 +67,7 @@ static void test_shipped_rules_classify_examples(void **state)
 {
     for (size_t i = 0; i < sizeof s_cases / sizeof s_cases[0]; i++) {
         router_triage_t t;
-        router_rules_triage(s_rules, s_cases[i].title, s_cases[i].description, s_cases[i].hint,
-                            &t);
+        router_rules_triage(s_rules, s_cases[i].title, s_cases[i].description, s_cases[i].hint, &t);
         if (strcmp(t.field_code, s_cases[i].field) != 0)
             fail_msg("case %zu (%s): got %s (%s), want %s", i, s_cases[i].title, t.field_code,
                      t.reason, s_cases[i].field);
@@ -143,7 +145,7 @@ static void test_rules_file_is_checked(void **state)
         "field_code,keyword,weight\necology,,3\n",     /* empty keyword */
         "field_code,keyword,weight\necology,排污,0\n", /* weight */
         "field_code,keyword,weight\necology,排污,x\n",
-        "field_code,keyword,weight\necology,排污\n",   /* columns */
+        "field_code,keyword,weight\necology,排污\n", /* columns */
         "field_code,keyword,weight\n# only a comment\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

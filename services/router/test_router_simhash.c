@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,9 +17,8 @@ static void test_identical_and_punctuation(void **state)
     const char *a = "丹徒区某化工厂每晚十点后通过暗管向河道排放黑色污水，气味刺鼻，河面出现死鱼。";
     const char *b = "丹徒区某化工厂每晚十点后通过暗管向河道排放黑色污水 气味刺鼻 河面出现死鱼!";
     assert_int_equal(router_simhash(a, strlen(a)), router_simhash(b, strlen(b)));
-    assert_int_equal(router_simhash_distance(router_simhash(a, strlen(a)),
-                                             router_simhash(b, strlen(b))),
-                     0);
+    assert_int_equal(
+        router_simhash_distance(router_simhash(a, strlen(a)), router_simhash(b, strlen(b))), 0);
     /*  Case does not matter either. */
     assert_int_equal(router_simhash("PM2.5超标", strlen("PM2.5超标")),
                      router_simhash("pm2.5超标", strlen("pm2.5超标")));
@@ -29,8 +30,9 @@ static void test_identical_and_punctuation(void **state)
  *  usually not in a short one (docs/router.md, "Duplicates"). */
 static void test_small_edit_is_near_in_long_text(void **state)
 {
-    const char *base = "丹徒区某化工厂每晚十点后通过暗管向河道排放黑色污水，气味刺鼻，河面出现死鱼，"
-                       "附近居民多次向有关部门反映，问题至今没有解决，希望检察机关介入调查。";
+    const char *base =
+        "丹徒区某化工厂每晚十点后通过暗管向河道排放黑色污水，气味刺鼻，河面出现死鱼，"
+        "附近居民多次向有关部门反映，问题至今没有解决，希望检察机关介入调查。";
     char a[2048] = "", b[2048];
     for (int i = 0; i < 4; i++)
         strcat(a, base);

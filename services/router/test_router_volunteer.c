@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+
 #include <sodium.h>
 
 #include "gy_refdata.h"
@@ -28,10 +29,10 @@ static int s_teardown(void **state)
     return 0;
 }
 
-#define GOOD_APPLICATION                                                                          \
-    "{\"login\":\"li.ming\",\"password\":\"长江水清澈-2026\",\"name\":\"李明\","                  \
-    "\"phone\":\"+86 138-0000-0000\",\"email\":\"li@example.cn\",\"procuratorate\":\"321112\"," \
-    "\"expertise\":[\"ecology\",\"food_drug\"],\"roles\":[\"assessor\",\"informant\"],"         \
+#define GOOD_APPLICATION                                                                           \
+    "{\"login\":\"li.ming\",\"password\":\"长江水清澈-2026\",\"name\":\"李明\","            \
+    "\"phone\":\"+86 138-0000-0000\",\"email\":\"li@example.cn\",\"procuratorate\":\"321112\","    \
+    "\"expertise\":[\"ecology\",\"food_drug\"],\"roles\":[\"assessor\",\"informant\"],"            \
     "\"statement\":\"从事环境监测工作十年。\\n熟悉水质检测。\"}"
 
 static void test_application_accepted(void **state)
@@ -39,9 +40,8 @@ static void test_application_accepted(void **state)
     (void)state;
     router_application_t app;
     router_error_t err;
-    assert_int_equal(router_application_parse(&app, GOOD_APPLICATION, strlen(GOOD_APPLICATION),
-                                              s_ref, &err),
-                     0);
+    assert_int_equal(
+        router_application_parse(&app, GOOD_APPLICATION, strlen(GOOD_APPLICATION), s_ref, &err), 0);
     assert_string_equal(app.login, "li.ming");
     assert_string_equal(app.procuratorate, "321112");
     assert_string_equal(app.city, "321100"); /* 丹徒区 is in 镇江市 */
@@ -128,16 +128,19 @@ static void test_actions(void **state)
     (void)state;
     router_action_t act;
     router_error_t err;
-    const char *appoint = "{\"certificate_no\":\"镇检志聘〔2026〕1号\",\"term_start\":\"2026-01-01\","
-                          "\"term_end\":\"2028-12-31\",\"expertise\":[\"ecology\"]}";
-    assert_int_equal(router_action_parse(&act, "appoint", appoint, strlen(appoint), s_ref, &err), 0);
+    const char *appoint =
+        "{\"certificate_no\":\"镇检志聘〔2026〕1号\",\"term_start\":\"2026-01-01\","
+        "\"term_end\":\"2028-12-31\",\"expertise\":[\"ecology\"]}";
+    assert_int_equal(router_action_parse(&act, "appoint", appoint, strlen(appoint), s_ref, &err),
+                     0);
     assert_string_equal(act.term_end, "2028-12-31");
     assert_null(act.roles);
     assert_string_equal(act.expertise, "[\"ecology\"]");
     router_action_clear(&act);
 
     const char *suspend = "{\"reason\":\"与被举报单位存在利害关系\"}";
-    assert_int_equal(router_action_parse(&act, "suspend", suspend, strlen(suspend), s_ref, &err), 0);
+    assert_int_equal(router_action_parse(&act, "suspend", suspend, strlen(suspend), s_ref, &err),
+                     0);
     assert_null(act.certificate_no);
     router_action_clear(&act);
 
@@ -150,24 +153,28 @@ static void test_actions(void **state)
         {"suspend", "", "missing_field", "reason", 400},
         {"appoint", "{\"term_start\":\"2026-01-01\",\"term_end\":\"2026-12-31\"}", "missing_field",
          "certificate_no", 400},
-        {"appoint", "{\"certificate_no\":\"1\",\"term_start\":\"2026-02-30\",\"term_end\":\"2026-12-31\"}",
+        {"appoint",
+         "{\"certificate_no\":\"1\",\"term_start\":\"2026-02-30\",\"term_end\":\"2026-12-31\"}",
          "invalid_value", "term_start", 400},
-        {"appoint", "{\"certificate_no\":\"1\",\"term_start\":\"2026-05-01\",\"term_end\":\"2026-04-30\"}",
+        {"appoint",
+         "{\"certificate_no\":\"1\",\"term_start\":\"2026-05-01\",\"term_end\":\"2026-04-30\"}",
          "invalid_value", "term_end", 400},
-        {"appoint", "{\"certificate_no\":\"1\",\"term_start\":\"2026-05-01\",\"term_end\":\"2027-04-30\","
+        {"appoint",
+         "{\"certificate_no\":\"1\",\"term_start\":\"2026-05-01\",\"term_end\":\"2027-04-30\","
          "\"roles\":[\"admin\"]}",
          "invalid_value", "roles", 400},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        int rc = router_action_parse(&act, bad[i].action, bad[i].body, strlen(bad[i].body), s_ref,
-                                     &err);
+        int rc =
+            router_action_parse(&act, bad[i].action, bad[i].body, strlen(bad[i].body), s_ref, &err);
         if (rc == 0 || strcmp(err.code, bad[i].code) != 0 || strcmp(err.field, bad[i].field) != 0 ||
             err.http_status != bad[i].status)
             fail_msg("case %zu: rc %d code %s field %s", i, rc, rc ? err.code : "-",
                      rc ? err.field : "-");
     }
     /* 2028 is a leap year. */
-    const char *leap = "{\"certificate_no\":\"2\",\"term_start\":\"2028-02-29\",\"term_end\":\"2028-02-29\"}";
+    const char *leap =
+        "{\"certificate_no\":\"2\",\"term_start\":\"2028-02-29\",\"term_end\":\"2028-02-29\"}";
     assert_int_equal(router_action_parse(&act, "appoint", leap, strlen(leap), s_ref, &err), 0);
     router_action_clear(&act);
 }
@@ -198,9 +205,12 @@ static void test_passwords(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_application_accepted), cmocka_unit_test(test_application_city_level),
-        cmocka_unit_test(test_application_refused),  cmocka_unit_test(test_actions),
-        cmocka_unit_test(test_roles),                cmocka_unit_test(test_passwords),
+        cmocka_unit_test(test_application_accepted),
+        cmocka_unit_test(test_application_city_level),
+        cmocka_unit_test(test_application_refused),
+        cmocka_unit_test(test_actions),
+        cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_passwords),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
