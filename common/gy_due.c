@@ -110,13 +110,14 @@ static void s_on_fire_done(void *arg, gy_pg_status_t status, const char *sqlstat
                 .body = r->event.body,
                 .body_len = r->event.body_len,
             };
-            gy_outbox_committed(self->config.outbox, &ev);
+            if (self->config.outbox)
+                gy_outbox_committed(self->config.outbox, &ev);
             fired++;
         }
         self->fired += fired;
         if (self->config.metrics)
             gy_metrics_count(self->config.metrics, "gy_due_fired_total", self->labels, fired);
-    } else if (status == GY_PG_LOST) {
+    } else if (status == GY_PG_LOST && self->config.outbox) {
         gy_outbox_check(self->config.outbox);
     }
     int batch = self->config.batch ? self->config.batch : S_DEFAULT_BATCH;
@@ -227,7 +228,7 @@ static void s_on_timer(uv_timer_t *timer)
 gy_due_t *gy_due_new(uv_loop_t *loop, const gy_due_config_t *config)
 {
     assert(loop && config && config->name && config->due_stmt && config->fire_stmt &&
-           config->pack && config->producer && config->reader && config->writer && config->outbox);
+           config->pack && config->producer && config->reader && config->writer);
     assert(config->key_columns >= 1 && config->key_columns <= GY_DUE_MAX_KEYS);
     assert(config->batch >= 0);
     gy_due_t *self = gy_calloc(1, sizeof *self);

@@ -74,7 +74,7 @@ typedef struct {
     const char *producer;  /* this instance's producer id */
     gy_pg_t *reader;       /* borrowed */
     gy_pg_t *writer;       /* borrowed */
-    gy_outbox_t *outbox;   /* borrowed */
+    gy_outbox_t *outbox;   /* borrowed; NULL: events wait for the relay's next look */
     gy_metrics_t *metrics; /* borrowed; gy_due_fired_total{due="name"} */
     uint64_t interval_ms;  /* 0: scans only on gy_due_poke */
     int batch;             /* rows per transaction; 0: 500 */
