@@ -162,7 +162,7 @@ static int s_issue(int argc, char **argv)
     uint8_t sk[GY_TOKEN_SECRET_KEY_BYTES];
     if (gy_token_load_key(secret_path, sk, sizeof sk) < 0)
         return 1;
-    claims.iat = (int64_t)time(NULL);
+    claims.iat = gy_now_ms() / 1000;
     claims.exp = claims.iat + ttl;
     char *token = gy_token_issue(sk, &claims);
     sodium_memzero(sk, sizeof sk);
@@ -192,7 +192,7 @@ static int s_verify(int argc, char **argv)
         token = line;
     }
     gy_token_claims_t claims;
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = gy_now_ms() / 1000;
     switch (gy_token_verify(pk, token, now, &claims)) {
     case GY_TOKEN_OK: break;
     case GY_TOKEN_MALFORMED: fprintf(stderr, "gy-token: token is malformed\n"); return 1;

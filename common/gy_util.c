@@ -1,6 +1,8 @@
 /*  gy_util — see gy_util.h. */
 #include "gy_util.h"
 
+#include "gy_clock.h"
+
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -111,9 +113,7 @@ void gy_log_write(gy_log_level_t level, const char *fmt, ...)
 
 int64_t gy_now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return gy_clock_now_ms();
 }
 
 uint64_t gy_mono_ns(void)

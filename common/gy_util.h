@@ -40,7 +40,8 @@ void gy_log_write(gy_log_level_t level, const char *fmt, ...) __attribute__((for
 #define gy_log_info(...)    gy_log_at(GY_LOG_INFO, __VA_ARGS__)
 #define gy_log_debug(...)   gy_log_at(GY_LOG_DEBUG, __VA_ARGS__)
 
-/*  Wall-clock milliseconds since the Unix epoch, and a monotonic clock in
+/*  Milliseconds since the Unix epoch by the process's clock (gy_clock.h:
+ *  the wall clock unless a test set it), and a monotonic clock in
  *  nanoseconds for measuring durations. */
 int64_t gy_now_ms(void);
 uint64_t gy_mono_ns(void);

@@ -16,6 +16,7 @@ python3-psycopg2 is needed.
 
 import contextlib
 import ctypes
+import datetime
 import http.client
 import json
 import os
@@ -53,6 +54,42 @@ try:
 except ImportError as exc:  # pragma: no cover - reported by every test
     pb = None
     _PB_ERROR = exc
+
+
+# --------------------------------------------------------------------------
+# The clock.  GY_TEST_CLOCK (an ISO 8601 instant with its offset, e.g.
+# 2026-11-28T07:00:00+08:00) puts the whole run on that date: every process
+# the harness starts gets GY_CLOCK_START set to the suite's "now" at its
+# start (so all share one timeline, which runs on at real speed from the
+# moment this module was imported), and the tests' own timestamps come from
+# now_ms().  Unset, everything runs on the system clock.
+
+def parse_instant(text):
+    """Milliseconds since the epoch of an ISO 8601 instant with offset."""
+    t = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if t.tzinfo is None:
+        raise ValueError("an instant needs its offset: %r" % text)
+    return int(round(t.timestamp() * 1000))
+
+
+def format_instant(ms):
+    """ISO 8601 in Beijing time, as GY_CLOCK_START takes it."""
+    t = datetime.datetime.fromtimestamp(ms / 1000.0, datetime.timezone(datetime.timedelta(hours=8)))
+    return t.isoformat(timespec="milliseconds")
+
+
+SUITE_CLOCK = os.environ.get("GY_TEST_CLOCK") or None
+_CLOCK_OFFSET_MS = (parse_instant(SUITE_CLOCK) - int(time.time() * 1000)) if SUITE_CLOCK else 0
+
+
+def now_ms():
+    """The suite's clock: the system's, or GY_TEST_CLOCK's running on."""
+    return int(time.time() * 1000) + _CLOCK_OFFSET_MS
+
+
+def clock_env():
+    """The environment that puts a process on the suite's clock now."""
+    return {"GY_CLOCK_START": format_instant(now_ms())} if SUITE_CLOCK else {}
 
 
 def _env_port(name):
@@ -174,9 +211,11 @@ def _die_with_parent():
 
 
 def run(cmd, timeout=60, check=True):
-    """Runs a command, returns its stdout (text).  Fails with its stderr."""
+    """Runs a command (on the suite's clock), returns its stdout (text).
+    Fails with its stderr."""
+    env = dict(os.environ, **clock_env())
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                       text=True)
+                       text=True, env=env)
     if check and p.returncode != 0:
         raise RuntimeError("%s exited %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
     return p.stdout
@@ -537,8 +576,11 @@ class Intake:
         log = open(self.log_path, "ab")
         log.write(("---- start %d of %s ----\n" % (self.starts, self.name)).encode())
         log.flush()
+        env = dict(self.env)
+        if "GY_CLOCK_START" not in env:
+            env.update(clock_env())
         try:
-            self.proc = subprocess.Popen([self.binary], env=self.env, stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen([self.binary], env=env, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=log, close_fds=True,
                                          preexec_fn=_die_with_parent)
         finally:
@@ -647,7 +689,7 @@ def zsocket(kind, endpoint, curve=None, connect=True):
 
 def envelope(type_, producer="", **body):
     env = pb.Envelope(id=str(uuid.uuid4()), type=type_, producer=producer,
-                      time_unix_ms=int(time.time() * 1000), trace_id=uuid.uuid4().hex)
+                      time_unix_ms=now_ms(), trace_id=uuid.uuid4().hex)
     for k, v in body.items():
         getattr(env, k).CopyFrom(v)
     return env
@@ -700,7 +742,7 @@ def bus_clue(reference_id, **overrides):
         field_code="ecology",
         region_code="140214",
         location=dict(has_coordinates=True, lat=40.05, lon=113.15, address="大同市云冈区新平旺街"),
-        occurred_unix_ms=int(time.time() * 1000) - 86400 * 1000,
+        occurred_unix_ms=now_ms() - 86400 * 1000,
         attachments=[dict(name="录音.mp3", media_type="audio/mpeg", size=1024,
                           sha256="a" * 64)],
     )

@@ -67,7 +67,7 @@ class Client:
 
 def new_envelope(type_, producer=""):
     return pb.Envelope(id=str(uuid.uuid4()), type=type_, producer=producer,
-                       time_unix_ms=int(time.time() * 1000), trace_id=uuid.uuid4().hex)
+                       time_unix_ms=gytest.now_ms(), trace_id=uuid.uuid4().hex)
 
 
 def submit_clue(reference_id, **overrides):
@@ -289,7 +289,7 @@ class BusClientTest(unittest.TestCase):
             name="a.jpg", media_type="image/jpeg", size=1, sha256="xyz")])
         cases.append(("bad sha256", req, req.id, "invalid_value", "attachments[0].sha256"))
         req = submission("12345-2024-future",
-                         occurred_unix_ms=int(time.time() * 1000) + 30 * 86400_000)
+                         occurred_unix_ms=gytest.now_ms() + 30 * 86400_000)
         cases.append(("occurred in the future", req, req.id, "invalid_value",
                       "occurred_unix_ms"))
         req = submission("12345-2024-channel", source_channel="fax")

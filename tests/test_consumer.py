@@ -68,7 +68,7 @@ class Consumer:
         with open(self.log_path, "ab") as log:
             log.write(("---- start %d ----\n" % self.starts).encode())
             log.flush()
-            self.proc = subprocess.Popen([CONSUMER_BIN], env=self.env, stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen([CONSUMER_BIN], env=dict(self.env, **gytest.clock_env()), stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=log, close_fds=True,
                                          preexec_fn=gytest._die_with_parent)
         deadline = time.monotonic() + gytest.START_TIMEOUT

@@ -87,7 +87,8 @@ def with_raw(path, raw):
 
 
 def future(days):
-    t = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))) + \
+    t = datetime.datetime.fromtimestamp(gytest.now_ms() / 1000.0,
+                                       datetime.timezone(datetime.timedelta(hours=8))) + \
         datetime.timedelta(days=days)
     return t.replace(microsecond=0).isoformat()
 

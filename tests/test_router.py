@@ -151,79 +151,155 @@ class RoutingTest(gytest.IntakeTestCase):
         self.assertEqual(S["db"].scalar("SELECT size FROM router.cluster WHERE id = %s",
                                         (first,)), 2)
 
-    def test_deadlines_end_on_working_days(self):
-        """The holiday calendar (reference/holidays.csv) is in the router's
-        schema, and a deadline that would end on a rest day ends on the next
-        working day (Beijing time), at the same time of day."""
-        db = S["db"]
-        lines = [l for l in open(os.path.join(gytest.REFDATA_DIR, "holidays.csv"), encoding="utf-8")
-                 if l[:1].isdigit()]
-        self.assertEqual(db.scalar("SELECT count(*) FROM router.holiday"), len(lines))
-        for day, want in (("2026-10-01", "2026-10-08"),   # 国庆: holidays to the 7th
-                          ("2026-10-10", "2026-10-10"),   # a Saturday worked instead
-                          ("2026-11-28", "2026-11-30"),   # a plain Saturday
-                          ("2026-11-25", "2026-11-25"),   # a Wednesday
-                          ("2026-02-14", "2026-02-14"),   # 春节调休 Saturday
-                          ("2026-02-15", "2026-02-24")):  # 春节
-            with self.subTest(day=day):
-                self.assertEqual(str(db.scalar("SELECT router.working_day_on_or_after(%s)",
-                                               (day,))), want)
-        cid = submit(S["intakes"][0], description="期限测试" + uuid.uuid4().hex)
-        routed(cid)
-        rows = db.query(
-            "SELECT d.rule, (d.due_at AT TIME ZONE 'Asia/Shanghai')::date,"
-            "       router.working_day_on_or_after(((c.received_at + r.period)"
-            "           AT TIME ZONE 'Asia/Shanghai')::date),"
-            "       (d.due_at AT TIME ZONE 'Asia/Shanghai')::time,"
-            "       ((c.received_at + r.period) AT TIME ZONE 'Asia/Shanghai')::time"
+
+class DeadlineTest(gytest.IntakeTestCase):
+    """The reporter's deadlines on fixed dates, whatever day the suite runs:
+    intake's clock (which stamps received_at) is set to each case's instant
+    in turn, the router's to Saturday 2026-11-28 07:00 Beijing time.  Due
+    dates follow the legal periods (common/gy_calendar: unit-tested on many
+    more dates); here each is seen end to end, with its reasons, fired once
+    by the router's clock, and computed again when a year is loaded."""
+
+    ROUTER_CLOCK = "2026-11-28T07:00:00+08:00"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.folder = gytest.run_dir("test_router_deadlines")
+        cls.dbname = gytest.create_database("deadlines")
+        cls.db = gytest.Db(cls.dbname)
+        cls.intake = gytest.Intake(cls.folder, "intake-d1", cls.dbname,
+                                   env={"GY_CLOCK_START": "2026-11-18T10:00:00+08:00"}).start()
+        cls.router = gytest.Router(cls.folder, "router-d1", cls.dbname, [cls.intake],
+                                   env={"GY_CLOCK_START": cls.ROUTER_CLOCK}).start()
+        cls.follower = gytest.EventFollower(cls.router.events, cls.router.replay,
+                                            "router-d1").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        for name in ("follower", "router", "intake"):
+            if hasattr(cls, name):
+                getattr(cls, name).stop()
+        if hasattr(cls, "db"):
+            cls.db.close()
+        if hasattr(cls, "dbname"):
+            gytest.drop_database(cls.dbname)
+
+    def received_at(self, instant, **overrides):
+        """Submits a clue with intake's clock at `instant`; waits until it
+        is routed; returns its id."""
+        self.intake.stop()
+        self.intake.env["GY_CLOCK_START"] = instant
+        self.intake.start()
+        cid = submit(self.intake, description="期限 " + instant + uuid.uuid4().hex, **overrides)
+        ok = self.follower.wait_for(lambda f: any(
+            e.clue_routed.clue_id == cid for e in f.by_type("ClueRouted")), 20)
+        self.assertTrue(ok, "not routed; router log:\n" + self.router.log_tail())
+        return cid
+
+    def deadlines(self, cid):
+        """rule -> (last day, provisional, reasons, rule_version, start_event,
+        start_at == received_at) with the last day in Beijing time."""
+        rows = self.db.query(
+            "SELECT d.rule, to_char((d.due_at - interval '1 ms') AT TIME ZONE 'Asia/Shanghai',"
+            "       'YYYY-MM-DD'), to_char(d.due_at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI:SS'),"
+            "       d.provisional, d.reasons, d.rule_version, d.start_event,"
+            "       d.start_at = c.received_at"
             "  FROM router.deadline d JOIN router.clue c ON c.id = d.clue_id"
-            "  JOIN router.deadline_rule r ON r.rule = d.rule WHERE d.clue_id = %s", (cid,))
-        self.assertEqual(len(rows), 2)
-        for rule, day, want_day, time_of_day, want_time in rows:
-            self.assertEqual((rule, day, time_of_day), (rule, want_day, want_time))
-        # A deadline written for a rest day moves as it is written (a future
-        # weekend: the scanner must not fire it meanwhile).
-        db.query("INSERT INTO router.deadline_rule (rule, period, description) "
-                 "VALUES ('test_calendar', '1 day', 'test') ON CONFLICT DO NOTHING RETURNING 1")
-        moved = db.query("INSERT INTO router.deadline (clue_id, rule, due_at, procuratorate) "
-                         "VALUES (%s, 'test_calendar', '2027-01-09 10:30:00+08', '140213') "
-                         "RETURNING to_char(due_at AT TIME ZONE 'Asia/Shanghai', "
-                         "'YYYY-MM-DD HH24:MI')", (cid,))
-        self.assertEqual(moved, [("2027-01-11 10:30",)])
-        db.query("DELETE FROM router.deadline WHERE rule = 'test_calendar'")
-        db.query("DELETE FROM router.deadline_rule WHERE rule = 'test_calendar'")
+            " WHERE d.clue_id = %s ORDER BY d.rule", (cid,))
+        out = {}
+        for rule, last, end_time, provisional, reasons, version, event, same_start in rows:
+            self.assertEqual(end_time, "00:00:00", "a day ends at 24:00 Beijing time")
+            self.assertEqual((version, event, same_start), (1, "ClueReceived", True))
+            out[rule] = (last, provisional, reasons)
+        self.assertEqual(sorted(out), ["acknowledge_7d", "progress_3m"])
+        return out
 
-    def test_deadlines_fire_once(self):
-        cid = submit(S["intakes"][0], title="网吧接纳未成年人",
-                     description="网吧深夜接纳未成年人上网。" + uuid.uuid4().hex,
-                     field_code="minors", region_code="140214")
-        routed(cid)
-        rows = S["db"].query("SELECT rule, due_at - (SELECT received_at FROM router.clue "
-                             "WHERE id = %s) FROM router.deadline WHERE clue_id = %s "
-                             "ORDER BY rule", (cid, cid))
-        self.assertEqual([r[0] for r in rows], ["acknowledge_7d", "progress_3m"])
-        self.assertEqual(rows[0][1].days, 7)
-        # Let the acknowledgement fall due now.
-        S["db"].query("UPDATE router.deadline SET due_at = now() - interval '1 second' "
-                      "WHERE clue_id = %s AND rule = 'acknowledge_7d'", (cid,))
-        f = S["follower"]
+    def test_a_due_date_on_each_kind_of_day(self):
+        cases = [
+            # (event instant, acknowledge_7d last day, its reasons)
+            ("2026-11-18T10:00:00+08:00", "2026-11-25", []),                       # a Wednesday
+            ("2026-11-21T10:00:00+08:00", "2026-11-30",                            # a Saturday
+             [{"reason": "rest_day", "from": "2026-11-28", "to": "2026-11-30", "name": "星期六"}]),
+            ("2026-11-22T10:00:00+08:00", "2026-11-30",                            # a Sunday
+             [{"reason": "rest_day", "from": "2026-11-29", "to": "2026-11-30", "name": "星期日"}]),
+            ("2026-09-24T10:00:00+08:00", "2026-10-08",                            # into 国庆
+             [{"reason": "rest_day", "from": "2026-10-01", "to": "2026-10-08", "name": "国庆节"}]),
+            ("2026-10-03T10:00:00+08:00", "2026-10-10", []),                       # a holiday; 调休 Sat
+            # Defect 16: Saturday early morning in Beijing is Friday in UTC.
+            ("2026-11-28T07:00:00+08:00", "2026-12-07",
+             [{"reason": "rest_day", "from": "2026-12-05", "to": "2026-12-07", "name": "星期六"}]),
+            # Friday late evening in Beijing: still Friday.
+            ("2026-11-27T23:30:00+08:00", "2026-12-04", []),
+        ]
+        for instant, want_last, want_reasons in cases:
+            with self.subTest(received=instant):
+                d = self.deadlines(self.received_at(instant))
+                self.assertEqual(d["acknowledge_7d"], (want_last, False, want_reasons))
 
-        def dues(f):
+    def test_provisional_until_the_year_is_loaded(self):
+        """3 months from 2026-11-28 end on Sunday 2027-02-28: past 2026, the
+        calendar's last year, so provisional (judged by weekday: Monday).
+        Loading 2027 is a data change: the router re-reads the calendar and
+        computes the deadline again, recording why.  The 2027 rows here are
+        made up for the test (2027-03-01 a holiday); the real notice is not
+        out."""
+        cid = self.received_at("2026-11-28T10:00:00+08:00")
+        last, provisional, reasons = self.deadlines(cid)["progress_3m"]
+        self.assertEqual((last, provisional), ("2027-03-01", True))
+        status, health = self.router.health()
+        self.assertEqual(health["calendar"]["covered_until"], "2026-12-31")
+        self.assertIn("does not cover the next 12 months", health["calendar"]["warning"])
+        self.db.query("BEGIN; "
+                      "INSERT INTO router.calendar_year (year, source) VALUES (2027, 'test'); "
+                      "INSERT INTO router.holiday (day, kind, name) "
+                      "VALUES ('2027-03-01', 'holiday', '测试假日'); COMMIT; SELECT 1")
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                last, provisional, reasons = self.deadlines(cid)["progress_3m"]
+                if not provisional:
+                    break
+                time.sleep(0.1)
+            self.assertEqual((last, provisional), ("2027-03-02", False), self.router.log_tail())
+            self.assertEqual(reasons[0], {"reason": "rest_day", "from": "2027-02-28",
+                                          "to": "2027-03-02", "name": "星期日"})
+            self.assertEqual((reasons[1]["reason"], reasons[1]["last_day_was"]),
+                             ("recomputed", "2027-03-01"))
+            status, health = self.router.health()
+            self.assertEqual(health["calendar"]["covered_until"], "2027-12-31")
+            self.assertNotIn("warning", health["calendar"])
+        finally:
+            self.db.query("BEGIN; DELETE FROM router.holiday WHERE day >= '2027-01-01'; "
+                          "DELETE FROM router.calendar_year WHERE year = 2027; COMMIT; SELECT 1")
+
+    def test_fired_once_by_the_routers_clock(self):
+        early = self.received_at("2026-11-18T10:00:00+08:00", region_code="140214")
+        later = self.received_at("2026-11-27T23:30:00+08:00", region_code="140214")
+        # The router's clock is 2026-11-28 07:00: the first clue's
+        # acknowledgement (due 2026-11-26 00:00) fires, the second's
+        # (2026-12-05 00:00) does not, whatever today's date is.
+        f = self.follower
+
+        def dues(cid):
             return [e for e in f.by_type("ClueDeadlineDue") if e.clue_deadline_due.clue_id == cid]
 
-        self.assertTrue(f.wait_for(lambda f: dues(f), 10), "no ClueDeadlineDue")
+        self.assertTrue(f.wait_for(lambda f: dues(early), 10), "no ClueDeadlineDue")
         time.sleep(1.0)  # several scans later, still one
-        events = dues(f)
+        events = dues(early)
         self.assertEqual(len(events), 1)
         d = events[0].clue_deadline_due
-        self.assertEqual(d.rule, "acknowledge_7d")
-        self.assertEqual(d.procuratorate, "140214")
-        self.assertIsNotNone(S["db"].scalar(
+        self.assertEqual((d.rule, d.procuratorate), ("acknowledge_7d", "140214"))
+        self.assertEqual(d.due_unix_ms, gytest.parse_instant("2026-11-26T00:00:00+08:00"))
+        self.assertEqual(d.received_unix_ms // 1000,
+                         gytest.parse_instant("2026-11-18T10:00:00+08:00") // 1000)
+        self.assertEqual(dues(later), [])
+        fired = self.db.query(
+            "SELECT rule, to_char(fired_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
+            "  FROM router.deadline WHERE clue_id = %s ORDER BY rule", (early,))
+        self.assertEqual(fired, [("acknowledge_7d", "2026-11-28"), ("progress_3m", None)])
+        self.assertIsNone(self.db.scalar(
             "SELECT fired_at FROM router.deadline WHERE clue_id = %s AND rule = 'acknowledge_7d'",
-            (cid,)))
-        self.assertIsNone(S["db"].scalar(
-            "SELECT fired_at FROM router.deadline WHERE clue_id = %s AND rule = 'progress_3m'",
-            (cid,)))
+            (later,)))
 
 
 class HealthAndReplayTest(gytest.IntakeTestCase):

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <uv.h>
 
+#include "gy_clock.h"
 #include "gy_service.h"
 #include "gy_util.h"
 #include "intake_server.h"
@@ -25,6 +26,8 @@ int main(int argc, char **argv)
         gy_log_error("invalid value for GY_LOG_LEVEL: use error, warning, info or debug");
         return 1;
     }
+    if (gy_clock_init() < 0)
+        return 1; /* logged */
     uv_loop_t loop;
     uv_loop_init(&loop);
     intake_server_t *server = intake_server_new(&loop);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <uv.h>
 
+#include "gy_clock.h"
 #include "gy_service.h"
 #include "gy_util.h"
 #include "router_server.h"
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
         gy_log_error("invalid value for GY_LOG_LEVEL: use error, warning, info or debug");
         return 1;
     }
+    if (gy_clock_init() < 0)
+        return 1; /* logged */
     uv_loop_t loop;
     uv_loop_init(&loop);
     router_server_t *server = router_server_new(&loop);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gy_bus.h"
+#include "gy_calendar.h"
 #include "gy_config.h"
 #include "gy_consumer.h"
 #include "gy_crypto.h"
@@ -22,7 +23,7 @@
 #include "gy_token.h"
 #include "gy_util.h"
 #include "router_api.h"
-#include "router_calendar.h"
+#include "router_deadline.h"
 #include "router_jurisdiction.h"
 #include "router_rules.h"
 #include "router_simhash.h"
@@ -59,7 +60,8 @@ struct router_server {
     gy_refdata_t *refdata;
     router_rules_t *rules;
     router_jurisdiction_t *jurisdiction;
-    router_calendar_t *calendar;
+    gy_calendar_t *calendar;      /* the file's, until the deadlines take it */
+    router_deadline_t *deadlines; /* the reporter's deadlines and the calendar */
     gy_metrics_t *metrics;
     gy_pg_t *writer; /* consumer transactions: routing, deadlines */
     gy_pg_t *relay;  /* the outbox relay */
@@ -164,7 +166,7 @@ static int s_load_config(router_server_t *self)
         return -1;
     self->jurisdiction = router_jurisdiction_new(self->refdata);
     char *default_calendar = gy_sprintf("%s/holidays.csv", refdir);
-    self->calendar = router_calendar_new(gy_config_str("GY_HOLIDAYS", default_calendar));
+    self->calendar = gy_calendar_load(gy_config_str("GY_HOLIDAYS", default_calendar));
     free(default_calendar);
     if (!self->calendar)
         return -1;
@@ -182,12 +184,12 @@ static int s_prepare_database(router_server_t *self)
         return -1;
     int rc = gy_pg_migrate(session, "router", router_migrations, router_migrations_count);
     if (rc == 0) {
-        /*  The calendar is reference data: the file wins, at every start. */
-        char *days = router_calendar_json(self->calendar);
-        const char *params[] = {days};
-        rc = gy_pg_session_exec(session, "SELECT router.calendar_replace($1::json)", 1, params,
-                                NULL);
-        free(days);
+        /*  The file's years replace those years in the database; a year
+         *  loaded there since (docs/calendar.md) stays. */
+        char *calendar = gy_calendar_json(self->calendar);
+        const char *params[] = {calendar};
+        rc = gy_pg_session_exec(session, "SELECT router.calendar_merge($1::json)", 1, params, NULL);
+        free(calendar);
     }
     gy_pg_session_destroy(&session);
     return rc;
@@ -232,11 +234,13 @@ static void s_on_positions_done(void *arg, gy_pg_status_t status, const char *sq
     s_health_t *h = arg;
     router_server_t *self = h->server;
     bool ok = status == GY_PG_OK && gy_pg_up(self->writer);
-    s_respond_json(h->req, ok ? 200 : 503,
-                   json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "status", ok ? "ok" : "unavailable",
+    json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "status", ok ? "ok" : "unavailable",
                              "postgres", ok ? "ok" : "down", "producer", self->producer,
                              "assessment", self->assessment_on ? "on" : "off", "outbox_lag",
-                             (json_int_t)gy_outbox_lag(self->outbox), "consumed", h->consumed));
+                             (json_int_t)gy_outbox_lag(self->outbox), "consumed", h->consumed);
+    if (self->deadlines)
+        json_object_set_new(body, "calendar", router_deadline_health(self->deadlines));
+    s_respond_json(h->req, ok ? 200 : 503, body);
     free(h);
 }
 
@@ -391,6 +395,15 @@ static int s_start(router_server_t *self)
                     gy_config_str("GY_BUS_REPLAY", "tcp://127.0.0.1:7202"), s_on_replay, self);
     if (!self->replay)
         return -1;
+    router_deadline_config_t deadline_config = {
+        .producer = self->producer,
+        .interval_ms = (uint64_t)self->scan_ms,
+        .writer = self->writer,
+        .reader = self->reader,
+        .outbox = self->outbox,
+        .metrics = self->metrics,
+    };
+    self->deadlines = router_deadline_new(self->loop, &deadline_config, &self->calendar);
     router_store_config_t store_config = {
         .producer = self->producer,
         .rules = self->rules,
@@ -405,6 +418,7 @@ static int s_start(router_server_t *self)
         .reader = self->reader,
         .outbox = self->outbox,
         .metrics = self->metrics,
+        .deadlines = self->deadlines,
     };
     self->store = router_store_new(self->loop, &store_config);
     gy_consumer_config_t consumer_config = {
@@ -475,6 +489,7 @@ void router_server_stop(router_server_t *self)
     gy_pg_destroy(&self->reader);
     gy_consumer_destroy(&self->consumer);
     router_store_destroy(&self->store);
+    router_deadline_destroy(&self->deadlines);
     gy_outbox_destroy(&self->outbox);
     gy_bus_destroy(&self->bus);
 }
@@ -487,7 +502,7 @@ void router_server_destroy(router_server_t **self_p)
         return;
     assert(self->stopped);
     gy_metrics_destroy(&self->metrics);
-    router_calendar_destroy(&self->calendar);
+    gy_calendar_destroy(&self->calendar);
     router_jurisdiction_destroy(&self->jurisdiction);
     router_rules_destroy(&self->rules);
     gy_refdata_destroy(&self->refdata);

@@ -12,8 +12,6 @@
 #include "gy_util.h"
 #include "router_simhash.h"
 
-#define S_DEADLINE_PAGE 500
-
 static const char s_sql_route[] =
     "SELECT created, sequence, cluster_id, duplicate, body FROM router.route_clue("
     "$1::uuid, $2, $3::bigint, $4, $5, $6, $7::float8, $8::float8, $9, $10, $11::real, $12,"
@@ -22,15 +20,6 @@ static const char s_sql_route[] =
     " $29::uuid, $30::bigint, $31, $32::bytea, $33, $34::int, $35::bigint)";
 static const char s_sql_assessment_expire[] =
     "SELECT router.assessment_expire($1::bigint, $2, $3::int)";
-static const char s_sql_deadlines_due[] =
-    "SELECT d.clue_id, d.rule, (extract(epoch FROM d.due_at) * 1000)::bigint, d.procuratorate,"
-    "       (extract(epoch FROM c.received_at) * 1000)::bigint"
-    "  FROM router.deadline d JOIN router.clue c ON c.id = d.clue_id"
-    " WHERE d.fired_at IS NULL AND d.met_at IS NULL AND d.due_at <= now()"
-    " ORDER BY d.due_at LIMIT $1::int";
-static const char s_sql_fire_deadline[] =
-    "SELECT router.fire_deadline($1::uuid, $2, $3, $4::uuid, $5::bigint, $6, $7, $8::bytea)";
-
 /*  One event of the outbox on its way from a transaction to the relay. */
 typedef struct {
     char event_id[37];
@@ -44,18 +33,10 @@ typedef struct {
     size_t body_len;
 } s_pending_t;
 
-/*  A batch of deadlines being fired. */
-typedef struct {
-    router_store_t *store;
-    s_pending_t *events;
-    size_t count;
-} s_fire_t;
-
 struct router_store {
     uv_loop_t *loop;
     router_store_config_t config;
     char *producer;
-    bool scanning;         /* a deadline read or fire is running */
     bool expiring;         /* a late-task pass is running */
     bool expired_events;   /*   and it appended events */
     uv_timer_t scan_timer; /* its close callback frees the store */
@@ -223,6 +204,8 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     lengths[31] = (int)body_len;
     gy_pg_tx_add(tx, "route_clue", 35, values, lengths);
     free(body);
+    router_deadline_tx_add(self->config.deadlines, tx, cr->clue_id,
+                           cr->received_unix_ms ? cr->received_unix_ms : env->time_unix_ms);
 }
 
 void router_store_result(void *arg, gy_consumer_event_t *event, size_t index,
@@ -258,124 +241,6 @@ void router_store_done(void *arg, gy_consumer_event_t *event, gy_pg_status_t sta
     if (p)
         free(p->body);
     free(p);
-}
-
-/*  ---- deadlines ---- */
-
-static void s_scan(router_store_t *self);
-
-static void s_on_fire_result(void *arg, size_t index, const gy_pg_result_t *res)
-{
-    s_fire_t *fire = arg;
-    assert(index < fire->count);
-    if (gy_pg_ntuples(res) == 1)
-        fire->events[index].sequence = strtoull(gy_pg_value(res, 0, 0), NULL, 10);
-}
-
-static void s_fire_free(s_fire_t *fire)
-{
-    for (size_t i = 0; i < fire->count; i++)
-        free(fire->events[i].body);
-    free(fire->events);
-    free(fire);
-}
-
-static void s_on_fire_done(void *arg, gy_pg_status_t status, const char *sqlstate)
-{
-    s_fire_t *fire = arg;
-    router_store_t *self = fire->store;
-    self->scanning = false;
-    if (status == GY_PG_OK) {
-        uint64_t fired = 0;
-        for (size_t i = 0; i < fire->count; i++) {
-            if (fire->events[i].sequence == 0)
-                continue;
-            gy_outbox_event_t ev;
-            s_event_of(&fire->events[i], &ev);
-            gy_outbox_committed(self->config.outbox, &ev);
-            fired++;
-        }
-        gy_metrics_count(self->config.metrics, "gy_router_deadlines_fired_total", "", fired);
-    } else if (status == GY_PG_LOST) {
-        gy_outbox_check(self->config.outbox);
-    }
-    bool full = fire->count == S_DEADLINE_PAGE && status == GY_PG_OK;
-    s_fire_free(fire);
-    if (full)
-        s_scan(self); /* more are due */
-}
-
-static void s_on_due_rows(void *arg, size_t index, const gy_pg_result_t *res)
-{
-    s_fire_t *fire = arg;
-    int rows = gy_pg_ntuples(res);
-    fire->events = gy_calloc(rows > 0 ? (size_t)rows : 1, sizeof *fire->events);
-    fire->count = 0;
-    for (int r = 0; r < rows; r++) {
-        s_pending_t *p = &fire->events[fire->count++];
-        Gongyi__V1__ClueDeadlineDue due = GONGYI__V1__CLUE_DEADLINE_DUE__INIT;
-        due.clue_id = (char *)gy_pg_value(res, r, 0);
-        due.rule = (char *)gy_pg_value(res, r, 1);
-        due.due_unix_ms = strtoll(gy_pg_value(res, r, 2), NULL, 10);
-        due.procuratorate = (char *)gy_pg_value(res, r, 3);
-        due.received_unix_ms = strtoll(gy_pg_value(res, r, 4), NULL, 10);
-        p->body_len = gongyi__v1__clue_deadline_due__get_packed_size(&due);
-        p->body = gy_malloc(p->body_len);
-        gongyi__v1__clue_deadline_due__pack(&due, p->body);
-        gy_uuid(p->event_id);
-        gy_uuid(p->trace);
-        snprintf(p->procuratorate, sizeof p->procuratorate, "%s", due.procuratorate);
-        p->time_ms = gy_now_ms();
-        p->type = "ClueDeadlineDue";
-    }
-}
-
-/*  The read finished: fire what is due, on the writer, in one transaction. */
-static void s_on_due_done(void *arg, gy_pg_status_t status, const char *sqlstate)
-{
-    s_fire_t *fire = arg;
-    router_store_t *self = fire->store;
-    if (status != GY_PG_OK || fire->count == 0) {
-        self->scanning = false;
-        s_fire_free(fire);
-        return;
-    }
-    gy_pg_tx_t *tx = gy_pg_tx_new();
-    for (size_t i = 0; i < fire->count; i++) {
-        s_pending_t *p = &fire->events[i];
-        Gongyi__V1__ClueDeadlineDue *due =
-            gongyi__v1__clue_deadline_due__unpack(NULL, p->body_len, p->body);
-        char time_ms[24];
-        snprintf(time_ms, sizeof time_ms, "%" PRId64, p->time_ms);
-        const char *values[8] = {due->clue_id, due->rule, self->producer,   p->event_id,
-                                 time_ms,      p->trace,  p->procuratorate, (const char *)p->body};
-        int lengths[8] = {0};
-        lengths[7] = (int)p->body_len;
-        gy_pg_tx_add(tx, "fire_deadline", 8, values, lengths);
-        gongyi__v1__clue_deadline_due__free_unpacked(due, NULL);
-    }
-    if (gy_pg_run(self->config.writer, &tx, s_on_fire_result, s_on_fire_done, fire) < 0) {
-        self->scanning = false;
-        s_fire_free(fire);
-    }
-}
-
-static void s_scan(router_store_t *self)
-{
-    if (self->scanning || !gy_pg_up(self->config.reader) || !gy_pg_up(self->config.writer))
-        return;
-    char limit[16];
-    snprintf(limit, sizeof limit, "%d", S_DEADLINE_PAGE);
-    const char *params[] = {limit};
-    gy_pg_tx_t *tx = gy_pg_tx_new();
-    gy_pg_tx_add(tx, "deadlines_due", 1, params, NULL);
-    s_fire_t *fire = gy_calloc(1, sizeof *fire);
-    fire->store = self;
-    if (gy_pg_run(self->config.reader, &tx, s_on_due_rows, s_on_due_done, fire) < 0) {
-        free(fire);
-        return;
-    }
-    self->scanning = true;
 }
 
 /*  ---- late assessment tasks ---- */
@@ -416,7 +281,6 @@ static void s_expire(router_store_t *self)
 
 static void s_on_scan_timer(uv_timer_t *timer)
 {
-    s_scan(timer->data);
     s_expire(timer->data);
 }
 
@@ -425,9 +289,8 @@ static void s_on_scan_timer(uv_timer_t *timer)
 void router_store_prepare(gy_pg_t *writer, gy_pg_t *reader)
 {
     gy_pg_prepare(writer, "route_clue", s_sql_route);
-    gy_pg_prepare(writer, "fire_deadline", s_sql_fire_deadline);
     gy_pg_prepare(writer, "assessment_expire", s_sql_assessment_expire);
-    gy_pg_prepare(reader, "deadlines_due", s_sql_deadlines_due);
+    router_deadline_prepare(writer, reader);
 }
 
 router_store_t *router_store_new(uv_loop_t *loop, const router_store_config_t *config)
@@ -439,8 +302,6 @@ router_store_t *router_store_new(uv_loop_t *loop, const router_store_config_t *c
     self->config.producer = self->producer;
     gy_metrics_describe(config->metrics, "gy_router_clues_routed_total", "counter",
                         "Clues routed (ClueRouted committed) by this instance.");
-    gy_metrics_describe(config->metrics, "gy_router_deadlines_fired_total", "counter",
-                        "Reporter deadlines that fell due (ClueDeadlineDue committed).");
     gy_metrics_describe(config->metrics, "gy_router_clues_held_total", "counter",
                         "New matters held for assessment (AssessmentRequested committed).");
     gy_metrics_describe(config->metrics, "gy_router_malformed_total", "counter",

@@ -1,11 +1,11 @@
 /*  router_store — the router's writes: each ClueReceived routed in the
- *  consumer's transaction, and the reporter's deadlines fired when due.
+ *  consumer's transaction with its deadlines, and late assessment tasks.
  *
  *  Routing (router_store_apply, a gy_consumer apply callback): the clue is
  *  triaged (router_rules), placed (router_jurisdiction) and fingerprinted
  *  (router_simhash) here in C; router.route_clue then stores it, joins or
- *  starts its duplicate cluster, makes its deadlines and appends ClueRouted
- *  to the outbox — in the same transaction as the consumer's position, so
+ *  starts its duplicate cluster and appends ClueRouted to the outbox, and
+ *  router_deadline writes its deadlines — in the same transaction as the consumer's position, so
  *  each clue is routed exactly once whatever crashes.  After the commit the
  *  event goes to the relay (gy_outbox_committed) with the bytes the
  *  database returned, which are the bytes stored.
@@ -14,10 +14,8 @@
  *  is routed at once with a priority from the triage:
  *      priority = round(60 * field confidence) + 40 if major or cross-county
  *
- *  Deadlines: every scan_interval_ms the due, unfired deadlines are read
- *  (oldest first, 500 at a time) and each is fired by
- *  router.fire_deadline, which marks it and appends ClueDeadlineDue in one
- *  transaction, or does nothing if it already fired.
+ *  Deadlines are router_deadline's: computed in C on the holiday calendar
+ *  and fired by common/gy_due.
  */
 #ifndef ROUTER_STORE_H
 #define ROUTER_STORE_H
@@ -29,6 +27,7 @@
 #include "gy_metrics.h"
 #include "gy_outbox.h"
 #include "gy_pg.h"
+#include "router_deadline.h"
 #include "router_jurisdiction.h"
 #include "router_rules.h"
 
@@ -41,13 +40,14 @@ typedef struct {
     int max_distance;                          /* SimHash bits, 0..3 */
     int64_t window_ms;                         /* duplicates: time window */
     double near_km;                            /* duplicates: "nearby" */
-    uint64_t scan_interval_ms;                 /* deadline (and late task) scanner; 0 = off */
+    uint64_t scan_interval_ms;                 /* late task scanner; 0 = off */
     int assess_k;                              /* assessors per new matter; 0 = assessment off */
     int64_t assess_due_ms;                     /* how long an assessor has */
     gy_pg_t *writer;                           /* borrowed: the consumer's connection */
     gy_pg_t *reader;                           /* borrowed */
     gy_outbox_t *outbox;                       /* borrowed */
     gy_metrics_t *metrics;                     /* borrowed */
+    router_deadline_t *deadlines;              /* borrowed: writes each clue's deadlines */
 } router_store_config_t;
 
 /*  Registers the statements; call before gy_pg_start. */

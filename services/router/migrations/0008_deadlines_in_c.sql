@@ -1,0 +1,87 @@
+-- Reporter deadlines computed in C (common/gy_calendar, the legal periods of
+-- DESIGN.md "Time and legal periods") and fired by common/gy_due; the
+-- calendar is data the router re-reads when it changes, without a restart.
+-- Replaces the trigger and the SQL calendar functions of 0007.
+
+DROP TRIGGER deadline_working_day ON router.deadline;
+DROP FUNCTION router.deadline_on_working_day();
+DROP FUNCTION router.working_day_on_or_after(date);
+DROP FUNCTION router.calendar_replace(json);
+DROP FUNCTION router.fire_deadline(uuid, text, text, uuid, bigint, text, text, bytea);
+
+-- The rule's version: a deadline keeps the version that computed it.
+ALTER TABLE router.deadline_rule ADD COLUMN version integer NOT NULL DEFAULT 1;
+
+-- Every deadline keeps its rule and version, its start event and instant,
+-- whether its due date is provisional (it lies in a year whose holiday
+-- arrangement is not loaded yet) and every reason its due date moved.
+-- rule_version is NULL only between a row's insert by an older
+-- router.route_clue and its computation in the same transaction.
+ALTER TABLE router.deadline
+    ADD COLUMN rule_version integer,
+    ADD COLUMN start_event  text,
+    ADD COLUMN start_at     timestamptz,
+    ADD COLUMN provisional  boolean NOT NULL DEFAULT false,
+    ADD COLUMN reasons      jsonb NOT NULL DEFAULT '[]';
+UPDATE router.deadline d SET rule_version = 1, start_event = 'ClueReceived',
+       start_at = c.received_at
+  FROM router.clue c WHERE c.id = d.clue_id;
+CREATE INDEX deadline_provisional ON router.deadline (clue_id, rule)
+    WHERE provisional AND fired_at IS NULL AND met_at IS NULL;
+
+-- The years whose arrangement is loaded: a year is covered when it is here,
+-- whatever rows router.holiday has for it.
+CREATE TABLE router.calendar_year (
+    year      integer PRIMARY KEY CHECK (year BETWEEN 1970 AND 9999),
+    source    text NOT NULL CHECK (source <> ''),
+    loaded_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Bumped by every change to the calendar; the router polls it and reloads.
+CREATE TABLE router.calendar_version (
+    one     boolean PRIMARY KEY DEFAULT true CHECK (one),
+    version bigint NOT NULL
+);
+INSERT INTO router.calendar_version (version) VALUES (1);
+
+CREATE FUNCTION router.calendar_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE router.calendar_version SET version = version + 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER holiday_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON router.holiday
+    FOR EACH STATEMENT EXECUTE FUNCTION router.calendar_changed();
+CREATE TRIGGER calendar_year_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON router.calendar_year
+    FOR EACH STATEMENT EXECUTE FUNCTION router.calendar_changed();
+
+-- Puts a calendar file's years in ({"years":[{year,source}],
+-- "days":[{day,kind,name}]}, common/gy_calendar.h): each year it covers is
+-- replaced by the file's rows; years the file does not have stay as
+-- loaded.  Nothing changes (no version bump) when the file matches.
+CREATE FUNCTION router.calendar_merge(p_calendar json) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TEMP TABLE calendar_file_day ON COMMIT DROP AS
+        SELECT d.day, d.kind, d.name
+          FROM json_to_recordset(p_calendar -> 'days') AS d(day date, kind text, name text);
+    CREATE TEMP TABLE calendar_file_year ON COMMIT DROP AS
+        SELECT y.year, y.source
+          FROM json_to_recordset(p_calendar -> 'years') AS y(year integer, source text);
+    IF EXISTS (SELECT year, source FROM calendar_file_year
+               EXCEPT SELECT year, source FROM router.calendar_year)
+       OR EXISTS (SELECT h.day, h.kind, h.name FROM router.holiday h
+                   WHERE extract(year FROM h.day)::int IN (SELECT year FROM calendar_file_year)
+                  EXCEPT SELECT day, kind, name FROM calendar_file_day)
+       OR EXISTS (SELECT day, kind, name FROM calendar_file_day
+                  EXCEPT SELECT day, kind, name FROM router.holiday) THEN
+        DELETE FROM router.holiday h
+         WHERE extract(year FROM h.day)::int IN (SELECT year FROM calendar_file_year)
+           AND NOT EXISTS (SELECT 1 FROM calendar_file_day f WHERE f.day = h.day);
+        INSERT INTO router.holiday (day, kind, name) SELECT day, kind, name FROM calendar_file_day
+            ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name;
+        INSERT INTO router.calendar_year (year, source) SELECT year, source FROM calendar_file_year
+            ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, loaded_at = now();
+    END IF;
+    DROP TABLE calendar_file_day;
+    DROP TABLE calendar_file_year;
+END $$;

@@ -1,0 +1,69 @@
+/*  router_deadline — the reporter's deadlines: their rules, their due dates
+ *  (legal periods on the holiday calendar, common/gy_calendar), firing them
+ *  when due (common/gy_due: ClueDeadlineDue, exactly once), and the
+ *  calendar as data that changes without a restart.
+ *
+ *  Rules (each deadline row keeps its rule, the rule's version, its start
+ *  event and instant, whether it is provisional and every reason its due
+ *  date moved):
+ *      acknowledge_7d  v1  7 days from ClueReceived
+ *      progress_3m     v1  3 months from ClueReceived
+ *
+ *  Deadlines are written in the consumer's transaction that routes the
+ *  clue (router_deadline_tx_add after router.route_clue).  The calendar is
+ *  router.calendar_year + router.holiday; the router puts its file there at
+ *  start (router.calendar_merge) and polls router.calendar_version every
+ *  interval: a change (a year's arrangement loaded with psql, docs/
+ *  calendar.md) is read, checked, and every provisional unfired deadline is
+ *  computed again with the reason recorded.
+ *
+ *      router_deadline_prepare(writer, reader);        // before gy_pg_start
+ *      d = router_deadline_new(loop, &config, &file_calendar);
+ *      consumer apply:  router_deadline_tx_add(d, tx, clue_id, received_ms);
+ *      /healthz:        json_object_set_new(body, "calendar", router_deadline_health(d));
+ */
+#ifndef ROUTER_DEADLINE_H
+#define ROUTER_DEADLINE_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "gy_calendar.h"
+#include "gy_metrics.h"
+#include "gy_outbox.h"
+#include "gy_pg.h"
+
+typedef struct router_deadline router_deadline_t;
+
+typedef struct {
+    const char *producer;  /* this instance's producer id */
+    uint64_t interval_ms;  /* due scan and calendar poll; 0 = off */
+    gy_pg_t *writer;       /* borrowed */
+    gy_pg_t *reader;       /* borrowed */
+    gy_outbox_t *outbox;   /* borrowed */
+    gy_metrics_t *metrics; /* borrowed */
+} router_deadline_config_t;
+
+/*  Registers the statements; call before gy_pg_start. */
+void router_deadline_prepare(gy_pg_t *writer, gy_pg_t *reader);
+
+/*  Takes the calendar read from the file (used until the database's is
+ *  read). */
+router_deadline_t *router_deadline_new(uv_loop_t *loop, const router_deadline_config_t *config,
+                                       gy_calendar_t **calendar_p);
+/*  Memory goes in close callbacks: run the loop.  Destroy the connections
+ *  first. */
+void router_deadline_destroy(router_deadline_t **self_p);
+
+/*  Adds the statements that write a routed clue's deadlines to the
+ *  consumer's transaction (after router.route_clue, which made the clue
+ *  row).  received_ms starts every rule's period. */
+void router_deadline_tx_add(router_deadline_t *self, gy_pg_tx_t *tx, const char *clue_id,
+                            int64_t received_ms);
+
+/*  {"covered_until": "YYYY-MM-DD" or null, "warning": text (only when the
+ *  calendar does not cover the next 12 months by the process clock)}. */
+json_t *router_deadline_health(const router_deadline_t *self);
+
+#endif
