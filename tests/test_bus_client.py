@@ -622,6 +622,45 @@ class BusClientTest(unittest.TestCase):
         finally:
             client.close()
 
+    def test_08a_replay_requests_that_name_nothing_are_malformed(self):
+        """Values no producer or sequence can have are refused as malformed
+        before they reach PostgreSQL (where they were errors, answered
+        "unavailable", and consumers backed off), and the answer parses:
+        the producer it echoes is valid UTF-8."""
+        client = Client(self.intake.replay)
+        try:
+            cases = []
+            for after in (2**63, 2**64 - 1):
+                req = replay_request("intake-bus-1", after)
+                cases.append(("after_sequence %d" % after, req.SerializeToString(), req.id))
+                req = replay_request("", after)
+                cases.append(("list with after_sequence %d" % after, req.SerializeToString(),
+                              req.id))
+            for raw in (b"\xc0\xaf", b"\xed\xa0\x80", b"\xff\xfe"):
+                req = replay_request("in" + "~" * len(raw), 0)
+                frame = req.SerializeToString()
+                self.assertEqual(frame.count(b"in" + b"~" * len(raw)), 1)
+                cases.append(("producer %r" % raw, frame.replace(b"~" * len(raw), raw), req.id))
+            req = replay_request("p" * 65, 0)
+            cases.append(("producer of 65 bytes", req.SerializeToString(), req.id))
+            req = replay_request("入口-1", 0)
+            cases.append(("producer not ASCII", req.SerializeToString(), req.id))
+            for name, frame, request_id in cases:
+                with self.subTest(name):
+                    frames = client.ask(frame)
+                    self.assertIsNotNone(frames, "no answer")
+                    head = parse(frames[0])  # fails on invalid UTF-8
+                    r = head.replay_response
+                    self.assertEqual((r.request_id, r.error_code, r.producer),
+                                     (request_id, "malformed_message", ""), head)
+                    self.assertEqual(frames[1:], [])
+            # The largest sequence there can be is a request like any other.
+            r, frames = self.replay("intake-bus-1", 2**63 - 1, client=client)
+            self.assertEqual((r.error_code, r.producer, r.first_sequence), ("", "intake-bus-1", 0))
+            self.assertEqual(frames, [])
+        finally:
+            client.close()
+
     def test_09_replay_caps_a_batch_at_1000(self):
         """More than 1000 events: one answer carries 1000 and says more."""
         before = self.db.scalar("SELECT last_sequence FROM intake.producer WHERE producer = %s",
