@@ -7,9 +7,13 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gy_text.h"
+#include "gy_util.h"
 
 static long s_check(const char *s, gy_text_kind_t kind)
 {
@@ -124,7 +128,9 @@ static void test_excerpt_is_safe_to_echo(void **state)
     gy_text_excerpt(out, sizeof out, NULL);
     assert_string_equal(out, "");
     for (size_t size = 1; size < 16; size++) {
-        gy_text_excerpt(out, size, "\xed\xa0\x80中文\xc2\x85" "abc");
+        gy_text_excerpt(out, size,
+                        "\xed\xa0\x80中文\xc2\x85"
+                        "abc");
         assert_true(strlen(out) < size);
         assert_int_not_equal(gy_text_check(out, strlen(out), GY_TEXT_LINE), GY_TEXT_INVALID_UTF8);
         assert_int_not_equal(gy_text_check(out, strlen(out), GY_TEXT_LINE), GY_TEXT_CONTROL);
@@ -145,6 +151,35 @@ static void test_identifiers(void **state)
     assert_false(gy_text_id_valid("a\x7f", 64));
 }
 
+/*  A log line longer than the line buffer (a PostgreSQL message quoting a
+ *  value, say) ends at a character boundary. */
+static void test_long_log_line_is_cut_at_a_boundary(void **state)
+{
+    (void)state;
+    char *text = gy_malloc(3 * 1000 + 2);
+    text[0] = 'x'; /* shifts the three-byte characters against the buffer's end */
+    for (int i = 0; i < 1000; i++)
+        memcpy(text + 1 + 3 * i, "中", 3);
+    text[3001] = '\0';
+    FILE *capture = tmpfile();
+    assert_non_null(capture);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    dup2(fileno(capture), STDERR_FILENO);
+    gy_log_init("test_gy_text", "info");
+    gy_log_error("%s", text);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    free(text);
+    char line[4096];
+    rewind(capture);
+    size_t n = fread(line, 1, sizeof line, capture);
+    fclose(capture);
+    assert_true(n > 1000 && n < sizeof line);
+    assert_int_equal(line[n - 1], '\n');
+    assert_true(gy_text_utf8_valid(line, n));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -155,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_format_never_splits_a_character),
         cmocka_unit_test(test_excerpt_is_safe_to_echo),
         cmocka_unit_test(test_identifiers),
+        cmocka_unit_test(test_long_log_line_is_cut_at_a_boundary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
