@@ -479,6 +479,32 @@ class BusClientTest(unittest.TestCase):
         finally:
             dealer.close()
 
+    def test_05a_dealer_with_an_empty_delimiter_gets_it_back(self):
+        """docs/bus.md: frames before the Envelope are routing frames and come
+        back in front of the answer, so a DEALER that sends REQ's empty
+        delimiter gets one back (and one that sends none, none: test_05)."""
+        for endpoint, make in ((self.intake.submit,
+                                lambda: submission("12345-2024-delimiter")),
+                               (self.intake.replay,
+                                lambda: replay_request("intake-bus-1", 0, 1))):
+            dealer = zmq.Context.instance().socket(zmq.DEALER)
+            dealer.linger = 0
+            dealer.connect(endpoint)
+            try:
+                req = make()
+                dealer.send_multipart([b"", req.SerializeToString()])
+                self.assertTrue(dealer.poll(TIMEOUT_MS, zmq.POLLIN), "no answer")
+                frames = dealer.recv_multipart()
+                self.assertEqual(frames[0], b"", frames[:2])
+                reply = parse(frames[1])
+                if reply.type == "SubmitClueAck":
+                    type(self).acked[req.submit_clue.reference_id] = self.assertAck(reply, req)
+                else:
+                    self.assertEqual(reply.replay_response.request_id, req.id)
+                    self.assertEqual(len(frames), 3, "the response and one event")
+            finally:
+                dealer.close()
+
     # -- events --
 
     def all_clue_ids(self):
