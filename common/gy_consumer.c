@@ -68,6 +68,7 @@ struct s_producer {
     size_t pending;     /* queued and in flight */
     uint64_t announced; /* highest sequence an event or heartbeat showed */
     uint64_t head;      /* highest head_sequence announced */
+    bool behind;        /* its database's head was below our position at the last list */
     bool found;         /* scratch: a row in the last position load */
     /* replay */
     bool replaying; /* a request is outstanding */
@@ -540,6 +541,34 @@ static void s_send_list(gy_consumer_t *self, s_source_t *source)
     source->list_due_ms = s_now(self) + S_LIST_INTERVAL_MS;
 }
 
+/*  The list's head comes from the producer's database, so it is below our
+ *  position only when that database lost committed events (restored from
+ *  a backup): the sequences it hands out again name new events, and the
+ *  exactly-once rule skips them as duplicates.  That cannot be repaired
+ *  here (which effects to keep is an operator's decision, docs/bus.md), but
+ *  it must not pass in silence: an error once, and a gauge while it lasts.
+ *  Heartbeats are not used: a restarted producer announces head 0 until its
+ *  relay has read its position. */
+static void s_check_behind(gy_consumer_t *self, s_producer_t *p, uint64_t head)
+{
+    bool behind = head < p->position;
+    if (behind && !p->behind) {
+        gy_log_error("consumer: producer %s has committed up to sequence %" PRIu64 " but %" PRIu64
+                     " is applied here",
+                     p->id, head, p->position);
+        gy_log_error("detail: its database lost events (restored from a backup?); the "
+                     "sequences %" PRIu64 " to %" PRIu64 " it hands out again are skipped as "
+                     "duplicates",
+                     head + 1, p->position);
+        gy_log_error("hint: see docs/bus.md, \"A producer behind its consumers\"");
+    }
+    if (!behind && p->behind)
+        gy_log_info("consumer: producer %s is at or beyond the applied position again", p->id);
+    p->behind = behind;
+    gy_metrics_set(self->config.metrics, "gy_consumer_producer_behind", p->label,
+                   behind ? (double)(p->position - head) : 0);
+}
+
 /*  The list came: every producer with events beyond our position is
  *  replayed from this source, as after a heartbeat. */
 static void s_on_list(gy_consumer_t *self, s_source_t *source, const Gongyi__V1__ReplayResponse *r)
@@ -558,6 +587,7 @@ static void s_on_list(gy_consumer_t *self, s_source_t *source, const Gongyi__V1_
         s_producer_t *p = s_producer_get(self, h->producer);
         if (!p->source)
             p->source = source;
+        s_check_behind(self, p, h->head_sequence);
         if (h->head_sequence > p->announced)
             p->announced = h->head_sequence;
         if (h->head_sequence > p->head)
@@ -1095,6 +1125,9 @@ static void s_describe(gy_metrics_t *m)
                         "Replay requests sent (pages and retries included).");
     gy_metrics_describe(m, "gy_consumer_batches_total", "counter",
                         "Transactions that applied events (group commits).");
+    gy_metrics_describe(m, "gy_consumer_producer_behind", "gauge",
+                        "How far a producer's committed head is below the position applied here "
+                        "(its database lost events); 0 normally.");
     gy_metrics_describe(m, "gy_consumer_lag", "gauge",
                         "Newest sequence a producer announced minus the applied position.");
 }

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_text.h"
 #include "gy_util.h"
 
 #define S_REPLAY_MAX   1000
 #define S_CATCHUP_PAGE 1000
 #define S_TICK_MS      1000
 #define S_SCHEMA_MAX   48
+#define S_PRODUCER_MAX 64
 
 /*  The statements name the service's schema.  STYLE rule 11 keeps SQL out
  *  of string building; the one exception is here: the schema is a fixed
@@ -408,7 +410,7 @@ typedef struct {
     gy_bus_socket_t *socket;
     gy_bus_msg_t *request;
     char request_id[64];
-    char producer[128];
+    char producer[S_PRODUCER_MAX + 1]; /* checked: empty or a valid producer id */
     uint32_t limit;
     uint64_t head;
     uint64_t first;
@@ -524,6 +526,17 @@ static void s_on_replay_done(void *arg, gy_pg_status_t status, const char *sqlst
     s_replay_reply(r, status == GY_PG_OK ? "" : "unavailable");
 }
 
+/*  Whether a ReplayRequest can be answered from the outbox.  What cannot
+ *  is malformed, never a database error: sequences are bigint (below
+ *  2^63), and producer ids are printable ASCII of at most 64 bytes (what
+ *  every consumer accepts), so anything else names no producer. */
+static bool s_replay_request_valid(const Gongyi__V1__ReplayRequest *rr)
+{
+    if (rr->after_sequence > (uint64_t)INT64_MAX)
+        return false;
+    return !rr->producer || !*rr->producer || gy_text_id_valid(rr->producer, S_PRODUCER_MAX);
+}
+
 void gy_outbox_replay(gy_outbox_t *self, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
 {
     s_replay_t *r = gy_calloc(1, sizeof *r);
@@ -533,12 +546,20 @@ void gy_outbox_replay(gy_outbox_t *self, gy_bus_socket_t *socket, gy_bus_msg_t *
     size_t len;
     const void *payload = gy_bus_msg_payload(msg, &len);
     Gongyi__V1__Envelope *env = gongyi__v1__envelope__unpack(NULL, len, payload);
-    if (env && env->body_case == GONGYI__V1__ENVELOPE__BODY_REPLAY_REQUEST &&
-        (!env->replay_request->producer || !*env->replay_request->producer)) {
+    /*  The request id is echoed only when it is valid text: the answer must
+     *  parse in every protobuf client. */
+    if (env && gy_text_id_valid(env->id, sizeof r->request_id - 1))
+        snprintf(r->request_id, sizeof r->request_id, "%s", env->id);
+    if (!env || env->body_case != GONGYI__V1__ENVELOPE__BODY_REPLAY_REQUEST ||
+        !s_replay_request_valid(env->replay_request)) {
+        gongyi__v1__envelope__free_unpacked(env, NULL);
+        s_replay_reply(r, "malformed_message");
+        return;
+    }
+    if (!env->replay_request->producer || !*env->replay_request->producer) {
         /*  Which producers are there: a consumer that was away learns of
          *  producers that will never speak again (a replica gone for good)
          *  and still gets their events. */
-        snprintf(r->request_id, sizeof r->request_id, "%s", env->id);
         gongyi__v1__envelope__free_unpacked(env, NULL);
         r->listing = true;
         gy_pg_tx_t *tx = gy_pg_tx_new();
@@ -547,15 +568,7 @@ void gy_outbox_replay(gy_outbox_t *self, gy_bus_socket_t *socket, gy_bus_msg_t *
             s_replay_reply(r, "unavailable");
         return;
     }
-    if (!env || env->body_case != GONGYI__V1__ENVELOPE__BODY_REPLAY_REQUEST) {
-        if (env)
-            snprintf(r->request_id, sizeof r->request_id, "%s", env->id);
-        gongyi__v1__envelope__free_unpacked(env, NULL);
-        s_replay_reply(r, "malformed_message");
-        return;
-    }
-    snprintf(r->request_id, sizeof r->request_id, "%s", env->id);
-    snprintf(r->producer, sizeof r->producer, "%s", env->replay_request->producer);
+    snprintf(r->producer, sizeof r->producer, "%s", env->replay_request->producer); /* fits */
     uint64_t after = env->replay_request->after_sequence;
     uint32_t limit = env->replay_request->limit;
     gongyi__v1__envelope__free_unpacked(env, NULL);

@@ -7,13 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gy_text.h"
 #include "gy_util.h"
 
 /*  Server notices ("schema exists, skipping") are not our errors. */
 static void s_on_notice(void *arg, const char *message)
 {
     char line[512];
-    snprintf(line, sizeof line, "%s", message);
+    gy_text_format(line, sizeof line, "%s", message);
     line[strcspn(line, "\n")] = '\0';
     gy_log_debug("postgres: %s", line);
 }
@@ -245,7 +246,7 @@ static void s_connection_failed(gy_pg_t *self, const char *what)
     if (self->conn) {
         const char *msg = PQerrorMessage(self->conn);
         char line[512];
-        snprintf(line, sizeof line, "%s", msg && *msg ? msg : "no detail");
+        gy_text_format(line, sizeof line, "%s", msg && *msg ? msg : "no detail");
         line[strcspn(line, "\n")] = '\0';
         gy_log_warning("%s: %s: %s", self->name, what, line);
     } else {
@@ -557,7 +558,7 @@ gy_pg_session_t *gy_pg_session_new(const char *conninfo)
     self->conn = PQconnectdb(conninfo);
     if (PQstatus(self->conn) != CONNECTION_OK) {
         char line[512];
-        snprintf(line, sizeof line, "%s", PQerrorMessage(self->conn));
+        gy_text_format(line, sizeof line, "%s", PQerrorMessage(self->conn));
         line[strcspn(line, "\n")] = '\0';
         gy_log_warning("could not connect to PostgreSQL: %s", line);
         gy_pg_session_destroy(&self);
@@ -603,7 +604,7 @@ int gy_pg_session_exec(gy_pg_session_t *self, const char *sql, int nparams,
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
         char line[1024];
-        snprintf(line, sizeof line, "%s", PQresultErrorMessage(res));
+        gy_text_format(line, sizeof line, "%s", PQresultErrorMessage(res));
         line[strcspn(line, "\n")] = '\0';
         gy_log_error("statement failed: %s (SQLSTATE %s)", line, state ? state : "none");
         PQclear(res);

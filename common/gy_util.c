@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gy_text.h"
+
 gy_log_level_t gy_log_level = GY_LOG_INFO;
 static char s_log_name[32] = "gongyi";
 
@@ -99,13 +101,14 @@ void gy_log_write(gy_log_level_t level, const char *fmt, ...)
                      s_log_name, (int)getpid(), tags[level]);
     va_list ap;
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof line)
-        n += vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    va_end(ap);
-    if (n < 0)
+    if (n < 0 || (size_t)n >= sizeof line - 1) {
+        va_end(ap);
         return;
-    if ((size_t)n >= sizeof line - 1)
-        n = sizeof line - 2;
+    }
+    /*  A long line is cut at a character boundary, never inside one. */
+    gy_text_vformat(line + n, sizeof line - 1 - (size_t)n, fmt, ap);
+    va_end(ap);
+    n += (int)strlen(line + n);
     line[n++] = '\n';
     ssize_t ignored = write(STDERR_FILENO, line, (size_t)n);
     (void)ignored;

@@ -187,17 +187,40 @@ def write_seal_key(path):
 SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error: ")
 
 
+# glibc's assert() ("gy-intake: gy_consumer.c:763: s_flush: Assertion `...' failed.").
+ASSERTION_FAILURE = re.compile(r"Assertion `.*' failed")
+
+
 def check_sanitizer_log(name, path):
-    """Raises when a service's log holds an ASan/LSan/UBSan report."""
+    """Raises when a service's log holds an ASan/LSan/UBSan report or a
+    failed assertion: a process that died that way must fail the test even
+    when the test restarted it (kill-and-restart tests would hide it)."""
     try:
         with open(path, "rb") as f:
             text = f.read().decode("utf-8", "replace")
     except FileNotFoundError:
         return
-    m = SANITIZER_REPORT.search(text)
-    if m:
-        start = text.rfind("\n", 0, m.start()) + 1
-        raise AssertionError("%s: sanitizer report in %s:\n%s" % (name, path, text[start:start + 4000]))
+    for what, pattern in (("sanitizer report", SANITIZER_REPORT),
+                          ("failed assertion", ASSERTION_FAILURE)):
+        m = pattern.search(text)
+        if m:
+            start = text.rfind("\n", 0, m.start()) + 1
+            raise AssertionError("%s: %s in %s:\n%s" % (name, what, path,
+                                                         text[start:start + 4000]))
+
+
+def crash(name, proc, log_path):
+    """SIGKILL, as a crash test does to a process it expects to be running.
+    Fails when the process is gone already (it died on its own: a crash
+    test must not restart it as if it had killed it) or its log shows a
+    failed assertion or a sanitizer report."""
+    if proc is None or proc.poll() is not None:
+        check_sanitizer_log(name, log_path)
+        raise AssertionError("%s died on its own (exit status %s) before the test killed it; "
+                             "log %s" % (name, proc.returncode if proc else None, log_path))
+    proc.kill()
+    proc.wait(STOP_TIMEOUT)
+    check_sanitizer_log(name, log_path)
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -622,9 +645,23 @@ class Intake:
         return status
 
     def kill(self):
+        """SIGKILL if running, for clean-up; crash tests use crash()."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(STOP_TIMEOUT)
+
+    def crash(self):
+        """SIGKILL of a process that must be running (see crash())."""
+        crash(self.name, self.proc, self.log_path)
+
+    def assert_healthy_process(self):
+        """Fails when the process died on its own or its log shows a failed
+        assertion or a sanitizer report."""
+        check_sanitizer_log(self.name, self.log_path)
+        if not self.running():
+            raise AssertionError("%s is not running (exit status %s); log %s:\n%s" % (
+                self.name, self.proc.returncode if self.proc else None, self.log_path,
+                self.log_tail()))
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None

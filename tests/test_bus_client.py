@@ -107,6 +107,26 @@ def parse(frame):
     return env
 
 
+def varint(n):
+    out = b""
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([byte | 0x80])
+        else:
+            return out + bytes([byte])
+
+
+def field_bytes(number, payload):
+    """A length-delimited protobuf field, as any encoder writes it."""
+    return varint(number << 3 | 2) + varint(len(payload)) + payload
+
+
+# Field 2000 (varint 1): a number no message of proto/gongyi.proto uses.
+UNKNOWN_FIELD = varint(2000 << 3) + b"\x01"
+
+
 def replay_request(producer, after, limit=0):
     env = new_envelope("ReplayRequest", "consumer-test")
     env.replay_request.producer = producer
@@ -322,6 +342,118 @@ class BusClientTest(unittest.TestCase):
                                (self.acked["12345-2024-0001"].clue_id,))
         self.assertEqual(title, "热线来电：河道有人倾倒建筑垃圾")
 
+    def test_04a_envelope_rules(self):
+        """The envelope around a submission: an answer that cannot be matched
+        (no id), a type that contradicts the body, a field this build does
+        not know — each a clear nack, nothing stored."""
+        cases = []
+        req = submission("12345-2024-env-noid")
+        req.id = ""
+        cases.append(("empty id", req.SerializeToString(), "", "missing_field", "id"))
+        req = submission("12345-2024-env-longid")
+        req.id = "i" * 65
+        cases.append(("id too long", req.SerializeToString(), "", "invalid_value", "id"))
+        req = submission("12345-2024-env-type")
+        req.type = "Heartbeat"
+        cases.append(("type says Heartbeat", req.SerializeToString(), req.id, "invalid_value",
+                      "type"))
+        req = submission("12345-2024-env-notype")
+        req.type = ""
+        cases.append(("no type", req.SerializeToString(), req.id, "invalid_value", "type"))
+        req = submission("12345-2024-env-unknown")
+        cases.append(("unknown envelope field", req.SerializeToString() + UNKNOWN_FIELD, req.id,
+                      "unknown_property", ""))
+        req = submission("12345-2024-env-unknown-body")
+        body = req.submit_clue.SerializeToString() + UNKNOWN_FIELD
+        req.ClearField("submit_clue")
+        cases.append(("unknown field in the body",
+                      req.SerializeToString() + field_bytes(16, body), req.id,
+                      "unknown_property", "submit_clue"))
+        req = submission("12345-2024-env-longtrace")
+        req.trace_id = "t" * 65
+        cases.append(("trace_id too long", req.SerializeToString(), req.id, "invalid_value",
+                      "trace_id"))
+        req = submission("12345-2024-env-badtrace")
+        req.trace_id = "@@@@"
+        cases.append(("trace_id not UTF-8", req.SerializeToString().replace(b"@@@@", b"ab\xc0\xaf"),
+                      req.id, "invalid_utf8", "trace_id"))
+        req = submission("12345-2024-env-producer", producer="热线")
+        cases.append(("producer not ASCII", req.SerializeToString(), req.id, "invalid_value",
+                      "producer"))
+        req = submission("12345-2024-huge-size", attachments=[pb.Attachment(
+            name="a.jpg", media_type="image/jpeg", size=2**64 - 1, sha256="c" * 64)])
+        cases.append(("attachment size 2^64-1", req.SerializeToString(), req.id, "invalid_value",
+                      "attachments[0].size"))
+        for name, frame, request_id, code, field in cases:
+            with self.subTest(name):
+                before = self.db.counts()
+                self.assertNack(self.send(frame), request_id, code, field)
+                self.assertEqual(self.db.counts(), before, "a refusal stored something")
+
+    def test_04b_invalid_utf8_over_the_bus_is_a_clear_nack(self):
+        """protobuf-c does not check UTF-8 and PostgreSQL refuses what is
+        not: intake's own check is all that stands between an overlong or
+        surrogate form and "unavailable ... retry later" for ever."""
+        forms = {"overlong": b"\xc0\xaf", "surrogate": b"\xed\xa0\x80",
+                 "past U+10FFFF": b"\xf4\x90\x80\x80"}
+        for form, raw in forms.items():
+            for field in ("title", "description", "location.address", "reporter.name",
+                          "attachments[0].name"):
+                with self.subTest(form=form, field=field):
+                    # A placeholder of the same length keeps protobuf's
+                    # length prefixes right when the bytes are swapped in.
+                    mark = "~" * len(raw)
+                    overrides = {}
+                    if field == "title":
+                        overrides["title"] = "标题" + mark
+                    elif field == "description":
+                        overrides["description"] = "描述" + mark
+                    elif field == "location.address":
+                        overrides["location"] = pb.Location(address="地址" + mark)
+                    elif field == "reporter.name":
+                        overrides["reporter"] = pb.Reporter(name="姓名" + mark)
+                    else:
+                        overrides["attachments"] = [pb.Attachment(
+                            name="附件" + mark + ".jpg", media_type="image/jpeg", size=1,
+                            sha256="d" * 64)]
+                    req = submission("12345-2024-utf8-%d-%s" % (len(raw), field), **overrides)
+                    frame = req.SerializeToString()
+                    self.assertEqual(frame.count(mark.encode()), 1)
+                    before = self.db.counts()
+                    reply = self.send(frame.replace(mark.encode(), raw))
+                    self.assertNack(reply, req.id, "invalid_utf8", field)
+                    self.assertEqual(self.db.counts(), before, "a refusal stored something")
+
+    def test_04c_trace_ids_are_kept_whole_and_acks_carry_them(self):
+        outbox_trace = ("SELECT o.trace_id FROM intake.outbox o JOIN intake.clue c"
+                        " ON c.producer = o.producer AND c.sequence = o.sequence WHERE c.id = %s")
+        # 35 ASCII and one Chinese character: 38 bytes, a byte cut would
+        # split the character (and PostgreSQL refuse the text).
+        trace = "0123456789" * 3 + "abcde" + "中"
+        self.assertEqual(len(trace.encode()), 38)
+        req = submission("12345-2024-trace-utf8")
+        req.trace_id = trace
+        reply = self.send(req)
+        ack = self.assertAck(reply, req)
+        type(self).acked[req.submit_clue.reference_id] = ack
+        self.assertEqual(reply.trace_id, trace)
+        self.assertEqual(self.db.scalar(outbox_trace, (ack.clue_id,)), trace)
+        # 64 bytes is the most, kept whole.
+        req = submission("12345-2024-trace-64")
+        req.trace_id = "t" * 61 + "中"
+        reply = self.send(req)
+        ack = self.assertAck(reply, req)
+        type(self).acked[req.submit_clue.reference_id] = ack
+        self.assertEqual(self.db.scalar(outbox_trace, (ack.clue_id,)), req.trace_id)
+        # No trace given: the ack carries the one the event got.
+        req = submission("12345-2024-trace-none")
+        req.trace_id = ""
+        reply = self.send(req)
+        ack = self.assertAck(reply, req)
+        type(self).acked[req.submit_clue.reference_id] = ack
+        self.assertTrue(reply.trace_id, reply)
+        self.assertEqual(self.db.scalar(outbox_trace, (ack.clue_id,)), reply.trace_id)
+
     def test_05_dealer_sends_many_and_matches_by_request_id(self):
         dealer = zmq.Context.instance().socket(zmq.DEALER)
         dealer.linger = 0
@@ -346,6 +478,32 @@ class BusClientTest(unittest.TestCase):
                 type(self).acked[reqs[rid].submit_clue.reference_id] = ack
         finally:
             dealer.close()
+
+    def test_05a_dealer_with_an_empty_delimiter_gets_it_back(self):
+        """docs/bus.md: frames before the Envelope are routing frames and come
+        back in front of the answer, so a DEALER that sends REQ's empty
+        delimiter gets one back (and one that sends none, none: test_05)."""
+        for endpoint, make in ((self.intake.submit,
+                                lambda: submission("12345-2024-delimiter")),
+                               (self.intake.replay,
+                                lambda: replay_request("intake-bus-1", 0, 1))):
+            dealer = zmq.Context.instance().socket(zmq.DEALER)
+            dealer.linger = 0
+            dealer.connect(endpoint)
+            try:
+                req = make()
+                dealer.send_multipart([b"", req.SerializeToString()])
+                self.assertTrue(dealer.poll(TIMEOUT_MS, zmq.POLLIN), "no answer")
+                frames = dealer.recv_multipart()
+                self.assertEqual(frames[0], b"", frames[:2])
+                reply = parse(frames[1])
+                if reply.type == "SubmitClueAck":
+                    type(self).acked[req.submit_clue.reference_id] = self.assertAck(reply, req)
+                else:
+                    self.assertEqual(reply.replay_response.request_id, req.id)
+                    self.assertEqual(len(frames), 3, "the response and one event")
+            finally:
+                dealer.close()
 
     # -- events --
 
@@ -487,6 +645,45 @@ class BusClientTest(unittest.TestCase):
                     self.assertEqual(head.WhichOneof("body"), "replay_response", head)
                     self.assertEqual(head.replay_response.error_code, "malformed_message")
                     self.assertEqual(frames[1:], [])
+        finally:
+            client.close()
+
+    def test_08a_replay_requests_that_name_nothing_are_malformed(self):
+        """Values no producer or sequence can have are refused as malformed
+        before they reach PostgreSQL (where they were errors, answered
+        "unavailable", and consumers backed off), and the answer parses:
+        the producer it echoes is valid UTF-8."""
+        client = Client(self.intake.replay)
+        try:
+            cases = []
+            for after in (2**63, 2**64 - 1):
+                req = replay_request("intake-bus-1", after)
+                cases.append(("after_sequence %d" % after, req.SerializeToString(), req.id))
+                req = replay_request("", after)
+                cases.append(("list with after_sequence %d" % after, req.SerializeToString(),
+                              req.id))
+            for raw in (b"\xc0\xaf", b"\xed\xa0\x80", b"\xff\xfe"):
+                req = replay_request("in" + "~" * len(raw), 0)
+                frame = req.SerializeToString()
+                self.assertEqual(frame.count(b"in" + b"~" * len(raw)), 1)
+                cases.append(("producer %r" % raw, frame.replace(b"~" * len(raw), raw), req.id))
+            req = replay_request("p" * 65, 0)
+            cases.append(("producer of 65 bytes", req.SerializeToString(), req.id))
+            req = replay_request("入口-1", 0)
+            cases.append(("producer not ASCII", req.SerializeToString(), req.id))
+            for name, frame, request_id in cases:
+                with self.subTest(name):
+                    frames = client.ask(frame)
+                    self.assertIsNotNone(frames, "no answer")
+                    head = parse(frames[0])  # fails on invalid UTF-8
+                    r = head.replay_response
+                    self.assertEqual((r.request_id, r.error_code, r.producer),
+                                     (request_id, "malformed_message", ""), head)
+                    self.assertEqual(frames[1:], [])
+            # The largest sequence there can be is a request like any other.
+            r, frames = self.replay("intake-bus-1", 2**63 - 1, client=client)
+            self.assertEqual((r.error_code, r.producer, r.first_sequence), ("", "intake-bus-1", 0))
+            self.assertEqual(frames, [])
         finally:
             client.close()
 

@@ -96,7 +96,7 @@ class CrashTest(unittest.TestCase):
         try:
             for _ in range(KILLS):
                 time.sleep(rng.uniform(0.2, 3.0))  # early kills hit the relay catching up
-                intake.kill()
+                intake.crash()  # fails if it died on its own meanwhile
                 kills.append(sum(len(c.acked) for c in clients))
                 intake.start()
             time.sleep(2.0)  # the last instance serves a while
@@ -172,6 +172,7 @@ class CrashTest(unittest.TestCase):
             self.assertEqual(env.clue_received.clue_id, by_seq[seq], "sequence %d" % seq)
 
         # The service that is left is healthy and consistent.
+        intake.assert_healthy_process()
         self.assertEqual(intake.get("/healthz").status, 200)
         deadline = time.monotonic() + 5
         while True:

@@ -477,6 +477,25 @@ class HttpLevelTest(IntakeTestCase):
                 self.assertCreated(self.post_raw(body, extra=b"Idempotency-Key: " + key + b"\r\n"))
 
 
+    def test_request_id_rules(self):
+        """X-Request-Id becomes the clue event's trace id: checked whole,
+        refused when it breaks the rule, never cut (a cut inside a
+        character made PostgreSQL refuse the event)."""
+        outbox_trace = ("SELECT o.trace_id FROM intake.outbox o JOIN intake.clue c"
+                        " ON c.producer = o.producer AND c.sequence = o.sequence WHERE c.id = %s")
+        body = encode(valid_clue())
+        for value in (b"r" * 65, b"", b"ab\xc0\xaf", b"ab\xed\xa0\x80", b"\xff\xfe"):
+            with self.subTest(value=value), self.assertNothingStored(self.db):
+                r = self.post_raw(body, extra=b"X-Request-Id: " + value + b"\r\n")
+                self.assertError(r, 400, "invalid_request_id", "X-Request-Id")
+        # 35 ASCII and one Chinese character (38 bytes), and 64 bytes: kept whole.
+        for value in ("0123456789" * 3 + "abcde中", "r" * 61 + "中"):
+            with self.subTest(value=value):
+                r = self.post_raw(body, extra=b"X-Request-Id: " + value.encode() + b"\r\n")
+                created = self.assertCreated(r)
+                self.assertEqual(self.db.scalar(outbox_trace, (created["id"],)), value)
+
+
 class SlowClientTest(IntakeTestCase):
     """A client that starts a request and stalls gets 408 (or is cut off)
     after GY_HTTP_READ_TIMEOUT_MS, and does not hold up anyone else."""

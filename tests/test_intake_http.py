@@ -302,6 +302,16 @@ class TokenTest(IntakeTestCase):
                             "FROM intake.clue WHERE id = %s", (body["id"],))
         self.assertEqual(row, [("vol-1024", True)])
 
+    def test_only_a_volunteer_submits_as_a_volunteer(self):
+        """Another role's valid token is refused, never taken as a
+        volunteer's (docs/api.md): the clue is not linked to a prosecutor,
+        an administrator or an integrator."""
+        for role in ("prosecutor", "chief_prosecutor", "admin", "integrator"):
+            token = gytest.issue_token(S["token_secret"], "user-" + role, role, "140213")
+            with self.subTest(role), self.assertNothingStored(self.db):
+                r = self.intake.post_clue(valid_clue(), token=token)
+                self.assertError(r, 403, "forbidden", "Authorization")
+
     def test_bad_tokens_are_refused_and_nothing_is_stored(self):
         other_folder = gytest.os.path.join(S["folder"], "other-keys")
         gytest.os.makedirs(other_folder, exist_ok=True)

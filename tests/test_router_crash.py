@@ -146,7 +146,7 @@ class RouterCrashTest(unittest.TestCase):
                 time.sleep(0.01)
             time.sleep(rng.uniform(0, 0.3))
             victim = router if what == "router" else intakes[0]
-            victim.kill()
+            victim.crash()  # fails if it died on its own meanwhile
             kills.append((what, acked()))
             time.sleep(rng.uniform(0.1, 1.0))
             victim.start()
@@ -213,6 +213,8 @@ class RouterCrashTest(unittest.TestCase):
         self.assertEqual(len(wire), TOTAL)
         self.assertEqual(set(wire), in_intake)
 
+        for process in [router] + intakes:
+            process.assert_healthy_process()
         status, body = router.health()
         self.assertEqual(status, 200, body)
 

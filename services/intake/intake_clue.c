@@ -11,9 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "gy_text.h"
 #include "gy_util.h"
 
 #define S_MAX_ATTACHMENTS 20
+/*  2^53 - 1: the largest integer every JSON reader keeps exactly (the size
+ *  is stored and shown as JSON), and far above any real file. */
+#define S_MAX_ATTACHMENT_SIZE 9007199254740991ULL
 /*  A submission may name a time up to this far ahead of our clock:
  *  reporters' phones are not all set right. */
 #define S_FUTURE_SLACK_MS (5 * 60 * 1000)
@@ -26,65 +30,14 @@ void intake_error_set(intake_error_t *err, int http_status, const char *code, co
 {
     err->http_status = http_status;
     err->code = code;
-    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    gy_text_format(err->field, sizeof err->field, "%s", field ? field : "");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    gy_text_vformat(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
 }
 
 /*  ---- text rules shared by both paths ---- */
-
-typedef enum { S_TEXT_LINE, S_TEXT_MULTILINE } s_text_kind_t;
-
-/*  Counts code points of valid UTF-8, or returns -1 for invalid UTF-8 and
- *  -2 for a control character that this kind of text does not allow. */
-static long s_utf8_chars(const char *s, size_t len, s_text_kind_t kind)
-{
-    long chars = 0;
-    const unsigned char *p = (const unsigned char *)s, *end = p + len;
-    while (p < end) {
-        unsigned c = *p;
-        int extra;
-        unsigned cp;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f) {
-                if (!(kind == S_TEXT_MULTILINE && (c == '\n' || c == '\t' || c == '\r')))
-                    return -2;
-            }
-            p++;
-            chars++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            extra = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3;
-            cp = c & 0x07;
-        } else {
-            return -1;
-        }
-        if (end - p <= extra)
-            return -1;
-        for (int i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return -1;
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        /* overlong forms, surrogates and values past Unicode are invalid */
-        if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
-            (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-            return -1;
-        if (cp >= 0x80 && cp < 0xa0) /* C1 controls */
-            return -2;
-        p += extra + 1;
-        chars++;
-    }
-    return chars;
-}
 
 static bool s_blank(const char *s)
 {
@@ -96,14 +49,14 @@ static bool s_blank(const char *s)
 
 /*  Checks text against its rule; on success stores a copy in *out. */
 static int s_text(const char *value, size_t len, const char *field, long min, long max,
-                  s_text_kind_t kind, char **out, intake_error_t *err)
+                  gy_text_kind_t kind, char **out, intake_error_t *err)
 {
-    long chars = s_utf8_chars(value, len, kind);
-    if (chars == -1) {
+    long chars = gy_text_check(value, len, kind);
+    if (chars == GY_TEXT_INVALID_UTF8) {
         intake_error_set(err, 400, "invalid_utf8", field, "%s is not valid UTF-8", field);
         return -1;
     }
-    if (chars == -2) {
+    if (chars == GY_TEXT_CONTROL) {
         intake_error_set(err, 400, "invalid_value", field, "%s contains a control character",
                          field);
         return -1;
@@ -124,16 +77,19 @@ static int s_text(const char *value, size_t len, const char *field, long min, lo
 static int s_check_codes(intake_clue_t *clue, const char *field_code, const char *region_code,
                          const gy_refdata_t *ref, intake_error_t *err)
 {
+    char quoted[48];
     if (!gy_refdata_field(ref, field_code)) {
+        gy_text_excerpt(quoted, sizeof quoted, field_code);
         intake_error_set(err, 422, "unknown_field_code", "field_code",
-                         "field code \"%.40s\" is not in the reference data", field_code);
+                         "field code \"%s\" is not in the reference data", quoted);
         return -1;
     }
     if (!gy_refdata_region(ref, region_code)) {
+        gy_text_excerpt(quoted, sizeof quoted, region_code);
         intake_error_set(err, 422, "unknown_region_code", "region_code",
-                         "region code \"%.40s\" is not in the reference data (six-digit GB/T "
+                         "region code \"%s\" is not in the reference data (six-digit GB/T "
                          "2260 codes)",
-                         region_code);
+                         quoted);
         return -1;
     }
     clue->field_code = gy_strdup(field_code);
@@ -164,6 +120,16 @@ static int s_check_occurred(int64_t ms, int64_t now_ms, const char *field, intak
     }
     if (ms < -2208988800000LL) { /* 1900-01-01 */
         intake_error_set(err, 400, "invalid_value", field, "%s is before 1900", field);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_check_size(uint64_t size, const char *field, intake_error_t *err)
+{
+    if (size > S_MAX_ATTACHMENT_SIZE) {
+        intake_error_set(err, 400, "invalid_value", field, "%s must be at most %llu bytes", field,
+                         (unsigned long long)S_MAX_ATTACHMENT_SIZE);
         return -1;
     }
     return 0;
@@ -232,7 +198,7 @@ static int s_check_reporter_value(const s_reporter_rule_t *rule, const char *val
     char field[64];
     snprintf(field, sizeof field, "reporter.%s", rule->name);
     char *copy = NULL;
-    if (s_text(value, strlen(value), field, 1, rule->max, S_TEXT_LINE, &copy, err) < 0)
+    if (s_text(value, strlen(value), field, 1, rule->max, GY_TEXT_LINE, &copy, err) < 0)
         return -1;
     free(copy);
     if (rule->allowed) {
@@ -277,8 +243,9 @@ static int s_unknown_members(json_t *obj, const char *const *allowed, const char
         for (int i = 0; allowed[i] && !known; i++)
             known = strcmp(key, allowed[i]) == 0;
         if (!known) {
-            char field[96];
-            snprintf(field, sizeof field, "%s%.60s", prefix, key);
+            char quoted[64], field[96];
+            gy_text_excerpt(quoted, sizeof quoted, key);
+            gy_text_format(field, sizeof field, "%s%s", prefix, quoted);
             intake_error_set(err, 400, "unknown_property", field, "unknown member \"%s\"", field);
             return -1;
         }
@@ -407,7 +374,7 @@ static int s_json_location(intake_clue_t *clue, json_t *root, intake_error_t *er
     if (rc < 0)
         return -1;
     if (rc == 1 &&
-        s_text(address, len, "location.address", 1, 500, S_TEXT_LINE, &clue->address, err) < 0)
+        s_text(address, len, "location.address", 1, 500, GY_TEXT_LINE, &clue->address, err) < 0)
         return -1;
     if (!clue->has_coordinates && !clue->address) {
         intake_error_set(err, 400, "missing_field", "location.address",
@@ -453,7 +420,7 @@ static int s_json_attachments(intake_clue_t *clue, json_t *root, intake_error_t 
         size_t len;
         snprintf(field, sizeof field, "%sname", prefix);
         if (s_json_string(item, "name", field, true, &value, &len, err) < 0 ||
-            s_text(value, len, field, 1, 255, S_TEXT_LINE, &a->name, err) < 0)
+            s_text(value, len, field, 1, 255, GY_TEXT_LINE, &a->name, err) < 0)
             return -1;
         snprintf(field, sizeof field, "%smedia_type", prefix);
         if (s_json_string(item, "media_type", field, true, &value, &len, err) < 0 ||
@@ -476,6 +443,8 @@ static int s_json_attachments(intake_clue_t *clue, json_t *root, intake_error_t 
             return -1;
         }
         a->size = (uint64_t)json_integer_value(size);
+        if (s_check_size(a->size, field, err) < 0)
+            return -1;
         snprintf(field, sizeof field, "%ssha256", prefix);
         if (s_json_string(item, "sha256", field, true, &value, &len, err) < 0 ||
             s_check_sha256(value, a->sha256, field, err) < 0)
@@ -534,10 +503,10 @@ static int s_json_clue(intake_clue_t *clue, json_t *root, const gy_refdata_t *re
     const char *value;
     size_t len;
     if (s_json_string(root, "title", "title", true, &value, &len, err) < 0 ||
-        s_text(value, len, "title", 1, 200, S_TEXT_LINE, &clue->title, err) < 0)
+        s_text(value, len, "title", 1, 200, GY_TEXT_LINE, &clue->title, err) < 0)
         return -1;
     if (s_json_string(root, "description", "description", true, &value, &len, err) < 0 ||
-        s_text(value, len, "description", 1, 10000, S_TEXT_MULTILINE, &clue->description, err) < 0)
+        s_text(value, len, "description", 1, 10000, GY_TEXT_MULTILINE, &clue->description, err) < 0)
         return -1;
     const char *field_code, *region_code;
     if (s_json_string(root, "field_code", "field_code", true, &field_code, &len, err) < 0 ||
@@ -608,7 +577,7 @@ int intake_clue_from_json(intake_clue_t *clue, const char *body, size_t len,
 /*  ---- protobuf ---- */
 
 static int s_proto_text(const char *value, const char *field, bool required, long max,
-                        s_text_kind_t kind, char **out, intake_error_t *err)
+                        gy_text_kind_t kind, char **out, intake_error_t *err)
 {
     if (!value || !*value) {
         if (required) {
@@ -624,8 +593,8 @@ int intake_clue_from_proto(intake_clue_t *clue, const Gongyi__V1__SubmitClue *ms
                            const gy_refdata_t *ref, int64_t now_ms, intake_error_t *err)
 {
     memset(clue, 0, sizeof *clue);
-    if (s_proto_text(msg->title, "title", true, 200, S_TEXT_LINE, &clue->title, err) < 0 ||
-        s_proto_text(msg->description, "description", true, 10000, S_TEXT_MULTILINE,
+    if (s_proto_text(msg->title, "title", true, 200, GY_TEXT_LINE, &clue->title, err) < 0 ||
+        s_proto_text(msg->description, "description", true, 10000, GY_TEXT_MULTILINE,
                      &clue->description, err) < 0)
         goto fail;
     if (!msg->field_code || !*msg->field_code) {
@@ -650,7 +619,7 @@ int intake_clue_from_proto(intake_clue_t *clue, const Gongyi__V1__SubmitClue *ms
         clue->lat = loc->lat;
         clue->lon = loc->lon;
     }
-    if (s_proto_text(loc->address, "location.address", false, 500, S_TEXT_LINE, &clue->address,
+    if (s_proto_text(loc->address, "location.address", false, 500, GY_TEXT_LINE, &clue->address,
                      err) < 0)
         goto fail;
     if (!clue->has_coordinates && !clue->address) {
@@ -676,7 +645,7 @@ int intake_clue_from_proto(intake_clue_t *clue, const Gongyi__V1__SubmitClue *ms
         clue->nattachments = i + 1;
         char field[64];
         snprintf(field, sizeof field, "attachments[%zu].name", i);
-        if (s_proto_text(src->name, field, true, 255, S_TEXT_LINE, &a->name, err) < 0)
+        if (s_proto_text(src->name, field, true, 255, GY_TEXT_LINE, &a->name, err) < 0)
             goto fail;
         snprintf(field, sizeof field, "attachments[%zu].media_type", i);
         if (!src->media_type || s_check_media_type(src->media_type, field, err) < 0) {
@@ -685,6 +654,9 @@ int intake_clue_from_proto(intake_clue_t *clue, const Gongyi__V1__SubmitClue *ms
             goto fail;
         }
         a->media_type = gy_strdup(src->media_type);
+        snprintf(field, sizeof field, "attachments[%zu].size", i);
+        if (s_check_size(src->size, field, err) < 0)
+            goto fail;
         a->size = src->size;
         snprintf(field, sizeof field, "attachments[%zu].sha256", i);
         if (s_check_sha256(src->sha256 ? src->sha256 : "", a->sha256, field, err) < 0)

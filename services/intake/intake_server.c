@@ -20,6 +20,7 @@
 #include "gy_ratelimit.h"
 #include "gy_redis.h"
 #include "gy_refdata.h"
+#include "gy_text.h"
 #include "gy_token.h"
 #include "gy_util.h"
 #include "intake_clue.h"
@@ -31,6 +32,12 @@ extern const gy_pg_migration_t intake_migrations[];
 extern const size_t intake_migrations_count;
 
 #define S_RATE_WINDOW_MS 60000
+/*  Outside ids (docs/bus.md, docs/api.md): checked whole, never cut. */
+#define S_TRACE_MAX        64
+#define S_ENVELOPE_ID_MAX  64
+#define S_PRODUCER_MAX     64
+#define S_REFERENCE_ID_MAX 128
+#define S_IDEMPOTENCY_MAX  128
 
 static const char s_sql_clue_status[] =
     "SELECT status, field_code, region_code,"
@@ -175,7 +182,7 @@ typedef struct {
     gy_http_request_t *req;
     char subject[65];
     bool has_subject;
-    char trace[37];
+    char trace[S_TRACE_MAX + 1];
 } s_submission_t;
 
 static void s_respond_json(gy_http_request_t *req, int status, json_t *body)
@@ -286,15 +293,17 @@ static bool s_is_json(const char *content_type)
     return next == '\0' || next == ';' || next == ' ';
 }
 
-static bool s_valid_key(const char *key, size_t max)
+/*  A trace id from outside (X-Request-Id, Envelope.trace_id): 1 to 64
+ *  bytes of one-line text.  NULL when it is fine, else the error code. */
+static const char *s_trace_error(const char *trace)
 {
-    size_t n = strlen(key);
-    if (n == 0 || n > max)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (key[i] < 0x20 || key[i] > 0x7e)
-            return false;
-    return true;
+    size_t len = strlen(trace);
+    long chars = gy_text_check(trace, len, GY_TEXT_LINE);
+    if (chars == GY_TEXT_INVALID_UTF8)
+        return "invalid_utf8";
+    if (chars == GY_TEXT_CONTROL || len == 0 || len > S_TRACE_MAX)
+        return "invalid_value";
+    return NULL;
 }
 
 static void s_post_clue(intake_server_t *self, gy_http_request_t *req, const char *param)
@@ -310,28 +319,51 @@ static void s_post_clue(intake_server_t *self, gy_http_request_t *req, const cha
         return;
     }
     const char *key = gy_http_header(req, "Idempotency-Key");
-    if (key && !s_valid_key(key, 128)) {
+    if (key && !gy_text_id_valid(key, S_IDEMPOTENCY_MAX)) {
         gy_http_respond_error(req, 400, "invalid_idempotency_key",
                               "Idempotency-Key must be 1 to 128 printable ASCII characters",
                               "Idempotency-Key");
         return;
     }
+    /*  The trace is the caller's when given (whole: never cut), else ours;
+     *  the clue's event carries it. */
+    const char *trace = gy_http_header(req, "X-Request-Id");
+    if (trace && s_trace_error(trace)) {
+        gy_http_respond_error(req, 400, "invalid_request_id",
+                              "X-Request-Id must be 1 to 64 bytes of UTF-8 text without control "
+                              "characters",
+                              "X-Request-Id");
+        return;
+    }
+    /*  A volunteer's token names them; none is anonymous; a bad one is
+     *  refused rather than taken as anonymous, and so is another role's:
+     *  a prosecutor or an integrator does not report "as a volunteer". */
+    gy_token_claims_t claims;
+    bool has_subject = false;
+    switch (gy_auth_bearer(req, self->has_token_key ? self->token_key : NULL, &claims)) {
+    case GY_AUTH_ANSWERED: return;
+    case GY_AUTH_OK:
+        if (strcmp(claims.role, "volunteer") != 0) {
+            gy_http_respond_error(req, 403, "forbidden",
+                                  "only a volunteer's token submits a clue; leave Authorization "
+                                  "out to report as a member of the public",
+                                  "Authorization");
+            return;
+        }
+        has_subject = true;
+        break;
+    case GY_AUTH_NONE: break;
+    }
     s_submission_t *sub = gy_calloc(1, sizeof *sub);
     sub->server = self;
     sub->req = req;
-    const char *trace = gy_http_header(req, "X-Request-Id");
-    if (trace && s_valid_key(trace, 36))
-        snprintf(sub->trace, sizeof sub->trace, "%s", trace);
-    /*  A volunteer's token names them; none is anonymous; a bad one is
-     *  refused rather than taken as anonymous. */
-    gy_token_claims_t claims;
-    switch (gy_auth_bearer(req, self->has_token_key ? self->token_key : NULL, &claims)) {
-    case GY_AUTH_ANSWERED: free(sub); return;
-    case GY_AUTH_OK:
+    if (trace)
+        snprintf(sub->trace, sizeof sub->trace, "%s", trace); /* checked: fits */
+    else
+        gy_uuid(sub->trace);
+    if (has_subject) {
         snprintf(sub->subject, sizeof sub->subject, "%s", claims.sub);
         sub->has_subject = true;
-        break;
-    case GY_AUTH_NONE: break;
     }
     char limit_key[80];
     snprintf(limit_key, sizeof limit_key, "ip:%s", gy_http_client_addr(req));
@@ -505,8 +537,8 @@ typedef struct {
     intake_server_t *server;
     gy_bus_socket_t *socket;
     gy_bus_msg_t *request;
-    char request_id[64];
-    char trace[64];
+    char request_id[S_ENVELOPE_ID_MAX + 1]; /* echoed: empty unless the request's id is valid */
+    char trace[S_TRACE_MAX + 1];            /* the request's, or the one its event gets */
 } s_bus_submission_t;
 
 static void s_bus_answer(s_bus_submission_t *bs, Gongyi__V1__Envelope *env)
@@ -527,6 +559,8 @@ static void s_bus_answer(s_bus_submission_t *bs, Gongyi__V1__Envelope *env)
     free(bs);
 }
 
+/*  code, message and field are ours or checked text: a nack is valid
+ *  UTF-8 for every protobuf client. */
 static void s_bus_nack(s_bus_submission_t *bs, const char *code, const char *message,
                        const char *field)
 {
@@ -568,6 +602,104 @@ static void s_on_bus_stored(void *arg, const intake_result_t *result)
     s_bus_answer(bs, &env);
 }
 
+/*  The first field of m that this build of proto/ does not know (protobuf-c
+ *  keeps such fields in unknown_fields): its number, and in field the
+ *  path of the message that holds it.  0 when there is none. */
+static uint32_t s_unknown_field(const ProtobufCMessage *m, const char *path, char *field,
+                                size_t size)
+{
+    if (m && m->n_unknown_fields > 0) {
+        gy_text_format(field, size, "%s", path);
+        return m->unknown_fields[0].tag;
+    }
+    return 0;
+}
+
+static uint32_t s_submission_unknown_field(const Gongyi__V1__Envelope *env, char *field,
+                                           size_t size)
+{
+    const Gongyi__V1__SubmitClue *sc = env->submit_clue;
+    uint32_t tag;
+    if ((tag = s_unknown_field(&env->base, "", field, size)) ||
+        (tag = s_unknown_field(&sc->base, "submit_clue", field, size)) ||
+        (tag =
+             s_unknown_field(sc->location ? &sc->location->base : NULL, "location", field, size)) ||
+        (tag = s_unknown_field(sc->reporter ? &sc->reporter->base : NULL, "reporter", field, size)))
+        return tag;
+    for (size_t i = 0; i < sc->n_attachments; i++) {
+        char path[40];
+        snprintf(path, sizeof path, "attachments[%zu]", i);
+        if ((tag = s_unknown_field(&sc->attachments[i]->base, path, field, size)))
+            return tag;
+    }
+    return 0;
+}
+
+/*  The checks of the envelope around a submission, in the order
+ *  docs/bus.md lists them.  0, or -1 after the nack was sent. */
+static int s_check_submission(s_bus_submission_t *bs, const Gongyi__V1__Envelope *env)
+{
+    /*  An id we cannot echo whole is not echoed at all: the answer could not
+     *  be matched, and a cut one could match another request. */
+    if (gy_text_id_valid(env->id, S_ENVELOPE_ID_MAX))
+        snprintf(bs->request_id, sizeof bs->request_id, "%s", env->id);
+    if (env->body_case != GONGYI__V1__ENVELOPE__BODY_SUBMIT_CLUE) {
+        s_bus_nack(bs, "unsupported_message", "this endpoint takes SubmitClue only", NULL);
+        return -1;
+    }
+    if (!env->id || !*env->id) {
+        s_bus_nack(bs, "missing_field", "id is required: answers are matched by it", "id");
+        return -1;
+    }
+    if (!bs->request_id[0]) {
+        s_bus_nack(bs, "invalid_value", "id must be 1 to 64 printable ASCII characters", "id");
+        return -1;
+    }
+    if (!env->type || strcmp(env->type, "SubmitClue") != 0) {
+        s_bus_nack(bs, "invalid_value", "type must be \"SubmitClue\", the body's message name",
+                   "type");
+        return -1;
+    }
+    char field[64], message[128];
+    uint32_t tag = s_submission_unknown_field(env, field, sizeof field);
+    if (tag) {
+        gy_text_format(message, sizeof message,
+                       "field number %u is not in gongyi.v1 (proto/gongyi.proto); nothing is "
+                       "dropped silently",
+                       (unsigned)tag);
+        s_bus_nack(bs, "unknown_property", message, field);
+        return -1;
+    }
+    if (!env->producer || !*env->producer) {
+        s_bus_nack(bs, "missing_field", "producer must name the integrator", "producer");
+        return -1;
+    }
+    if (!gy_text_id_valid(env->producer, S_PRODUCER_MAX)) {
+        s_bus_nack(bs, "invalid_value", "producer must be 1 to 64 printable ASCII characters",
+                   "producer");
+        return -1;
+    }
+    const char *trace_error = env->trace_id && *env->trace_id ? s_trace_error(env->trace_id) : NULL;
+    if (trace_error) {
+        s_bus_nack(bs, trace_error,
+                   "trace_id must be empty or 1 to 64 bytes of UTF-8 text without control "
+                   "characters",
+                   "trace_id");
+        return -1;
+    }
+    const Gongyi__V1__SubmitClue *sc = env->submit_clue;
+    if (!sc->reference_id || !*sc->reference_id) {
+        s_bus_nack(bs, "missing_field", "reference_id is required", "reference_id");
+        return -1;
+    }
+    if (!gy_text_id_valid(sc->reference_id, S_REFERENCE_ID_MAX)) {
+        s_bus_nack(bs, "invalid_value", "reference_id must be 1 to 128 printable ASCII characters",
+                   "reference_id");
+        return -1;
+    }
+    return 0;
+}
+
 static void s_on_bus_submit(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
 {
     intake_server_t *self = arg;
@@ -582,28 +714,15 @@ static void s_on_bus_submit(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *ms
         s_bus_nack(bs, "malformed_message", "the message is not a gongyi.v1.Envelope", NULL);
         return;
     }
-    snprintf(bs->request_id, sizeof bs->request_id, "%s", env->id);
-    snprintf(bs->trace, sizeof bs->trace, "%s", env->trace_id);
-    if (env->body_case != GONGYI__V1__ENVELOPE__BODY_SUBMIT_CLUE) {
-        s_bus_nack(bs, "unsupported_message", "this endpoint takes SubmitClue only", NULL);
+    /*  The answer carries the trace the clue's event gets: the request's,
+     *  or one made here when it had none. */
+    if (env->trace_id && *env->trace_id && !s_trace_error(env->trace_id))
+        snprintf(bs->trace, sizeof bs->trace, "%s", env->trace_id); /* checked: fits */
+    else
+        gy_uuid(bs->trace);
+    if (s_check_submission(bs, env) < 0)
         goto done;
-    }
     const Gongyi__V1__SubmitClue *sc = env->submit_clue;
-    if (!env->producer || !*env->producer || !s_valid_key(env->producer, 64)) {
-        s_bus_nack(bs, "missing_field",
-                   "producer must name the integrator (1 to 64 printable ASCII characters)",
-                   "producer");
-        goto done;
-    }
-    if (!sc->reference_id || !*sc->reference_id) {
-        s_bus_nack(bs, "missing_field", "reference_id is required", "reference_id");
-        goto done;
-    }
-    if (!s_valid_key(sc->reference_id, 128)) {
-        s_bus_nack(bs, "invalid_value", "reference_id must be 1 to 128 printable ASCII characters",
-                   "reference_id");
-        goto done;
-    }
     intake_clue_t clue;
     intake_error_t err;
     if (intake_clue_from_proto(&clue, sc, self->refdata, gy_now_ms(), &err) < 0) {

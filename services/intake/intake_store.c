@@ -27,7 +27,7 @@ typedef struct s_item {
     char id[37];
     char receipt[GY_RECEIPT_LEN + 1];
     char event_id[37];
-    char trace[37];
+    char trace[65]; /* the caller's trace id (at most 64 bytes, checked at the edge) or ours */
     int64_t time_ms;
     uint8_t *event; /* packed ClueReceived */
     size_t event_len;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_text.h"
 #include "gy_util.h"
 #include "intake_clue.h"
 
@@ -88,6 +89,11 @@ static const s_case_t s_bad[] = {
     {"{" VALID_HEAD
      ",\"attachments\":[{\"name\":\"a.jpg\",\"media_type\":\"image/jpeg\",\"size\":-1,"
      "\"sha256\":\""
+     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+     "\"}]}",
+     400, "invalid_value", "attachments[0].size"},
+    {"{" VALID_HEAD ",\"attachments\":[{\"name\":\"a.jpg\",\"media_type\":\"image/jpeg\","
+     "\"size\":9007199254740992,\"sha256\":\""
      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
      "\"}]}",
      400, "invalid_value", "attachments[0].size"},
@@ -202,7 +208,61 @@ static void test_bus_submission_follows_the_same_rules(void **state)
     msg.title = "";
     assert_int_equal(intake_clue_from_proto(&clue, &msg, s_ref, s_now, &err), -1);
     assert_string_equal(err.code, "missing_field");
+    /*  protobuf-c does not check UTF-8: the overlong and surrogate forms
+     *  PostgreSQL would refuse are caught here, in every text field. */
+    const char *invalid[] = {"overlong \xc0\xaf", "surrogate \xed\xa0\x80",
+                             "past Unicode \xf4\x90\x80\x80"};
+    for (size_t i = 0; i < sizeof invalid / sizeof invalid[0]; i++) {
+        msg.title = (char *)invalid[i];
+        assert_int_equal(intake_clue_from_proto(&clue, &msg, s_ref, s_now, &err), -1);
+        assert_string_equal(err.code, "invalid_utf8");
+        assert_string_equal(err.field, "title");
+        msg.title = "盲道被占";
+        msg.description = (char *)invalid[i];
+        assert_int_equal(intake_clue_from_proto(&clue, &msg, s_ref, s_now, &err), -1);
+        assert_string_equal(err.code, "invalid_utf8");
+        assert_string_equal(err.field, "description");
+        msg.description = "人民路盲道被共享单车长期占用。";
+        loc.address = (char *)invalid[i];
+        assert_int_equal(intake_clue_from_proto(&clue, &msg, s_ref, s_now, &err), -1);
+        assert_string_equal(err.code, "invalid_utf8");
+        assert_string_equal(err.field, "location.address");
+        loc.address = "润州区人民路";
+    }
+    /*  A C1 control character is refused like a C0 one. */
+    msg.title = "盲道\xc2\x85被占";
+    assert_int_equal(intake_clue_from_proto(&clue, &msg, s_ref, s_now, &err), -1);
+    assert_string_equal(err.code, "invalid_value");
     msg.title = "盲道被占";
+    /*  An unknown code is quoted in the message as valid UTF-8, cut at a
+     *  character boundary however long or broken it is. */
+    msg.field_code = "\xe7\x94\x9f\xe6\x80\x81\xe7\x8e\xaf\xe5\xa2\x83\xe4\xbf\x9d\xe6\x8a\xa4"
+                     "\xe7\x94\x9f\xe6\x80\x81\xe7\x8e\xaf\xe5\xa2\x83\xe4\xbf\x9d\xe6\x8a\xa4\xc0";
+    assert_int_equal(intake_clue_from_proto(&clue, &msg, s_ref, s_now, &err), -1);
+    assert_string_equal(err.code, "unknown_field_code");
+    assert_int_not_equal(gy_text_check(err.message, strlen(err.message), GY_TEXT_LINE),
+                         GY_TEXT_INVALID_UTF8);
+    msg.field_code = "barrier_free";
+    /*  A size past 2^53 - 1 is refused, never stored as a negative number. */
+    Gongyi__V1__Attachment att = GONGYI__V1__ATTACHMENT__INIT;
+    Gongyi__V1__Attachment *atts[] = {&att};
+    att.name = "a.jpg";
+    att.media_type = "image/jpeg";
+    att.sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    att.size = UINT64_MAX;
+    msg.n_attachments = 1;
+    msg.attachments = atts;
+    assert_int_equal(intake_clue_from_proto(&clue, &msg, s_ref, s_now, &err), -1);
+    assert_string_equal(err.code, "invalid_value");
+    assert_string_equal(err.field, "attachments[0].size");
+    att.size = 9007199254740991ULL;
+    assert_int_equal(intake_clue_from_proto(&clue, &msg, s_ref, s_now, &err), 0);
+    char *json = intake_clue_attachments_json(&clue);
+    assert_non_null(strstr(json, "\"size\":9007199254740991"));
+    free(json);
+    intake_clue_clear(&clue);
+    msg.n_attachments = 0;
+    msg.attachments = NULL;
     msg.location = NULL;
     assert_int_equal(intake_clue_from_proto(&clue, &msg, s_ref, s_now, &err), -1);
     assert_string_equal(err.field, "location");

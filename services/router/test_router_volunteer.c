@@ -74,6 +74,9 @@ typedef struct {
     const char *field;
 } s_bad_t;
 
+#define S_X71  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+#define S_X129 S_X71 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
 static void test_application_refused(void **state)
 {
     (void)state;
@@ -86,6 +89,16 @@ static void test_application_refused(void **state)
         {"{\"login\":\"-li\",\"password\":\"0123456789\"}", "invalid_value", "login"},
         {"{\"login\":7}", "invalid_type", "login"},
         {"{\"login\":\"lim\",\"password\":\"short\"}", "weak_password", "password"},
+        /*  129 and 200 characters: too long is weak_password as documented,
+         *  not the character limit's too_long. */
+        {"{\"login\":\"lim\",\"password\":\"" S_X129 "\"}", "weak_password", "password"},
+        {"{\"login\":\"lim\",\"password\":\"" S_X129 S_X71 "\"}", "weak_password", "password"},
+        /*  C1 controls (U+0085 NEL, U+009B CSI) as intake refuses them. */
+        {"{\"login\":\"lim\",\"password\":\"0123456789\",\"name\":\"a\\u0085b\"}", "invalid_value",
+         "name"},
+        {"{\"login\":\"lim\",\"password\":\"0123456789\",\"name\":\"a\xc2\x9b"
+         "b\"}",
+         "invalid_value", "name"},
         {"{\"login\":\"lim\",\"password\":\"0123456789\",\"name\":\"a\\u0007b\"}", "invalid_value",
          "name"},
         {"{\"login\":\"lim\",\"password\":\"0123456789\",\"name\":\"李\",\"phone\":\"call me\"}",
