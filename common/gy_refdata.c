@@ -96,6 +96,40 @@ static int s_load_csv(gy_refdata_t *self, const char *dir, const char *file, int
     return rc;
 }
 
+/*  The levels a procuratorate can have, lowest first (gy_refdata_level_rank). */
+static const char *const s_levels[] = {"county", "city", "province", "supreme", NULL};
+
+int gy_refdata_level_rank(const char *level)
+{
+    for (int i = 0; level && s_levels[i]; i++)
+        if (strcmp(level, s_levels[i]) == 0)
+            return i;
+    return -1;
+}
+
+/*  Columns 5 and 6 of fields.csv: which case kinds the field allows and
+ *  the lowest level that may act. */
+static int s_field_law(gy_field_t *f, char **cells, const char *where)
+{
+    const char *kinds = cells[4];
+    f->administrative = strcmp(kinds, "administrative") == 0 || strcmp(kinds, "both") == 0;
+    f->civil = strcmp(kinds, "civil") == 0 || strcmp(kinds, "both") == 0;
+    if (!f->administrative && !f->civil) {
+        gy_log_error("invalid case kinds \"%s\" at %s, column 5 (case_kinds)", kinds, where);
+        gy_log_error("hint: case_kinds is administrative, civil or both.");
+        return -1;
+    }
+    int rank = gy_refdata_level_rank(cells[5]);
+    if (rank < 0 || rank > 2) {
+        gy_log_error("invalid level \"%s\" at %s, column 6 (min_level)", cells[5], where);
+        gy_log_error("hint: min_level is county, city or province: the lowest procuratorate "
+                     "that may act in the field.");
+        return -1;
+    }
+    f->min_level = s_levels[rank];
+    return 0;
+}
+
 static int s_field_row(gy_refdata_t *self, char **cells, int ncells, const char *where)
 {
     const char *code = cells[0];
@@ -110,8 +144,12 @@ static int s_field_row(gy_refdata_t *self, char **cells, int ncells, const char 
             return -1;
         }
     }
+    gy_field_t law = {0};
+    if (s_field_law(&law, cells, where) < 0)
+        return -1;
     self->fields = gy_realloc(self->fields, (self->nfields + 1) * sizeof *self->fields);
     gy_field_t *f = &self->fields[self->nfields++];
+    *f = law;
     f->code = gy_strdup(code);
     f->name_zh = gy_strdup(cells[1]);
     f->name_en = gy_strdup(cells[2]);
@@ -130,15 +168,11 @@ static int s_is_region_code(const char *s)
 
 static int s_region_row(gy_refdata_t *self, char **cells, int ncells, const char *where)
 {
-    static const char *levels[] = {"supreme", "province", "city", "county"};
     if (!s_is_region_code(cells[0]) || (*cells[1] && !s_is_region_code(cells[1]))) {
         gy_log_error("invalid region code at %s: codes are six digits (GB/T 2260)", where);
         return -1;
     }
-    int level_ok = 0;
-    for (int i = 0; i < 4; i++)
-        level_ok |= strcmp(cells[2], levels[i]) == 0;
-    if (!level_ok) {
+    if (gy_refdata_level_rank(cells[2]) < 0) {
         gy_log_error("invalid level \"%s\" at %s", cells[2], where);
         return -1;
     }
@@ -165,7 +199,7 @@ static int s_cmp_region(const void *a, const void *b)
 gy_refdata_t *gy_refdata_new(const char *dir)
 {
     gy_refdata_t *self = gy_calloc(1, sizeof *self);
-    if (s_load_csv(self, dir, "fields.csv", 3, s_field_row) < 0 ||
+    if (s_load_csv(self, dir, "fields.csv", 6, s_field_row) < 0 ||
         s_load_csv(self, dir, "regions.csv", 5, s_region_row) < 0)
         goto fail;
     if (self->nfields == 0 || self->nregions == 0) {

@@ -9,12 +9,21 @@
 #ifndef GY_REFDATA_H
 #define GY_REFDATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
+/*  A field of public-interest litigation (fields.csv, one row each): what
+ *  the law that added it allows.  Columns: code, name_zh, name_en, origin,
+ *  case_kinds (administrative, civil or both), min_level (county, city or
+ *  province: the lowest procuratorate that may act; 反垄断法 art. 60 lets
+ *  only a 设区的市 or above sue). */
 typedef struct {
     char *code;
     char *name_zh;
     char *name_en;
+    bool administrative;   /* administrative cases allowed */
+    bool civil;            /* civil cases allowed */
+    const char *min_level; /* "county", "city" or "province" (static) */
 } gy_field_t;
 
 typedef struct {
@@ -28,12 +37,17 @@ typedef struct {
 typedef struct gy_refdata gy_refdata_t;
 
 /*  Loads and checks dir/fields.csv and dir/regions.csv.  NULL (logged, with
- *  file and line) when either is missing or wrong. */
+ *  file, line and, for a bad cell, its column) when either is missing or
+ *  wrong. */
 gy_refdata_t *gy_refdata_new(const char *dir);
 void gy_refdata_destroy(gy_refdata_t **self_p);
 
 const gy_field_t *gy_refdata_field(const gy_refdata_t *self, const char *code);
 const gy_region_t *gy_refdata_region(const gy_refdata_t *self, const char *code);
+
+/*  The rank of a procuratorate level, lowest first: county 0, city 1,
+ *  province 2, supreme 3; -1 for anything else. */
+int gy_refdata_level_rank(const char *level);
 
 size_t gy_refdata_field_count(const gy_refdata_t *self);
 const gy_field_t *gy_refdata_field_at(const gy_refdata_t *self, size_t i);

@@ -50,6 +50,13 @@ static void test_within(void **state)
     assert_false(s_within("321100", "140213"));
     assert_true(s_within("320000", "321112"));
     assert_false(s_within("320000", "140200"));
+    /*  Another city of the same province, and its county: a city that
+     *  could see its whole province would pass the checks above, which
+     *  only look at another province. */
+    assert_false(s_within("140200", "140100"));
+    assert_false(s_within("140200", "140105"));
+    assert_false(s_within("321100", "320500"));
+    assert_false(s_within("140213", "140105"));
 }
 
 static void test_not_a_code(void **state)

@@ -146,7 +146,9 @@ class FollowUpTest(IntakeTestCase):
         self.assertEqual(r.status, 200, r)
         body = r.json()
         self.assertEqual(set(body), {"receipt_code", "status", "field_code", "region_code",
-                                     "received_at"}, body)
+                                     "received_at", "timeline"}, body)
+        # Not routed (no router here): received is the only step.
+        self.assertEqual(body["timeline"], [{"step": "received", "at": body["received_at"]}])
         self.assertEqual(body["receipt_code"], created["receipt_code"])
         self.assertEqual(body["status"], "received")
         self.assertEqual(body["field_code"], "ecology")

@@ -131,6 +131,20 @@ class RoutingTest(gytest.IntakeTestCase):
         self.assertEqual(r.reporter_field_code, "ecology")
         self.assertEqual(r.procuratorate, "430104")
 
+    def test_a_field_reserved_to_cities_goes_to_the_city(self):
+        """反垄断法 art. 60: only a procuratorate of a 设区的市 or above sues
+        in anti-monopoly matters (reference/fields.csv, min_level), so a
+        county's anti-monopoly clue goes to its city."""
+        cid = submit(S["intakes"][0], title="外卖平台强迫商户二选一",
+                     description="平台滥用市场支配地位，要求商户只能在一家平台经营，排除竞争。"
+                                 + uuid.uuid4().hex,
+                     field_code="other", region_code="140213",
+                     location={"address": "御河东路"})
+        r = routed(cid)[0].clue_routed
+        self.assertEqual(r.field_code, "anti_monopoly")
+        self.assertEqual((r.procuratorate, r.queue, r.rule, r.city),
+                         ("140200", "handling", "field_level", "140200"))
+
     def test_duplicates_join_one_cluster(self):
         text = ("濮阳县城南一家造纸厂每天夜里把废水直接排进金堤河，河水发黑发臭，"
                 "岸边的庄稼也受了影响，村民多次反映没有结果。")

@@ -6,6 +6,7 @@ accepted or disputed, and a dispute is decided by the common superior,
 each step a ClueTransferred event; duplicate clusters are merged and split.
 Real PostgreSQL, Redis, ZeroMQ and the real gy-intake and gy-router."""
 
+import json
 import unittest
 import uuid
 
@@ -127,13 +128,16 @@ class ScopeTest(gytest.IntakeTestCase):
         cls.runzhou = submit("321111", 1)    # 镇江市润州区
         cls.city = submit("321100", 2)       # 镇江市 only: the city's triage queue
         cls.datong = submit("140213", 3)     # 大同市平城区
-        wait_routed([cls.dantu, cls.runzhou, cls.city, cls.datong])
+        # Another city of the same province (山西): a city that could see
+        # its whole province would still pass the checks of 镇江 and 大同.
+        cls.taiyuan = submit("140105", 4)    # 太原市小店区
+        wait_routed([cls.dantu, cls.runzhou, cls.city, cls.datong, cls.taiyuan])
 
     def test_a_county_sees_its_own_clues_only(self):
         county = token("prosecutor", "321112")
         seen = listed(county)
         self.assertIn(self.dantu, seen)
-        for other in (self.runzhou, self.city, self.datong):
+        for other in (self.runzhou, self.city, self.datong, self.taiyuan):
             self.assertNotIn(other, seen)
         r = call("GET", "/api/v1/routed-clues/%s" % self.dantu, bearer=county)
         self.assertEqual(r.status, 200, r)
@@ -165,9 +169,16 @@ class ScopeTest(gytest.IntakeTestCase):
         other_city = token("prosecutor", "140200")
         seen = set(listed(other_city))
         self.assertIn(self.datong, seen)
-        self.assertFalse({self.dantu, self.runzhou, self.city} & seen)
+        self.assertFalse({self.dantu, self.runzhou, self.city, self.taiyuan} & seen)
+        # Nor does a city read another city's clue of its own province.
+        self.assertError(call("GET", "/api/v1/routed-clues/%s" % self.taiyuan,
+                              bearer=other_city), 404, "not_found")
+        self.assertEqual(call("GET", "/api/v1/routed-clues/%s" % self.taiyuan,
+                              bearer=token("prosecutor", "140100")).status, 200)
         province = token("prosecutor", "320000")
         self.assertTrue({self.dantu, self.runzhou, self.city} <= set(listed(province)))
+        self.assertTrue({self.datong, self.taiyuan}
+                        <= set(listed(token("prosecutor", "140000"))))
 
     def test_volunteers_and_administrators_handle_no_clues(self):
         for role in ("volunteer", "admin", "integrator"):
@@ -345,6 +356,51 @@ class ActionTest(gytest.IntakeTestCase):
         self.assertEqual((split_new.action, split_new.cluster_id, list(split_new.clue_ids)),
                          ("split", new, [b]))
         self.assertEqual((split_old.cluster_id, list(split_old.clue_ids)), (ca, [a]))
+
+
+class ClusterScopeTest(gytest.IntakeTestCase):
+
+    def test_a_cluster_shows_only_the_clues_in_scope(self):
+        """The same matter reported in two counties joins one cluster; each
+        county sees its own report in it and only a count of the other."""
+        tag = uuid.uuid4().hex[:8]
+        text = dict(title="居民楼下餐馆油烟直排 " + tag,
+                    description="餐馆没有安装油烟净化设施，油烟直接排向居民楼，窗户常年不敢开。",
+                    field_code="ecology",
+                    location={"lat": 40.0768, "lon": 113.3001, "address": "御河东路"})
+        pingcheng = S["intake"].post_clue(valid_clue(region_code="140213", **text),
+                                          idem=str(uuid.uuid4())).json()["id"]
+        wait_routed([pingcheng])
+        yungang = S["intake"].post_clue(valid_clue(region_code="140214", **text),
+                                        idem=str(uuid.uuid4())).json()["id"]
+        wait_routed([yungang])
+        routed = {e.clue_routed.clue_id: e.clue_routed
+                  for e in S["follower"].by_type("ClueRouted")}
+        self.assertEqual(routed[yungang].procuratorate, "140214")
+        self.assertEqual(routed[yungang].cluster_id, routed[pingcheng].cluster_id,
+                         "the same matter from another county joins the cluster")
+        own = {"140213": pingcheng, "140214": yungang}
+        for proc, other in (("140214", pingcheng), ("140213", yungang)):
+            with self.subTest(county=proc):
+                r = call("GET", "/api/v1/routed-clues/%s" % own[proc],
+                         bearer=token("prosecutor", proc))
+                self.assertEqual(r.status, 200, r)
+                cluster = r.json()["cluster"]
+                self.assertEqual([c["id"] for c in cluster["clues"]], [own[proc]])
+                self.assertEqual((cluster["size"], cluster["others"]), (2, 1))
+                members = json_text(cluster["clues"])
+                self.assertNotIn(other, members)
+                other_region = "140213" if proc == "140214" else "140214"
+                self.assertNotIn(other_region, members)
+        # The city above both sees the whole cluster.
+        r = call("GET", "/api/v1/routed-clues/%s" % yungang, bearer=token("prosecutor", "140200"))
+        cluster = r.json()["cluster"]
+        self.assertEqual({c["id"] for c in cluster["clues"]}, {pingcheng, yungang})
+        self.assertEqual(cluster["others"], 0)
+
+
+def json_text(value):
+    return json.dumps(value, ensure_ascii=False)
 
 
 class EndpointMatrixTest(gytest.IntakeTestCase):

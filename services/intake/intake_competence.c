@@ -11,6 +11,7 @@
 #include "gy_consumer.h"
 #include "gy_scope.h"
 #include "gy_util.h"
+#include "intake_timeline.h"
 
 /*  Only a clue stored here gets a row: the router may follow intakes of
  *  other sites, and a foreign key failure would stop the stream for good. */
@@ -65,6 +66,8 @@ static void s_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
 {
     intake_competence_t *self = arg;
     const Gongyi__V1__Envelope *env = event->envelope;
+    /*  The reporter's public timeline, in the same transaction. */
+    intake_timeline_apply(event, tx, self->metrics);
     const char *step;
     const char *procuratorate = s_decision(env, &step);
     if (!procuratorate)
@@ -92,6 +95,7 @@ void intake_competence_prepare(gy_pg_t *pg)
     gy_consumer_prepare("intake", pg);
     gy_pg_prepare(pg, "set_competence", s_sql_set_competence);
     gy_pg_prepare(pg, "competence_lead", s_sql_lead);
+    intake_timeline_prepare_consumer(pg);
 }
 
 /*  ---- leading ---- */
@@ -170,6 +174,8 @@ intake_competence_t *intake_competence_new(uv_loop_t *loop,
     self->retry.data = self;
     gy_metrics_describe(config->metrics, "gy_intake_competence_malformed_total", "counter",
                         "Router events passed over as malformed (clue id or procuratorate).");
+    gy_metrics_describe(config->metrics, "gy_intake_timeline_malformed_total", "counter",
+                        "Router events whose public step was passed over as malformed.");
     gy_consumer_config_t consumer_config = {
         .schema = "intake",
         .sources = config->sources,

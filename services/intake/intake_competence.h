@@ -12,7 +12,9 @@
  *                                     choice, which may be either side)
  *  Every other event and step ("requested", "disputed") leaves competence
  *  as it is; a clue that is not in this database (another site's) is
- *  passed over.
+ *  passed over.  In the same transaction it records the reporter's public
+ *  timeline (intake_timeline: AssessmentRequested, ClueRouted,
+ *  ClueTransferred, ClueRejected).
  *
  *  Several intake instances on one database share intake.competence and
  *  the positions, so one of them applies the events at a time: the one
@@ -46,7 +48,8 @@ typedef struct {
     gy_metrics_t *metrics; /* borrowed */
 } intake_competence_config_t;
 
-/*  Registers the consumer's and the upsert's statements on pg. */
+/*  Registers the consumer's, the upsert's and the timeline's statements
+ *  on pg. */
 void intake_competence_prepare(gy_pg_t *pg);
 
 /*  Checks a GY_ROUTER_SOURCES value: 0, or -1 (logged, naming the

@@ -27,6 +27,7 @@
 #include "intake_competence.h"
 #include "intake_reporter.h"
 #include "intake_store.h"
+#include "intake_timeline.h"
 
 extern const gy_pg_migration_t intake_migrations[];
 extern const size_t intake_migrations_count;
@@ -39,10 +40,6 @@ extern const size_t intake_migrations_count;
 #define S_REFERENCE_ID_MAX 128
 #define S_IDEMPOTENCY_MAX  128
 
-static const char s_sql_clue_status[] =
-    "SELECT status, field_code, region_code,"
-    " to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-    "  FROM intake.clue WHERE receipt_code = $1";
 static const char s_sql_upsert_field[] =
     "INSERT INTO intake.field (code, name_zh, name_en, active) VALUES ($1, $2, $3, true)"
     " ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh,"
@@ -371,37 +368,6 @@ static void s_post_clue(intake_server_t *self, gy_http_request_t *req, const cha
                        s_on_address_limit, sub);
 }
 
-typedef struct {
-    gy_http_request_t *req;
-    char receipt[GY_RECEIPT_LEN + 1];
-    json_t *found;
-} s_status_query_t;
-
-static void s_on_status_row(void *arg, size_t index, const gy_pg_result_t *res)
-{
-    s_status_query_t *q = arg;
-    if (gy_pg_ntuples(res) != 1)
-        return;
-    q->found =
-        json_pack("{s:s,s:s,s:s,s:s,s:s}", "receipt_code", q->receipt, "status",
-                  gy_pg_value(res, 0, 0), "field_code", gy_pg_value(res, 0, 1), "region_code",
-                  gy_pg_value(res, 0, 2), "received_at", gy_pg_value(res, 0, 3));
-}
-
-static void s_on_status_done(void *arg, gy_pg_status_t status, const char *sqlstate)
-{
-    s_status_query_t *q = arg;
-    if (status != GY_PG_OK) {
-        gy_http_respond_error(q->req, 503, "unavailable", "the clue store is unavailable", NULL);
-        json_decref(q->found);
-    } else if (!q->found) {
-        gy_http_respond_error(q->req, 404, "not_found", "no clue has this receipt code", NULL);
-    } else {
-        s_respond_json(q->req, 200, q->found);
-    }
-    free(q);
-}
-
 static void s_get_clue(intake_server_t *self, gy_http_request_t *req, const char *code)
 {
     if (!gy_receipt_valid(code)) {
@@ -411,16 +377,7 @@ static void s_get_clue(intake_server_t *self, gy_http_request_t *req, const char
     char upper[GY_RECEIPT_LEN + 1];
     for (int i = 0; i <= GY_RECEIPT_LEN; i++)
         upper[i] = (char)toupper((unsigned char)code[i]);
-    s_status_query_t *q = gy_calloc(1, sizeof *q);
-    q->req = req;
-    memcpy(q->receipt, upper, sizeof upper);
-    const char *params[] = {upper};
-    gy_pg_tx_t *tx = gy_pg_tx_new();
-    gy_pg_tx_add(tx, "clue_status", 1, params, NULL);
-    if (gy_pg_run(self->reader, &tx, s_on_status_row, s_on_status_done, q) < 0) {
-        free(q);
-        gy_http_respond_error(req, 503, "unavailable", "the clue store is unavailable", NULL);
-    }
+    intake_timeline_get(self->reader, req, upper);
 }
 
 static void s_healthz(intake_server_t *self, gy_http_request_t *req, const char *param)
@@ -776,7 +733,7 @@ static int s_start(intake_server_t *self)
     self->relay = gy_pg_new(self->loop, self->conninfo, "pg relay");
     self->reader = gy_pg_new(self->loop, self->conninfo, "pg reader");
     intake_store_prepare(self->writer, self->relay, self->reader);
-    gy_pg_prepare(self->reader, "clue_status", s_sql_clue_status);
+    intake_timeline_prepare_reader(self->reader);
     if (self->router_sources) {
         self->competence_pg = gy_pg_new(self->loop, self->conninfo, "pg competence");
         intake_competence_prepare(self->competence_pg);

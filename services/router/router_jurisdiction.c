@@ -217,9 +217,42 @@ static void s_set(router_decision_t *out, const gy_region_t *r, const char *queu
     out->rule = rule;
 }
 
+/*  The field's lowest level: a decision below it goes up the tree to the
+ *  first procuratorate at that level or above. */
+static void s_raise_to_field_level(const router_jurisdiction_t *self, const gy_field_t *field,
+                                   router_decision_t *out)
+{
+    int min_rank = gy_refdata_level_rank(field->min_level);
+    const gy_region_t *r = gy_refdata_region(self->ref, out->procuratorate);
+    if (!r || gy_refdata_level_rank(r->level) >= min_rank)
+        return;
+    while (r && gy_refdata_level_rank(r->level) < min_rank)
+        r = *r->parent ? gy_refdata_region(self->ref, r->parent) : NULL;
+    if (!r)
+        return; /* nothing above: the tree's root is the last resort it already had */
+    s_set(out, r, out->queue, "field_level");
+    s_city_of(self, r, out->city);
+}
+
+static void s_decide(const router_jurisdiction_t *self, const char *region_code, const char *title,
+                     const char *description, bool major, bool administrative,
+                     router_decision_t *out);
+
 void router_jurisdiction_decide(const router_jurisdiction_t *self, const char *region_code,
-                                const char *title, const char *description, bool major,
-                                bool administrative, router_decision_t *out)
+                                const char *field_code, const char *title, const char *description,
+                                bool major, bool administrative, router_decision_t *out)
+{
+    const gy_field_t *field = field_code ? gy_refdata_field(self->ref, field_code) : NULL;
+    if (field && !field->administrative)
+        administrative = false; /* no administrative case can follow: no organ decides */
+    s_decide(self, region_code, title, description, major, administrative, out);
+    if (field)
+        s_raise_to_field_level(self, field, out);
+}
+
+static void s_decide(const router_jurisdiction_t *self, const char *region_code, const char *title,
+                     const char *description, bool major, bool administrative,
+                     router_decision_t *out)
 {
     memset(out, 0, sizeof *out);
     const gy_region_t *r = gy_refdata_region(self->ref, region_code);

@@ -24,6 +24,16 @@
  *  5. Otherwise a county code: that county's procuratorate, handling
  *     queue (civil cases go to the county where the act or harm occurred).
  *
+ *  The clue's field (reference/fields.csv, gy_field_t) bounds all of these:
+ *  - a field without administrative cases (反垄断: civil only) ignores
+ *    the organ rule: no administrative case can follow from it;
+ *  - a procuratorate below the field's lowest level (反垄断: a 设区的市 or
+ *    above, 反垄断法 art. 60) hands the clue to its nearest ancestor at
+ *    that level or above, in the same queue, rule "field_level" (a
+ *    county's 反垄断 clue goes to its city's handling queue).
+ *  An unknown field code (the router's reference data is older than
+ *  intake's) bounds nothing.
+ *
  *  Region names are matched with router_match automata built at
  *  construction; deciding allocates nothing.
  */
@@ -43,7 +53,7 @@ typedef struct {
     char procuratorate[7]; /* region code of the competent procuratorate */
     const char *queue;     /* ROUTER_QUEUE_HANDLING or ROUTER_QUEUE_TRIAGE (static) */
     const char *rule;      /* static: unknown_region, organ, not_county, major, cross_county,
-                              county */
+                              county, field_level */
     char city[7];          /* the city above the decision ("" when none): for scoping lists */
 } router_decision_t;
 
@@ -51,10 +61,11 @@ typedef struct {
 router_jurisdiction_t *router_jurisdiction_new(const gy_refdata_t *ref);
 void router_jurisdiction_destroy(router_jurisdiction_t **self_p);
 
-/*  Decides for a clue; title and description may be NULL.  major and
- *  administrative come from triage (router_triage_t). */
+/*  Decides for a clue of field field_code (triage's); title and
+ *  description may be NULL.  major and administrative come from triage
+ *  (router_triage_t). */
 void router_jurisdiction_decide(const router_jurisdiction_t *self, const char *region_code,
-                                const char *title, const char *description, bool major,
-                                bool administrative, router_decision_t *out);
+                                const char *field_code, const char *title, const char *description,
+                                bool major, bool administrative, router_decision_t *out);
 
 #endif

@@ -97,8 +97,9 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     router_triage_t triage;
     router_rules_triage(self->config.rules, cr->title, cr->description, cr->field_code, &triage);
     router_decision_t where;
-    router_jurisdiction_decide(self->config.jurisdiction, cr->region_code, cr->title,
-                               cr->description, triage.major, triage.organ_failure, &where);
+    router_jurisdiction_decide(self->config.jurisdiction, cr->region_code, triage.field_code,
+                               cr->title, cr->description, triage.major, triage.organ_failure,
+                               &where);
     bool severe = triage.major || strcmp(where.rule, "cross_county") == 0;
     long priority = lround(60.0 * triage.confidence) + (severe ? 40 : 0);
     if (priority > 100)

@@ -1,0 +1,258 @@
+/*  intake_timeline — see intake_timeline.h. */
+#include "intake_timeline.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gy_scope.h"
+#include "gy_util.h"
+
+/*  Only a clue stored here gets steps: the router may follow intakes of
+ *  other sites.  $8: a step recorded once per clue (being assessed is one
+ *  step however many volunteers are asked, and asked again). */
+static const char s_sql_add_step[] =
+    "INSERT INTO intake.timeline (clue_id, step, procuratorate, from_procuratorate, reason_code,"
+    " at, recorded_by_event)"
+    " SELECT c.id, $2, NULLIF($3, ''), NULLIF($4, ''), NULLIF($5, ''),"
+    " coalesce(to_timestamp(NULLIF($6, '')::bigint / 1000.0), now()), $7"
+    "   FROM intake.clue c WHERE c.id = $1::uuid"
+    "    AND NOT ($8::boolean AND EXISTS (SELECT 1 FROM intake.timeline t"
+    "                                      WHERE t.clue_id = c.id AND t.step = $2))";
+
+static const char s_sql_clue[] =
+    "SELECT field_code, region_code,"
+    " to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    "  FROM intake.clue WHERE receipt_code = $1";
+/*  The steps after "received", oldest first, with the procuratorates'
+ *  names from the reference data. */
+static const char s_sql_steps[] =
+    "SELECT t.step, t.procuratorate, p.procuratorate_zh, t.from_procuratorate,"
+    " f.procuratorate_zh, t.reason_code,"
+    " to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    "  FROM intake.clue c JOIN intake.timeline t ON t.clue_id = c.id"
+    "  LEFT JOIN intake.region p ON p.code = t.procuratorate"
+    "  LEFT JOIN intake.region f ON f.code = t.from_procuratorate"
+    " WHERE c.receipt_code = $1 ORDER BY t.at, t.id";
+
+/*  ---- from the router's events ---- */
+
+/*  A step an event makes public: the event's body, and for a transfer
+ *  its step.  Anything not listed is not public. */
+typedef struct {
+    Gongyi__V1__Envelope__BodyCase body;
+    const char *transfer_step; /* ClueTransferred.step, or NULL */
+    const char *step;          /* the public step */
+    bool once;                 /* at most one per clue */
+} s_public_t;
+
+static const s_public_t s_public[] = {
+    {GONGYI__V1__ENVELOPE__BODY_ASSESSMENT_REQUESTED, NULL, "assessing", true},
+    {GONGYI__V1__ENVELOPE__BODY_CLUE_ROUTED, NULL, "accepted", false},
+    {GONGYI__V1__ENVELOPE__BODY_CLUE_TRANSFERRED, "accepted", "transferred", false},
+    {GONGYI__V1__ENVELOPE__BODY_CLUE_TRANSFERRED, "decided", "transferred", false},
+    {GONGYI__V1__ENVELOPE__BODY_CLUE_REJECTED, NULL, "rejected", false},
+};
+
+static const s_public_t *s_public_of(const Gongyi__V1__Envelope *env)
+{
+    for (size_t i = 0; i < sizeof s_public / sizeof s_public[0]; i++) {
+        const s_public_t *p = &s_public[i];
+        if (p->body != env->body_case)
+            continue;
+        if (!p->transfer_step || strcmp(p->transfer_step, env->clue_transferred->step) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+/*  A reason code is a short lower-case identifier (router's API). */
+static bool s_code_valid(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
+    return n > 0 && n <= 32 && s[n] == '\0';
+}
+
+void intake_timeline_prepare_consumer(gy_pg_t *pg)
+{
+    gy_pg_prepare(pg, "timeline_add_step", s_sql_add_step);
+}
+
+void intake_timeline_apply(const gy_consumer_event_t *event, gy_pg_tx_t *tx, gy_metrics_t *metrics)
+{
+    const Gongyi__V1__Envelope *env = event->envelope;
+    const s_public_t *pub = s_public_of(env);
+    if (!pub)
+        return;
+    const char *clue_id = NULL, *to = "", *from = "", *code = "";
+    switch (env->body_case) {
+    case GONGYI__V1__ENVELOPE__BODY_ASSESSMENT_REQUESTED:
+        clue_id = env->assessment_requested->clue_id;
+        break;
+    case GONGYI__V1__ENVELOPE__BODY_CLUE_ROUTED:
+        clue_id = env->clue_routed->clue_id;
+        to = env->clue_routed->procuratorate;
+        break;
+    case GONGYI__V1__ENVELOPE__BODY_CLUE_TRANSFERRED:
+        clue_id = env->clue_transferred->clue_id;
+        from = env->clue_transferred->from_procuratorate;
+        /*  The common superior's choice is only in the Envelope; choosing
+         *  the side that had the clue moves nothing. */
+        to = strcmp(env->clue_transferred->step, "decided") == 0
+                 ? env->procuratorate
+                 : env->clue_transferred->to_procuratorate;
+        if (strcmp(to, from) == 0)
+            return;
+        break;
+    case GONGYI__V1__ENVELOPE__BODY_CLUE_REJECTED:
+        clue_id = env->clue_rejected->clue_id;
+        to = env->clue_rejected->procuratorate;
+        code = env->clue_rejected->reason_code;
+        break;
+    default: assert(false); return;
+    }
+    /*  A malformed event would fail its transaction on every retry and stop
+     *  the stream behind it; it is logged and passed over instead. */
+    if (!gy_uuid_valid(clue_id) || (*to && !gy_scope_code_valid(to)) ||
+        (*from && !gy_scope_code_valid(from)) || (*code && !s_code_valid(code))) {
+        gy_log_warning("%s %s:%" PRIu64 " has no valid clue id, procuratorate or reason code; "
+                       "its public step is passed over",
+                       env->type, event->producer, event->sequence);
+        gy_metrics_count(metrics, "gy_intake_timeline_malformed_total", "", 1);
+        return;
+    }
+    char at[24] = "";
+    if (env->time_unix_ms > 0)
+        snprintf(at, sizeof at, "%" PRId64, env->time_unix_ms);
+    char *by =
+        gy_sprintf("%s%s%s@%s:%" PRIu64, env->type, pub->transfer_step ? ":" : "",
+                   pub->transfer_step ? pub->transfer_step : "", event->producer, event->sequence);
+    const char *values[] = {clue_id, pub->step, to, from,
+                            code,    at,        by, pub->once ? "true" : "false"};
+    gy_pg_tx_add(tx, "timeline_add_step", 8, values, NULL);
+    free(by);
+}
+
+/*  ---- the reporter's view ---- */
+
+/*  The public wording of each reason a clue is rejected for (the router's
+ *  reason codes, docs/api.md "decide").  A prosecutor's own reason stays
+ *  inside: it may name people or hold notes of the investigation. */
+static const struct {
+    const char *code;
+    const char *reason;
+} s_reasons[] = {
+    {"no_public_interest", "经评估，未发现损害国家利益或者社会公共利益的情形。"},
+    {"out_of_scope", "反映的问题不属于检察公益诉讼的案件范围。"},
+    {"insufficient_facts", "反映的事实不够具体，暂无法核实。"},
+    {"duplicate", "反映的问题已在其他线索中受理。"},
+};
+/*  A code added to the router before intake learnt its wording. */
+static const char s_reason_other[] = "经审查，不予受理。";
+
+static const char *s_reason(const char *code)
+{
+    for (size_t i = 0; i < sizeof s_reasons / sizeof s_reasons[0]; i++)
+        if (strcmp(code, s_reasons[i].code) == 0)
+            return s_reasons[i].reason;
+    return s_reason_other;
+}
+
+#define S_RECEIPT_MAX 64 /* a checked receipt code is far shorter */
+
+typedef struct {
+    gy_http_request_t *req;
+    char receipt[S_RECEIPT_MAX];
+    json_t *found;    /* the clue's fields, once read */
+    json_t *timeline; /* its steps */
+} s_query_t;
+
+static json_t *s_procuratorate(const gy_pg_result_t *res, int row, int code_col)
+{
+    if (gy_pg_isnull(res, row, code_col))
+        return NULL;
+    return json_pack("{s:s,s:o}", "code", gy_pg_value(res, row, code_col), "name",
+                     gy_pg_isnull(res, row, code_col + 1)
+                         ? json_null()
+                         : json_string(gy_pg_value(res, row, code_col + 1)));
+}
+
+static void s_on_row(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_query_t *q = arg;
+    if (index == 0) {
+        if (gy_pg_ntuples(res) != 1)
+            return;
+        q->found = json_pack("{s:s,s:s,s:s,s:s}", "receipt_code", q->receipt, "field_code",
+                             gy_pg_value(res, 0, 0), "region_code", gy_pg_value(res, 0, 1),
+                             "received_at", gy_pg_value(res, 0, 2));
+        json_array_append_new(
+            q->timeline, json_pack("{s:s,s:s}", "step", "received", "at", gy_pg_value(res, 0, 2)));
+        return;
+    }
+    for (int row = 0; row < gy_pg_ntuples(res); row++) {
+        json_t *step = json_pack("{s:s,s:s}", "step", gy_pg_value(res, row, 0), "at",
+                                 gy_pg_value(res, row, 6));
+        json_t *to = s_procuratorate(res, row, 1);
+        if (to)
+            json_object_set_new(step, "procuratorate", to);
+        json_t *from = s_procuratorate(res, row, 3);
+        if (from)
+            json_object_set_new(step, "from", from);
+        if (!gy_pg_isnull(res, row, 5)) {
+            const char *code = gy_pg_value(res, row, 5);
+            json_object_set_new(step, "reason_code", json_string(code));
+            json_object_set_new(step, "reason", json_string(s_reason(code)));
+        }
+        json_array_append_new(q->timeline, step);
+    }
+}
+
+static void s_on_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_query_t *q = arg;
+    if (status != GY_PG_OK) {
+        gy_http_respond_error(q->req, 503, "unavailable", "the clue store is unavailable", NULL);
+    } else if (!q->found) {
+        gy_http_respond_error(q->req, 404, "not_found", "no clue has this receipt code", NULL);
+    } else {
+        /*  The status is the latest step. */
+        json_t *last = json_array_get(q->timeline, json_array_size(q->timeline) - 1);
+        json_object_set(q->found, "status", json_object_get(last, "step"));
+        json_object_set(q->found, "timeline", q->timeline);
+        char *text = json_dumps(q->found, JSON_COMPACT);
+        gy_http_respond(q->req, 200, NULL, NULL, text, strlen(text));
+        free(text);
+    }
+    json_decref(q->found);
+    json_decref(q->timeline);
+    free(q);
+}
+
+void intake_timeline_prepare_reader(gy_pg_t *reader)
+{
+    gy_pg_prepare(reader, "timeline_clue", s_sql_clue);
+    gy_pg_prepare(reader, "timeline_steps", s_sql_steps);
+}
+
+void intake_timeline_get(gy_pg_t *reader, gy_http_request_t *req, const char *receipt_code)
+{
+    assert(reader && req && receipt_code && strlen(receipt_code) < S_RECEIPT_MAX);
+    s_query_t *q = gy_calloc(1, sizeof *q);
+    q->req = req;
+    snprintf(q->receipt, sizeof q->receipt, "%s", receipt_code);
+    q->timeline = json_array();
+    const char *params[] = {q->receipt};
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, "timeline_clue", 1, params, NULL);
+    gy_pg_tx_add(tx, "timeline_steps", 1, params, NULL);
+    if (gy_pg_run(reader, &tx, s_on_row, s_on_done, q) < 0) {
+        json_decref(q->timeline);
+        free(q);
+        gy_http_respond_error(req, 503, "unavailable", "the clue store is unavailable", NULL);
+    }
+}

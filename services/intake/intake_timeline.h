@@ -1,0 +1,53 @@
+/*  intake_timeline — the reporter's public timeline of a clue: what
+ *  GET /api/v1/clues/{receipt_code} shows to anyone holding the receipt
+ *  code (docs/api.md), and how intake learns it from the router's events.
+ *
+ *  Public steps, each with its time:
+ *    received      the clue was stored (intake.clue.received_at)
+ *    assessing     expert volunteers were asked to assess it (once, however
+ *                  many were asked): AssessmentRequested
+ *    accepted      a procuratorate has it: ClueRouted.procuratorate
+ *    transferred   it moved to another procuratorate: ClueTransferred
+ *                  "accepted" (to_procuratorate), or "decided" by the
+ *                  common superior for the side that did not have it
+ *    rejected      it will not be handled: ClueRejected, with its
+ *                  reason_code and the public wording of that code
+ *  Nothing else is public: a transfer requested or disputed (not decided
+ *  yet), the volunteers' assessments, clusters (other reporters),
+ *  deadlines, and every free text (reasons, comments) and person
+ *  (prosecutors' and volunteers' subjects) of any event.  The table keeps
+ *  only codes and times (migrations/0003_timeline.sql), so nothing
+ *  internal can be shown.  The workflow service's public case steps are
+ *  new step names in the same table.
+ *
+ *  Use:
+ *      intake_timeline_prepare_consumer(pg);   // the consumer's connection
+ *      in its apply callback: intake_timeline_apply(event, tx);
+ *      intake_timeline_prepare_reader(reader); // before gy_pg_start(reader)
+ *      GET handler: intake_timeline_get(reader, req, receipt_code);
+ */
+#ifndef INTAKE_TIMELINE_H
+#define INTAKE_TIMELINE_H
+
+#include "gy_consumer.h"
+#include "gy_http.h"
+#include "gy_metrics.h"
+#include "gy_pg.h"
+
+/*  Registers the statement intake_timeline_apply adds. */
+void intake_timeline_prepare_consumer(gy_pg_t *pg);
+
+/*  Adds to tx the step a router event makes public, if any; a malformed
+ *  event is logged, counted on metrics (gy_intake_timeline_malformed_total)
+ *  and passed over. */
+void intake_timeline_apply(const gy_consumer_event_t *event, gy_pg_tx_t *tx, gy_metrics_t *metrics);
+
+/*  Registers the statements intake_timeline_get runs. */
+void intake_timeline_prepare_reader(gy_pg_t *reader);
+
+/*  Answers GET /api/v1/clues/{receipt_code} for a receipt code already
+ *  checked and in upper case: 200 with the clue's public fields, its
+ *  status (the latest step) and its timeline; 404; 503. */
+void intake_timeline_get(gy_pg_t *reader, gy_http_request_t *req, const char *receipt_code);
+
+#endif
