@@ -104,6 +104,16 @@ router_calendar_t *router_calendar_parse(const char *text, const char *where)
                          where, lineno, line);
             goto fail;
         }
+        /*  The days reach the database as JSON (router_calendar_json),
+         *  which holds only UTF-8: a name that is not would drop its day
+         *  from the calendar without a word. */
+        json_t *name_json = json_string(name);
+        if (!name_json) {
+            gy_log_error("invalid holiday calendar at %s:%d: the name is not valid UTF-8", where,
+                         lineno);
+            goto fail;
+        }
+        json_decref(name_json);
         for (size_t i = 0; i < self->ndays; i++) {
             if (strcmp(self->days[i].day, line) == 0) {
                 gy_log_error("invalid holiday calendar at %s:%d: %s is listed twice", where, lineno,

@@ -51,6 +51,10 @@ static void test_refused(void **state)
         "date,kind,name\n2026-10-01,holiday,\n",   /* empty name */
         "date,kind,name\n2026-10-09,workday,x\n",  /* a Friday worked "instead" */
         "date,kind,name\n2026-10-01,holiday,a\n2026-10-01,holiday,b\n", /* twice */
+        /*  A name that is not UTF-8 (found by fuzz_holidays): the day fell
+         *  out of the JSON the database is given, silently. */
+        "date,kind,name\n2026-10-01,holiday,\xe5\x9b\xbd\xe5\xba\x86\xcf\n",
+        "date,kind,name\n2026-10-02,holiday,\xc0\xaf\n", /* overlong "/" */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         router_calendar_t *cal = router_calendar_parse(bad[i], "test");
