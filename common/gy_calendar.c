@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_text.h"
 #include "gy_util.h"
 
 typedef struct {
@@ -197,6 +198,15 @@ int gy_calendar_add_day(gy_calendar_t *self, const char *text, const char *kind,
     }
     if (!name || !*name) {
         gy_log_error("invalid holiday calendar at %s: %s has no name", where, text);
+        return -1;
+    }
+    /*  Names reach the database and /healthz as JSON, which holds only
+     *  UTF-8: a name that is not would drop its day without a word (found
+     *  by fuzz_holidays). */
+    if (gy_text_check(name, strlen(name), GY_TEXT_LINE) < 0) {
+        gy_log_error("invalid holiday calendar at %s: the name of %s is not one line of valid "
+                     "UTF-8",
+                     where, text);
         return -1;
     }
     if (workday && gy_day_isodow(day) < 6) {

@@ -156,7 +156,11 @@ static void test_refused(void **state)
         "date,kind,name\n2026,year,\n",                                 /* no source */
         "date,kind,name\n26,year,x\n",                                  /* not a year */
         "date,kind,name\n2026-01-01,year,x\n",                          /* not a year */
-        "date,kind,name\n2026,year,a\n2026,year,b\n"                    /* twice */
+        "date,kind,name\n2026,year,a\n2026,year,b\n",                   /* twice */
+        /*  A name that is not UTF-8 (found by fuzz_holidays): the day fell
+         *  out of the JSON the database is given, silently. */
+        "date,kind,name\n2026-10-01,holiday,\xe5\x9b\xbd\xe5\xba\x86\xcf\n",
+        "date,kind,name\n2026-10-02,holiday,\xc0\xaf\n", /* overlong "/" */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         gy_calendar_t *cal = gy_calendar_parse(bad[i], "test");

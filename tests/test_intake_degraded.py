@@ -71,7 +71,9 @@ class RateLimitTest(IntakeTestCase):
 
     def test_limit_is_shared_across_instances_through_redis(self):
         redis = keep(gytest.PrivateRedis(S["folder"], "redis-limit").start())
-        env = {"GY_RATE_LIMIT_PER_MIN": "5"}
+        # The test client stands in for the edge: named as the one trusted
+        # proxy (nothing is trusted by default).
+        env = {"GY_RATE_LIMIT_PER_MIN": "5", "GY_TRUSTED_PROXIES": "127.0.0.1"}
         a = keep(gytest.Intake(S["folder"], "intake-rl-a", S["dbname"], redis_port=redis.port,
                                env=env).start())
         b = keep(gytest.Intake(S["folder"], "intake-rl-b", S["dbname"], redis_port=redis.port,

@@ -803,7 +803,7 @@ static int s_start(intake_server_t *self)
         .port = (int)port,
         .max_body = (size_t)max_body,
         .read_timeout_ms = (uint64_t)read_timeout,
-        .trusted_proxies = gy_config_str("GY_TRUSTED_PROXIES", "127.0.0.1"),
+        .trusted_proxies = gy_config_str("GY_TRUSTED_PROXIES", ""),
         .metrics = self->metrics,
     };
     gy_pg_start(self->writer, s_on_writer_state, self);

@@ -442,7 +442,7 @@ static int s_start(router_server_t *self)
     gy_http_config_t http_config = {
         .host = gy_config_str("GY_HTTP_HOST", "127.0.0.1"),
         .port = (int)port,
-        .trusted_proxies = gy_config_str("GY_TRUSTED_PROXIES", "127.0.0.1"),
+        .trusted_proxies = gy_config_str("GY_TRUSTED_PROXIES", ""),
         .metrics = self->metrics,
     };
     gy_pg_start(self->writer, s_on_writer_state, self);
