@@ -382,7 +382,9 @@ static void s_get_clue(intake_server_t *self, gy_http_request_t *req, const char
 
 static void s_healthz(intake_server_t *self, gy_http_request_t *req, const char *param)
 {
-    bool pg = gy_pg_up(self->writer);
+    /*  Ready only when every connection is: a follow-up read that reaches
+     *  an instance whose reader is still connecting would answer 503. */
+    bool pg = gy_pg_up(self->writer) && gy_pg_up(self->reader) && gy_pg_up(self->relay);
     bool redis = gy_redis_up(self->redis);
     s_respond_json(req, pg ? 200 : 503,
                    json_pack("{s:s,s:s,s:s,s:s,s:I}", "status", pg ? "ok" : "unavailable",

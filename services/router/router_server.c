@@ -233,7 +233,7 @@ static void s_on_positions_done(void *arg, gy_pg_status_t status, const char *sq
 {
     s_health_t *h = arg;
     router_server_t *self = h->server;
-    bool ok = status == GY_PG_OK && gy_pg_up(self->writer);
+    bool ok = status == GY_PG_OK && gy_pg_up(self->writer) && gy_pg_up(self->relay);
     json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:I,s:o}", "status", ok ? "ok" : "unavailable",
                              "postgres", ok ? "ok" : "down", "producer", self->producer,
                              "assessment", self->assessment_on ? "on" : "off", "outbox_lag",
