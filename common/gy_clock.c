@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gy_text.h"
 #include "gy_util.h"
 
 /*  The clock reads wall + offset, or frozen when frozen is set.  Atomics:
@@ -100,7 +101,9 @@ static void s_init_once(void)
         return;
     int64_t ms = gy_clock_parse_iso(start);
     if (ms == GY_CLOCK_INVALID) {
-        gy_log_error("invalid GY_CLOCK_START \"%.64s\"", start);
+        char quoted[72];
+        gy_text_excerpt(quoted, sizeof quoted, start); /* cut at a character boundary */
+        gy_log_error("invalid GY_CLOCK_START \"%s\"", quoted);
         gy_log_error("hint: an ISO 8601 instant with its offset, e.g. "
                      "2026-10-03T23:30:00+08:00");
         s_init_rc = -1;
