@@ -267,7 +267,7 @@ const gy_region_t *gy_refdata_region(const gy_refdata_t *self, const char *code)
 {
     if (strlen(code) != 6)
         return NULL;
-    gy_region_t key;
+    gy_region_t key = {.code = ""}; /* the comparison reads only the code */
     memcpy(key.code, code, 7);
     return bsearch(&key, self->regions, self->nregions, sizeof key, s_cmp_region);
 }

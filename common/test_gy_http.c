@@ -740,7 +740,7 @@ static void s_client_parser_limit(s_fixture_t *fx)
 {
     s_client_t client;
     s_connect(&client, fx->port);
-    char *request = s_request_of_size(100 * 1024);
+    char *request = s_request_of_size((size_t)100 * 1024);
     s_send_text(&client, request);
     free(request);
     s_read_response(fx, &client, true);
@@ -752,7 +752,7 @@ static void test_parser_header_limit(void **state)
 {
     s_fixture_t *fx = *state;
     gy_http_config_t config = s_config(fx);
-    config.max_header = 1024 * 1024;
+    config.max_header = (size_t)1024 * 1024;
     s_listen(fx, &config);
     s_run_client(fx, s_client_parser_limit);
 

@@ -85,8 +85,9 @@ static const char *s_check_exposition(const char *text)
                 char type[32];
                 if (sscanf(buf, "# TYPE %127s %31s", name, type) != 2)
                     return "malformed TYPE line";
-                if (strcmp(type, "counter") && strcmp(type, "gauge") && strcmp(type, "histogram") &&
-                    strcmp(type, "summary") && strcmp(type, "untyped"))
+                if (strcmp(type, "counter") != 0 && strcmp(type, "gauge") != 0 &&
+                    strcmp(type, "histogram") != 0 && strcmp(type, "summary") != 0 &&
+                    strcmp(type, "untyped") != 0)
                     return "unknown type";
                 for (int i = 0; i < ntyped; i++)
                     if (strcmp(typed[i], name) == 0)
@@ -144,7 +145,7 @@ static const char *s_check_exposition(const char *text)
         if (*p != ' ')
             return "no space before the value";
         p++;
-        if (strcmp(p, "NaN") && strcmp(p, "+Inf") && strcmp(p, "-Inf")) {
+        if (strcmp(p, "NaN") != 0 && strcmp(p, "+Inf") != 0 && strcmp(p, "-Inf") != 0) {
             char *vend;
             strtod(p, &vend);
             if (vend == p || *vend != '\0' || strpbrk(p, "nN"))

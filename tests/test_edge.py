@@ -2,8 +2,9 @@
 scripts/up fills it in) in front of a real gy-intake: every answer the edge
 gives itself is the API's JSON error, a slow body cannot hold a connection
 longer than the instance's read timeout, one address gets at most 32
-requests served at once, and a spoofed X-Forwarded-For sent straight to an
-instance's port does not escape the per-address rate limit.
+requests served at once, headers must arrive within 10 s, and a spoofed
+X-Forwarded-For sent straight to an instance's port does not escape the
+per-address rate limit.
 
 Debian's nginx (scripts/deps installs nginx-light) runs on free loopback
 ports with its files in this module's run folder; each malformed request
@@ -309,6 +310,44 @@ class SlowClientTest(EdgeTestCase):
         self.assertJsonError(answer, 408, "request_timeout")
         self.assertGreaterEqual(elapsed, READ_TIMEOUT_S - 0.5)
         self.assertLess(elapsed, READ_TIMEOUT_S + 5)
+
+    def test_slow_headers_end_at_the_header_timeout(self):
+        # nginx counts client_header_timeout (10 s) from the first read, not
+        # between reads: a header sent a byte every half second is cut at
+        # 10 s.  nginx closes without an answer then (it has no request to
+        # answer yet).
+        s = socket.create_connection(("127.0.0.1", S["edge"].port), timeout=2)
+        s.settimeout(0.5)
+        t0 = time.monotonic()
+        header = b"GET /healthz HTTP/1.1\r\nX-Slow: " + b"a" * 200
+        answer, closed = b"", False
+        try:
+            for byte in header:
+                try:
+                    s.sendall(bytes([byte]))
+                except (BrokenPipeError, ConnectionResetError):
+                    closed = True
+                    break
+                try:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        closed = True
+                        break
+                    answer += chunk
+                except socket.timeout:
+                    pass
+                except ConnectionResetError:
+                    closed = True
+                    break
+                if time.monotonic() - t0 > 20:
+                    break
+        finally:
+            s.close()
+        elapsed = time.monotonic() - t0
+        self.assertTrue(closed, "the edge still reads the slow header after %.0f s" % elapsed)
+        self.assertEqual(answer, b"")
+        self.assertGreater(elapsed, 9)
+        self.assertLess(elapsed, 13)
 
     def test_connections_per_address(self):
         clue_len = 500

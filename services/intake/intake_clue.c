@@ -20,7 +20,7 @@
 #define S_MAX_ATTACHMENT_SIZE 9007199254740991ULL
 /*  A submission may name a time up to this far ahead of our clock:
  *  reporters' phones are not all set right. */
-#define S_FUTURE_SLACK_MS (5 * 60 * 1000)
+#define S_FUTURE_SLACK_MS (INT64_C(5) * 60 * 1000)
 
 static const char *s_channels[] = {"web",        "app",    "wechat", "hotline_12345", "agency",
                                    "data_model", "letter", "visit",  "other",         NULL};
@@ -309,7 +309,7 @@ static int s_parse_rfc3339(const char *s, int64_t *ms)
         int mm = (p[4] - '0') * 10 + (p[5] - '0');
         if (hh > 23 || mm > 59)
             return -1;
-        offset = (hh * 60 + mm) * 60 * (*p == '-' ? -1 : 1);
+        offset = ((long)hh * 60 + mm) * 60 * (*p == '-' ? -1 : 1);
         p += 6;
     } else {
         return -1;
@@ -340,9 +340,9 @@ static int s_json_location(intake_clue_t *clue, json_t *root, intake_error_t *er
     if (s_unknown_members(loc, allowed, "location.", err) < 0)
         return -1;
     json_t *lat = json_object_get(loc, "lat"), *lon = json_object_get(loc, "lon");
-    if (lat && json_is_null(lat))
+    if (json_is_null(lat)) /* the macro tests for NULL itself */
         lat = NULL;
-    if (lon && json_is_null(lon))
+    if (json_is_null(lon))
         lon = NULL;
     if (lat && !json_is_number(lat)) {
         intake_error_set(err, 400, "invalid_type", "location.lat",
