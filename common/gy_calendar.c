@@ -163,6 +163,13 @@ int gy_calendar_add_year(gy_calendar_t *self, int year, const char *source, cons
         gy_log_error("invalid holiday calendar at %s: year %d names no source", where, year);
         return -1;
     }
+    /*  The source goes to the database as JSON too (see the day names). */
+    if (gy_text_check(source, strlen(source), GY_TEXT_LINE) < 0) {
+        gy_log_error("invalid holiday calendar at %s: the source of year %d is not one line of "
+                     "valid UTF-8",
+                     where, year);
+        return -1;
+    }
     size_t at = 0;
     while (at < self->nyears && self->years[at].year < year)
         at++;

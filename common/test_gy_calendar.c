@@ -161,6 +161,7 @@ static void test_refused(void **state)
          *  out of the JSON the database is given, silently. */
         "date,kind,name\n2026-10-01,holiday,\xe5\x9b\xbd\xe5\xba\x86\xcf\n",
         "date,kind,name\n2026-10-02,holiday,\xc0\xaf\n", /* overlong "/" */
+        "date,kind,name\n2026,year,\xed\xa0\x80\n",      /* a surrogate as the source */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         gy_calendar_t *cal = gy_calendar_parse(bad[i], "test");
