@@ -442,7 +442,8 @@ int gy_period_due(const gy_calendar_t *cal, int64_t start_ms, gy_period_t period
     gy_day_t start = gy_day_of_ms(start_ms);
     out->start_day = start;
     if ((period.unit == GY_PERIOD_DAYS && period.count > 36600) ||
-        (period.unit == GY_PERIOD_MONTHS && period.count > 1200))
+        (period.unit == GY_PERIOD_MONTHS && period.count > 1200) ||
+        nsuspensions > GY_DUE_MAX_REASONS - 1)
         return -1;
 
     /*  The period alone: the day after the event is the first day. */

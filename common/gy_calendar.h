@@ -152,8 +152,9 @@ typedef struct {
 
 /*  Computes the due date of `period` started by an event at start_ms.
  *  suspensions may be NULL when nsuspensions is 0; they may overlap and
- *  come in any order.  0, or -1 when the result is out of range (a period
- *  over 100 years). */
+ *  come in any order.  0, or -1 when the period is over 100 years or there
+ *  are more than GY_DUE_MAX_REASONS - 1 suspensions (every reason must
+ *  fit: merge adjacent ones first). */
 int gy_period_due(const gy_calendar_t *cal, int64_t start_ms, gy_period_t period,
                   const gy_suspension_t *suspensions, size_t nsuspensions, gy_due_date_t *out);
 

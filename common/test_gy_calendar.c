@@ -164,6 +164,7 @@ static void test_refused(void **state)
         /*  The same for a year's source (fuzz_holidays again): the year fell
          *  out of the JSON, so the database's calendar did not cover it. */
         "date,kind,name\n2026,year,\xe9\x30\x32\n",
+        "date,kind,name\n2026,year,\xed\xa0\x80\n", /* a surrogate as the source */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         gy_calendar_t *cal = gy_calendar_parse(bad[i], "test");
@@ -350,6 +351,18 @@ static void test_suspension(void **state)
     gy_period_due(s_cal, s_ms("2026-01-15T10:00:00+08:00"), months3, &feb, 1, &due);
     gy_day_format(due.last_day, last);
     assert_string_equal(last, "2026-04-27"); /* the 25th is a Saturday */
+    /*  Every reason is kept, or the computation is refused. */
+    gy_suspension_t many[GY_DUE_MAX_REASONS];
+    for (size_t i = 0; i < GY_DUE_MAX_REASONS; i++)
+        many[i] = (gy_suspension_t){s_day("2026-02-01") + (gy_day_t)(2 * i),
+                                    s_day("2026-02-01") + (gy_day_t)(2 * i)};
+    assert_int_equal(gy_period_due(s_cal, s_ms("2026-01-15T10:00:00+08:00"), months3, many,
+                                   GY_DUE_MAX_REASONS - 1, &due),
+                     0);
+    assert_int_equal(due.nreasons, GY_DUE_MAX_REASONS - 1); /* to Thursday 30 April */
+    assert_int_equal(gy_period_due(s_cal, s_ms("2026-01-15T10:00:00+08:00"), months3, many,
+                                   GY_DUE_MAX_REASONS, &due),
+                     -1);
 }
 
 int main(void)

@@ -335,6 +335,11 @@ static void s_on_calendar_read(void *arg, gy_pg_status_t status, const char *sql
                     self->version, years, years ? gy_calendar_year_at(self->calendar, 0, NULL) : 0,
                     years ? gy_calendar_year_at(self->calendar, years - 1, NULL) : 0,
                     gy_calendar_day_count(self->calendar));
+        json_t *health = router_deadline_health(self);
+        const char *warning = json_string_value(json_object_get(health, "warning"));
+        if (warning)
+            gy_log_warning("%s", warning);
+        json_decref(health);
         s_recompute(self);
     } else if (read->bad) {
         /*  Logged row by row; the calendar in use stays, and the same

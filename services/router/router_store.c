@@ -19,7 +19,7 @@ static const char s_sql_route[] =
     " $22::smallint, $23::smallint, $24::bigint, $25::int, $26::bigint, $27::float8, $28,"
     " $29::uuid, $30::bigint, $31, $32::bytea, $33, $34::int, $35::bigint)";
 static const char s_sql_assessment_expire[] =
-    "SELECT router.assessment_expire($1::bigint, $2, $3::int)";
+    "SELECT router.assessment_expire($1::bigint, $2::bigint, $3, $4::int)";
 /*  One event of the outbox on its way from a transaction to the relay. */
 typedef struct {
     char event_id[37];
@@ -271,11 +271,14 @@ static void s_expire(router_store_t *self)
 {
     if (self->expiring || !self->config.assess_k || !gy_pg_up(self->config.writer))
         return;
-    char due[24];
-    snprintf(due, sizeof due, "%" PRId64, gy_now_ms() + self->config.assess_due_ms);
-    const char *params[] = {due, self->producer, "100"};
+    /*  Late by the process clock, which made the due times too. */
+    int64_t now_ms = gy_now_ms();
+    char now[24], due[24];
+    snprintf(now, sizeof now, "%" PRId64, now_ms);
+    snprintf(due, sizeof due, "%" PRId64, now_ms + self->config.assess_due_ms);
+    const char *params[] = {now, due, self->producer, "100"};
     gy_pg_tx_t *tx = gy_pg_tx_new();
-    gy_pg_tx_add(tx, "assessment_expire", 3, params, NULL);
+    gy_pg_tx_add(tx, "assessment_expire", 4, params, NULL);
     if (gy_pg_run(self->config.writer, &tx, s_on_expire_result, s_on_expire_done, self) == 0)
         self->expiring = true;
 }
