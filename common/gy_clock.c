@@ -89,8 +89,8 @@ int64_t gy_clock_parse_iso(const char *text)
     } else {
         return GY_CLOCK_INVALID;
     }
-    int64_t secs =
-        s_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - (int64_t)offset_min * 60;
+    int64_t secs = s_days_from_civil(y, mo, d) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + s -
+                   (int64_t)offset_min * 60;
     return secs * 1000 + ms;
 }
 

@@ -28,7 +28,7 @@ static void test_start_from_environment(void **state)
     assert_int_equal(gy_clock_init(), 0);
     int64_t now = gy_now_ms();
     assert_true(now >= start && now < start + 60000);
-    struct timespec pause = {0, 20 * 1000000};
+    struct timespec pause = {0, 20000000L};
     nanosleep(&pause, NULL);
     assert_true(gy_now_ms() >= now + 20);
 }
@@ -71,7 +71,7 @@ static void test_frozen_and_moved(void **state)
     int64_t t = gy_clock_parse_iso("2026-11-28T01:00:00+08:00");
     gy_clock_set_ms(t);
     assert_int_equal(gy_now_ms(), t);
-    struct timespec pause = {0, 5 * 1000000};
+    struct timespec pause = {0, 5000000L};
     nanosleep(&pause, NULL);
     assert_int_equal(gy_now_ms(), t); /* frozen */
     gy_clock_advance_ms(86400000);

@@ -44,18 +44,33 @@ static const char s_sql_steps[] =
 /*  A step an event makes public: the event's body, and for a transfer
  *  its step.  Anything not listed is not public. */
 typedef struct {
-    Gongyi__V1__Envelope__BodyCase body;
     const char *transfer_step; /* ClueTransferred.step, or NULL */
     const char *step;          /* the public step */
-    bool once;                 /* at most one per clue */
+    Gongyi__V1__Envelope__BodyCase body;
+    bool once; /* at most one per clue */
 } s_public_t;
 
 static const s_public_t s_public[] = {
-    {GONGYI__V1__ENVELOPE__BODY_ASSESSMENT_REQUESTED, NULL, "assessing", true},
-    {GONGYI__V1__ENVELOPE__BODY_CLUE_ROUTED, NULL, "accepted", false},
-    {GONGYI__V1__ENVELOPE__BODY_CLUE_TRANSFERRED, "accepted", "transferred", false},
-    {GONGYI__V1__ENVELOPE__BODY_CLUE_TRANSFERRED, "decided", "transferred", false},
-    {GONGYI__V1__ENVELOPE__BODY_CLUE_REJECTED, NULL, "rejected", false},
+    {.body = GONGYI__V1__ENVELOPE__BODY_ASSESSMENT_REQUESTED,
+     .transfer_step = NULL,
+     .step = "assessing",
+     .once = true},
+    {.body = GONGYI__V1__ENVELOPE__BODY_CLUE_ROUTED,
+     .transfer_step = NULL,
+     .step = "accepted",
+     .once = false},
+    {.body = GONGYI__V1__ENVELOPE__BODY_CLUE_TRANSFERRED,
+     .transfer_step = "accepted",
+     .step = "transferred",
+     .once = false},
+    {.body = GONGYI__V1__ENVELOPE__BODY_CLUE_TRANSFERRED,
+     .transfer_step = "decided",
+     .step = "transferred",
+     .once = false},
+    {.body = GONGYI__V1__ENVELOPE__BODY_CLUE_REJECTED,
+     .transfer_step = NULL,
+     .step = "rejected",
+     .once = false},
 };
 
 static const s_public_t *s_public_of(const Gongyi__V1__Envelope *env)
