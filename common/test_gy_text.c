@@ -49,7 +49,7 @@ static void test_invalid_utf8_is_refused(void **state)
         "\xff",
         "\x80",
         "a\xe5\xbe",
-        "\xe5\xbe\x61", /* a character cut short before "a" */
+        "\xe5\xbe\x61", /* a cut character before 'a' */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(s_check(bad[i], GY_TEXT_MULTILINE), GY_TEXT_INVALID_UTF8);
@@ -157,8 +157,8 @@ static void test_long_log_line_is_cut_at_a_boundary(void **state)
     (void)state;
     char *text = gy_malloc(3 * 1000 + 2);
     text[0] = 'x'; /* shifts the three-byte characters against the buffer's end */
-    for (int i = 0; i < 1000; i++)
-        memcpy(text + 1 + (size_t)3 * (size_t)i, "中", 3);
+    for (size_t i = 0; i < 1000; i++)
+        memcpy(text + 1 + 3 * i, "中", 3);
     text[3001] = '\0';
     FILE *capture = tmpfile();
     assert_non_null(capture);

@@ -500,17 +500,20 @@ typedef struct {
     char trace[S_TRACE_MAX + 1];            /* the request's, or the one its event gets */
 } s_bus_submission_t;
 
-static void s_bus_answer(s_bus_submission_t *bs, Gongyi__V1__Envelope *env)
+/*  Sends the answer whose body is set in *body_env, with our header (a
+ *  copy: nothing of ours, freed here, stays behind in the caller's). */
+static void s_bus_answer(s_bus_submission_t *bs, const Gongyi__V1__Envelope *body_env)
 {
     char id[37];
     gy_uuid(id);
-    env->id = id;
-    env->producer = bs->server->producer;
-    env->time_unix_ms = gy_now_ms();
-    env->trace_id = bs->trace;
-    size_t size = gongyi__v1__envelope__get_packed_size(env);
+    Gongyi__V1__Envelope env = *body_env;
+    env.id = id;
+    env.producer = bs->server->producer;
+    env.time_unix_ms = gy_now_ms();
+    env.trace_id = bs->trace;
+    size_t size = gongyi__v1__envelope__get_packed_size(&env);
     uint8_t *packed = gy_malloc(size);
-    gongyi__v1__envelope__pack(env, packed);
+    gongyi__v1__envelope__pack(&env, packed);
     gy_bus_frame_t frame = {packed, size};
     gy_bus_reply(bs->socket, bs->request, &frame, 1);
     free(packed);
