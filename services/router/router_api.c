@@ -15,6 +15,7 @@
 #include "gy_scope.h"
 #include "gy_token.h"
 #include "gy_util.h"
+#include "router_transfer.h"
 #include "router_volunteer.h"
 
 #define S_HOUR_MS      3600000
@@ -51,12 +52,6 @@ static const struct {
                   "'1 microsecond', $4::uuid, $5::integer)::text"},
     {"api_clue", "SELECT router.api_clue($1::uuid, $2)::text"},
     {"api_reclassify", "SELECT router.api_reclassify($1::uuid, $2, $3, $4, $5)::text"},
-    {"api_transfer_request",
-     "SELECT router.api_transfer_request($1::uuid, $2, $3, $4, $5, $6)::text"},
-    {"api_transfer_answer",
-     "SELECT router.api_transfer_answer($1::uuid, $2, $3, $4::boolean, $5, $6)::text"},
-    {"api_transfer_decide",
-     "SELECT router.api_transfer_decide($1::uuid, $2, $3, $4, $5, $6)::text"},
     {"api_transfers", "SELECT router.api_transfers($1)::text"},
     {"api_cluster_merge",
      "SELECT router.api_cluster_merge($1::uuid, $2::uuid, $3, $4, $5, $6)::text"},
@@ -76,6 +71,8 @@ void router_api_prepare(gy_pg_t *pg)
 {
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
         gy_pg_prepare(pg, s_statements[i].name, s_statements[i].sql);
+    router_transfer_prepare(pg);
+    gy_outbox_prepare("router", NULL, NULL, pg); /* events packed here: gy_outbox_tx_append */
 }
 
 /*  ---- answers ---- */
@@ -871,10 +868,47 @@ static int s_procuratorate(router_api_t *self, json_t *root, const char *name, c
     return 0;
 }
 
+/*  ---- transfers: decided in C (router_transfer) ---- */
+
+typedef struct {
+    router_api_t *api;
+    gy_http_request_t *req;
+} s_transfer_call_t;
+
+static void s_on_transfer_answer(void *arg, router_transfer_answer_t *answer)
+{
+    s_transfer_call_t *call = arg;
+    if (!s_gone(call->api, call->req)) {
+        if (answer->body)
+            s_respond_json(call->req, answer->status, json_incref(answer->body));
+        else
+            gy_http_respond_error(call->req, answer->status, answer->code, answer->message,
+                                  answer->field);
+    }
+    json_decref(answer->body);
+    free(call);
+}
+
+static void s_transfer_run(router_api_t *self, gy_http_request_t *req,
+                           const router_transfer_step_t *step)
+{
+    router_transfer_ctx_t ctx = {
+        .pg = self->config.pg, .outbox = self->config.outbox, .producer = self->config.producer};
+    s_transfer_call_t *call = gy_calloc(1, sizeof *call);
+    call->api = self;
+    call->req = req;
+    if (router_transfer_run(&ctx, step, s_on_transfer_answer, call) < 0) {
+        free(call);
+        s_unavailable(req);
+        return;
+    }
+    s_hold(self);
+}
+
 /*  A POST on one clue or transfer whose body names a procuratorate (in
  *  `member`) besides the reason: a transfer's request or its decision. */
 static void s_procuratorate_call(router_api_t *self, gy_http_request_t *req, const char *id,
-                                 const char *what, const char *member, const char *stmt)
+                                 const char *what, const char *member, int event)
 {
     gy_token_claims_t claims;
     char prefix[7];
@@ -886,15 +920,20 @@ static void s_procuratorate_call(router_api_t *self, gy_http_request_t *req, con
     if (s_procuratorate(self, b.root, member, &to, &err) < 0) {
         s_respond_error(req, &err);
     } else {
-        const char *values[] = {id, prefix, claims.sub, to, b.reason, self->config.producer};
-        s_call(self, req, stmt, 6, values, NULL, false);
+        router_transfer_step_t step = {.event = event,
+                                       .id = id,
+                                       .prefix = prefix,
+                                       .actor = claims.sub,
+                                       .to = to,
+                                       .reason = b.reason};
+        s_transfer_run(self, req, &step);
     }
     json_decref(b.root);
 }
 
 static void s_transfer(router_api_t *self, gy_http_request_t *req, char **args)
 {
-    s_procuratorate_call(self, req, args[0], "clue", "to", "api_transfer_request");
+    s_procuratorate_call(self, req, args[0], "clue", "to", ROUTER_TRANSFER_REQUEST);
 }
 
 static void s_split(router_api_t *self, gy_http_request_t *req, char **args)
@@ -951,9 +990,13 @@ static void s_transfer_answer(router_api_t *self, gy_http_request_t *req, const 
     /* Accepting needs no reason; disputing does (it goes to the superior). */
     if (s_action_head(self, req, id, !accept, &claims, prefix, &b, "transfer") < 0)
         return;
-    const char *values[] = {
-        id, prefix, claims.sub, accept ? "true" : "false", b.reason, self->config.producer};
-    s_call(self, req, "api_transfer_answer", 6, values, NULL, false);
+    router_transfer_step_t step = {.event =
+                                       accept ? ROUTER_TRANSFER_ACCEPT : ROUTER_TRANSFER_DISPUTE,
+                                   .id = id,
+                                   .prefix = prefix,
+                                   .actor = claims.sub,
+                                   .reason = b.reason};
+    s_transfer_run(self, req, &step);
     json_decref(b.root);
 }
 
@@ -969,7 +1012,7 @@ static void s_transfer_dispute(router_api_t *self, gy_http_request_t *req, char 
 
 static void s_transfer_decide(router_api_t *self, gy_http_request_t *req, char **args)
 {
-    s_procuratorate_call(self, req, args[0], "transfer", "procuratorate", "api_transfer_decide");
+    s_procuratorate_call(self, req, args[0], "transfer", "procuratorate", ROUTER_TRANSFER_DECIDE);
 }
 
 /*  ---- assessment: volunteers' tasks and conflicts, prosecutors' review ---- */
