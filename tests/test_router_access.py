@@ -306,6 +306,33 @@ class ActionTest(gytest.IntakeTestCase):
         self.assertNotIn(cid, listed(dantu))
         transfer_events(t["id"], ["requested", "accepted"])
 
+    def test_a_bus_clue_carries_its_work_order(self):
+        """Defect 12: the integrator's producer and reference id, given on
+        SubmitClue, come back on ClueRouted and ClueTransferred."""
+        ref = "12345-WO-" + uuid.uuid4().hex[:8]
+        req, ack = gytest.submit(S["intake"].submit, "hotline-12345",
+                                 **gytest.bus_clue(ref, region_code="321112"))
+        self.assertEqual(ack.type, "SubmitClueAck", ack)
+        cid = ack.submit_clue_ack.clue_id
+        wait_routed([cid])
+        routed = [e.clue_routed for e in S["follower"].by_type("ClueRouted")
+                  if e.clue_routed.clue_id == cid][0]
+        self.assertEqual((routed.origin.producer, routed.origin.reference_id),
+                         ("hotline-12345", ref))
+        dantu, jurong = token("prosecutor", "321112"), token("prosecutor", "321183")
+        t = call("POST", "/api/v1/routed-clues/%s/transfer" % cid,
+                 {"to": "321183", "reason": "句容市辖区"}, bearer=dantu).json()
+        call("POST", "/api/v1/transfers/%s/accept" % t["id"], {}, bearer=jurong)
+        for ev in transfer_events(t["id"], ["requested", "accepted"]):
+            o = ev.clue_transferred.origin
+            self.assertEqual((o.producer, o.reference_id), ("hotline-12345", ref))
+        # A clue sent over HTTP has none.
+        other = submit("321112", 1)
+        wait_routed([other])
+        routed = [e.clue_routed for e in S["follower"].by_type("ClueRouted")
+                  if e.clue_routed.clue_id == other][0]
+        self.assertFalse(routed.HasField("origin"))
+
     def transfer_snapshot(self, tid, cid):
         return S["db"].query(
             "SELECT t.status, t.version, t.answer, t.decided_proc, c.procuratorate, c.version,"

@@ -18,6 +18,7 @@ static const char s_sql_route[] =
     " $13::boolean, $14, $15, $16, $17, $18::int, $19::bigint, $20::smallint, $21::smallint,"
     " $22::smallint, $23::smallint, $24::bigint, $25::int, $26::bigint, $27::float8, $28,"
     " $29::uuid, $30::bigint, $31, $32::bytea, $33, $34::int, $35::bigint)";
+static const char s_sql_clue_origin[] = "SELECT router.clue_origin($1::uuid, $2, $3)";
 static const char s_sql_assessment_expire[] =
     "SELECT router.assessment_expire($1::bigint, $2::bigint, $3, $4::int)";
 /*  One event of the outbox on its way from a transaction to the relay. */
@@ -136,6 +137,16 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     routed.city = where.city;
     routed.received_unix_ms = cr->received_unix_ms;
     routed.region_code = cr->region_code;
+    /*  The integrator's work order rides on every event about the clue. */
+    const Gongyi__V1__Origin *origin = cr->origin;
+    if (origin && (!origin->producer[0] || !s_valid_utf8(origin->producer) ||
+                   !s_valid_utf8(origin->reference_id) || strlen(origin->producer) > 256 ||
+                   strlen(origin->reference_id) > 256)) {
+        gy_log_warning("ClueReceived %s:%" PRIu64 " has a malformed origin; routed without it",
+                       event->producer, event->sequence);
+        origin = NULL;
+    }
+    routed.origin = (Gongyi__V1__Origin *)origin;
     size_t body_len = gongyi__v1__clue_routed__get_packed_size(&routed);
     uint8_t *body = gy_malloc(body_len);
     gongyi__v1__clue_routed__pack(&routed, body);
@@ -204,6 +215,10 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     int lengths[35] = {0};
     lengths[31] = (int)body_len;
     gy_pg_tx_add(tx, "route_clue", 35, values, lengths);
+    if (origin) {
+        const char *ovalues[] = {cr->clue_id, origin->producer, origin->reference_id};
+        gy_pg_tx_add(tx, "clue_origin", 3, ovalues, NULL);
+    }
     free(body);
     router_deadline_tx_add(self->config.deadlines, tx, cr->clue_id,
                            cr->received_unix_ms ? cr->received_unix_ms : env->time_unix_ms);
@@ -213,8 +228,8 @@ void router_store_result(void *arg, gy_consumer_event_t *event, size_t index,
                          const gy_pg_result_t *res)
 {
     s_pending_t *p = event->user;
-    if (!p || gy_pg_ntuples(res) != 1)
-        return;
+    if (!p || index != 0 || gy_pg_ntuples(res) != 1)
+        return; /* route_clue's row; the origin's statement answers nothing */
     p->created = gy_pg_value(res, 0, 0)[0] == 't';
     p->sequence = strtoull(gy_pg_value(res, 0, 1), NULL, 10);
     free(p->body);
@@ -293,6 +308,7 @@ static void s_on_scan_timer(uv_timer_t *timer)
 void router_store_prepare(gy_pg_t *writer, gy_pg_t *reader)
 {
     gy_pg_prepare(writer, "route_clue", s_sql_route);
+    gy_pg_prepare(writer, "clue_origin", s_sql_clue_origin);
     gy_pg_prepare(writer, "assessment_expire", s_sql_assessment_expire);
     router_deadline_prepare(writer, reader);
 }

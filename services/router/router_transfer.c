@@ -13,10 +13,11 @@
 #define S_TRIES 4
 
 static const char s_sql_transfer_state[] =
-    "SELECT status, version, clue_id, from_proc, to_proc, superior"
-    "  FROM router.transfer_state($1::uuid)";
+    "SELECT status, version, clue_id, from_proc, to_proc, superior, origin_producer,"
+    "       origin_reference FROM router.transfer_state($1::uuid)";
 static const char s_sql_clue_state[] =
-    "SELECT procuratorate, version, open_transfer FROM router.clue_transfer_state($1::uuid)";
+    "SELECT procuratorate, version, open_transfer, origin_producer, origin_reference"
+    "  FROM router.clue_transfer_state($1::uuid)";
 static const char s_sql_insert[] = "SELECT router.transfer_insert($1::uuid, $2::int, $3::uuid, $4,"
                                    " $5, $6, $7, $8, $9)::text";
 static const char s_sql_step[] =
@@ -35,6 +36,7 @@ typedef struct {
     char clue_id[37];
     char from[7], to[7], superior[7];
     bool open_transfer;
+    char *origin_producer, *origin_reference; /* "" when the clue came over HTTP */
     /* what the write answered */
     char *stored;
 } s_job_t;
@@ -51,6 +53,8 @@ static void s_finish(s_job_t *job, router_transfer_answer_t *answer)
     free((char *)job->step.reason);
     free((char *)job->ctx.producer);
     free(job->stored);
+    free(job->origin_producer);
+    free(job->origin_reference);
     free(job);
 }
 
@@ -157,6 +161,12 @@ static void s_add_event(s_job_t *job, gy_pg_tx_t *tx, const char *transfer_id, c
     m.superior = (char *)superior;
     m.reason = (char *)job->step.reason;
     m.by = (char *)job->step.actor;
+    Gongyi__V1__Origin origin = GONGYI__V1__ORIGIN__INIT;
+    if (job->origin_producer && job->origin_producer[0]) {
+        origin.producer = job->origin_producer;
+        origin.reference_id = job->origin_reference;
+        m.origin = &origin;
+    }
     size_t len = gongyi__v1__clue_transferred__get_packed_size(&m);
     uint8_t *body = gy_malloc(len ? len : 1);
     gongyi__v1__clue_transferred__pack(&m, body);
@@ -261,7 +271,12 @@ static void s_on_read_row(void *arg, size_t index, const gy_pg_result_t *res)
     job->found = gy_pg_ntuples(res) == 1;
     if (!job->found)
         return;
-    if (job->step.event == ROUTER_TRANSFER_REQUEST) {
+    bool request = job->step.event == ROUTER_TRANSFER_REQUEST;
+    free(job->origin_producer);
+    free(job->origin_reference);
+    job->origin_producer = gy_strdup(gy_pg_value(res, 0, request ? 3 : 6));
+    job->origin_reference = gy_strdup(gy_pg_value(res, 0, request ? 4 : 7));
+    if (request) {
         snprintf(job->from, sizeof job->from, "%s", gy_pg_value(res, 0, 0));
         snprintf(job->version, sizeof job->version, "%s", gy_pg_value(res, 0, 1));
         job->open_transfer = gy_pg_value(res, 0, 2)[0] == 't';

@@ -9,6 +9,12 @@
 ALTER TABLE router.transfer ADD COLUMN version integer NOT NULL DEFAULT 0;
 ALTER TABLE router.clue ADD COLUMN version integer NOT NULL DEFAULT 0;
 
+-- The integrator's work order of a clue submitted over the bus
+-- (ClueReceived.origin), carried on every event about the clue: '' when
+-- the clue came over HTTP.
+ALTER TABLE router.clue ADD COLUMN origin_producer text NOT NULL DEFAULT '',
+                        ADD COLUMN origin_reference text NOT NULL DEFAULT '';
+
 -- A new transfer of a clue still where the router saw it (procuratorate
 -- and version).  The unique index transfer_open refuses a second open one.
 CREATE FUNCTION router.transfer_insert(p_clue uuid, p_clue_version integer, p_id uuid,
@@ -65,19 +71,30 @@ END $$;
 
 -- What the router reads before it decides.
 CREATE FUNCTION router.transfer_state(p_id uuid) RETURNS TABLE (status text, version integer,
-    clue_id uuid, from_proc text, to_proc text, superior text)
+    clue_id uuid, from_proc text, to_proc text, superior text, origin_producer text,
+    origin_reference text)
 LANGUAGE sql STABLE AS $$
-    SELECT t.status, t.version, t.clue_id, t.from_proc::text, t.to_proc::text, t.superior::text
-      FROM router.transfer t WHERE t.id = p_id
+    SELECT t.status, t.version, t.clue_id, t.from_proc::text, t.to_proc::text, t.superior::text,
+           c.origin_producer, c.origin_reference
+      FROM router.transfer t JOIN router.clue c ON c.id = t.clue_id WHERE t.id = p_id
 $$;
 
 CREATE FUNCTION router.clue_transfer_state(p_id uuid) RETURNS TABLE (procuratorate text,
-    version integer, open_transfer boolean)
+    version integer, open_transfer boolean, origin_producer text, origin_reference text)
 LANGUAGE sql STABLE AS $$
     SELECT c.procuratorate::text, c.version,
            EXISTS (SELECT 1 FROM router.transfer t
-                    WHERE t.clue_id = c.id AND t.status IN ('requested', 'disputed'))
+                    WHERE t.clue_id = c.id AND t.status IN ('requested', 'disputed')),
+           c.origin_producer, c.origin_reference
       FROM router.clue c WHERE c.id = p_id
+$$;
+
+-- The origin of a clue routed from a bus submission (router_store.c, in
+-- the consumer's transaction, after router.route_clue).
+CREATE FUNCTION router.clue_origin(p_id uuid, p_producer text, p_reference text)
+RETURNS void LANGUAGE sql AS $$
+    UPDATE router.clue c SET origin_producer = p_producer, origin_reference = p_reference
+     WHERE c.id = p_id
 $$;
 
 -- Replaced by the above and router_transfer.c.
