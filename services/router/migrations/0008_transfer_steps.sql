@@ -89,14 +89,6 @@ LANGUAGE sql STABLE AS $$
       FROM router.clue c WHERE c.id = p_id
 $$;
 
--- The origin of a clue routed from a bus submission (router_store.c, in
--- the consumer's transaction, after router.route_clue).
-CREATE FUNCTION router.clue_origin(p_id uuid, p_producer text, p_reference text)
-RETURNS void LANGUAGE sql AS $$
-    UPDATE router.clue c SET origin_producer = p_producer, origin_reference = p_reference
-     WHERE c.id = p_id
-$$;
-
 -- Replaced by the above and router_transfer.c.
 DROP FUNCTION router.api_transfer_request(uuid, text, text, text, text, text);
 DROP FUNCTION router.api_transfer_answer(uuid, text, text, boolean, text, text);
