@@ -327,11 +327,25 @@ class ActionTest(gytest.IntakeTestCase):
             o = ev.clue_transferred.origin
             self.assertEqual((o.producer, o.reference_id), ("hotline-12345", ref))
         # A clue sent over HTTP has none.
-        other = submit("321112", 1)
+        other = submit("321183", 1)
         wait_routed([other])
         routed = [e.clue_routed for e in S["follower"].by_type("ClueRouted")
                   if e.clue_routed.clue_id == other][0]
         self.assertFalse(routed.HasField("origin"))
+        # ClusterChanged names every clue's work order (empty for HTTP).
+        r = call("POST", "/api/v1/clusters/%s/merge" % routed.cluster_id,
+                 {"cluster_id": cid, "reason": "同一事项"}, bearer=jurong)
+        self.assertEqual(r.status, 200, r)
+
+        def merged(f):
+            return [e.cluster_changed for e in f.by_type("ClusterChanged")
+                    if e.cluster_changed.other_cluster_id == cid]
+
+        self.assertTrue(S["follower"].wait_for(lambda f: merged(f)))
+        m = merged(S["follower"])[0]
+        self.assertEqual(list(m.clue_ids), [cid, other])
+        self.assertEqual([(o.producer, o.reference_id) for o in m.origins],
+                         [("hotline-12345", ref), ("", "")])
 
     def transfer_snapshot(self, tid, cid):
         return S["db"].query(
@@ -449,6 +463,7 @@ class ActionTest(gytest.IntakeTestCase):
         self.assertEqual((split_new.action, split_new.cluster_id, list(split_new.clue_ids)),
                          ("split", new, [b]))
         self.assertEqual((split_old.cluster_id, list(split_old.clue_ids)), (ca, [a]))
+        self.assertEqual(len(merge.origins), 0, "clues sent over HTTP have no work order")
 
 
 class ClusterScopeTest(gytest.IntakeTestCase):

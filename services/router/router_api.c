@@ -15,6 +15,7 @@
 #include "gy_scope.h"
 #include "gy_token.h"
 #include "gy_util.h"
+#include "router_cluster.h"
 #include "router_transfer.h"
 #include "router_volunteer.h"
 
@@ -53,9 +54,6 @@ static const struct {
     {"api_clue", "SELECT router.api_clue($1::uuid, $2)::text"},
     {"api_reclassify", "SELECT router.api_reclassify($1::uuid, $2, $3, $4, $5)::text"},
     {"api_transfers", "SELECT router.api_transfers($1)::text"},
-    {"api_cluster_merge",
-     "SELECT router.api_cluster_merge($1::uuid, $2::uuid, $3, $4, $5, $6)::text"},
-    {"api_clue_split", "SELECT router.api_clue_split($1::uuid, $2, $3, $4, $5)::text"},
     {"api_tasks", "SELECT router.api_tasks($1::uuid, $2, 'epoch'::timestamptz + $3::bigint * "
                   "interval '1 microsecond', $4::uuid, $5::integer)::text"},
     {"api_task_submit", "SELECT router.api_task_submit($1::uuid, $2::uuid, $3::int, $4::int, "
@@ -72,6 +70,7 @@ void router_api_prepare(gy_pg_t *pg)
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
         gy_pg_prepare(pg, s_statements[i].name, s_statements[i].sql);
     router_transfer_prepare(pg);
+    router_cluster_prepare(pg);
     gy_outbox_prepare("router", NULL, NULL, pg); /* events packed here: gy_outbox_tx_append */
 }
 
@@ -875,7 +874,7 @@ typedef struct {
     gy_http_request_t *req;
 } s_transfer_call_t;
 
-static void s_on_transfer_answer(void *arg, router_transfer_answer_t *answer)
+static void s_on_transfer_answer(void *arg, router_answer_t *answer)
 {
     s_transfer_call_t *call = arg;
     if (!s_gone(call->api, call->req)) {
@@ -898,6 +897,29 @@ static void s_transfer_run(router_api_t *self, gy_http_request_t *req,
     call->api = self;
     call->req = req;
     if (router_transfer_run(&ctx, step, s_on_transfer_answer, call) < 0) {
+        free(call);
+        s_unavailable(req);
+        return;
+    }
+    s_hold(self);
+}
+
+/*  A merge (other is the cluster merged away) or a split (other NULL: id
+ *  is the clue that leaves its cluster), decided in C (router_cluster). */
+static void s_cluster_run(router_api_t *self, gy_http_request_t *req, const char *id,
+                          const char *other, const char *prefix, const char *actor,
+                          const char *reason)
+{
+    router_transfer_ctx_t ctx = {
+        .pg = self->config.pg, .outbox = self->config.outbox, .producer = self->config.producer};
+    s_transfer_call_t *call = gy_calloc(1, sizeof *call);
+    call->api = self;
+    call->req = req;
+    int rc =
+        other ? router_cluster_merge(&ctx, id, other, prefix, actor, reason, s_on_transfer_answer,
+                                     call)
+              : router_cluster_split(&ctx, id, prefix, actor, reason, s_on_transfer_answer, call);
+    if (rc < 0) {
         free(call);
         s_unavailable(req);
         return;
@@ -943,8 +965,7 @@ static void s_split(router_api_t *self, gy_http_request_t *req, char **args)
     s_body_t b;
     if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "clue") < 0)
         return;
-    const char *values[] = {args[0], prefix, claims.sub, b.reason, self->config.producer};
-    s_call(self, req, "api_clue_split", 5, values, NULL, false);
+    s_cluster_run(self, req, args[0], NULL, prefix, claims.sub, b.reason);
     json_decref(b.root);
 }
 
@@ -962,10 +983,11 @@ static void s_merge(router_api_t *self, gy_http_request_t *req, char **args)
     } else if (!gy_uuid_valid(other)) {
         gy_http_respond_error(req, 400, "invalid_value", "cluster_id is a cluster's id (UUID)",
                               "cluster_id");
+    } else if (strcasecmp(args[0], other) == 0) {
+        gy_http_respond_error(req, 400, "invalid_value", "a cluster cannot be merged into itself",
+                              "cluster_id");
     } else {
-        const char *values[] = {args[0],    other,    prefix,
-                                claims.sub, b.reason, self->config.producer};
-        s_call(self, req, "api_cluster_merge", 6, values, NULL, false);
+        s_cluster_run(self, req, args[0], other, prefix, claims.sub, b.reason);
     }
     json_decref(b.root);
 }

@@ -2,6 +2,7 @@
 #include "router_transfer.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@ static const char s_sql_step[] =
 typedef struct {
     router_transfer_ctx_t ctx;
     router_transfer_step_t step; /* strings owned below */
-    router_transfer_cb *cb;
+    router_answer_cb *cb;
     void *arg;
     int tries;
     /* what the read found */
@@ -43,7 +44,7 @@ typedef struct {
 
 static void s_read(s_job_t *job);
 
-static void s_finish(s_job_t *job, router_transfer_answer_t *answer)
+static void s_finish(s_job_t *job, router_answer_t *answer)
 {
     job->cb(job->arg, answer);
     free((char *)job->step.id);
@@ -61,7 +62,7 @@ static void s_finish(s_job_t *job, router_transfer_answer_t *answer)
 static void s_fail(s_job_t *job, int status, const char *code, const char *field,
                    const char *message)
 {
-    router_transfer_answer_t answer = {.status = status, .code = code, .field = field};
+    router_answer_t answer = {.status = status, .code = code, .field = field};
     snprintf(answer.message, sizeof answer.message, "%s", message);
     s_finish(job, &answer);
 }
@@ -142,8 +143,8 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
     /* The event is committed; the relay reads it from the outbox. */
     if (job->ctx.outbox)
         gy_outbox_check(job->ctx.outbox);
-    router_transfer_answer_t answer = {
-        .status = job->step.event == ROUTER_TRANSFER_REQUEST ? 201 : 200, .body = body};
+    router_answer_t answer = {.status = job->step.event == ROUTER_TRANSFER_REQUEST ? 201 : 200,
+                              .body = body};
     s_finish(job, &answer);
 }
 
@@ -229,8 +230,7 @@ static void s_decide_step(s_job_t *job)
     }
     int next = gy_machine_next(m, state, job->step.event);
     if (next == GY_MACHINE_REFUSED) {
-        router_transfer_answer_t answer = {
-            .status = 409, .code = "invalid_state", .field = "status"};
+        router_answer_t answer = {.status = 409, .code = "invalid_state", .field = "status"};
         gy_machine_refusal(m, state, job->step.event, answer.message, sizeof answer.message);
         s_finish(job, &answer);
         return;
@@ -339,7 +339,7 @@ void router_transfer_prepare(gy_pg_t *pg)
 }
 
 int router_transfer_run(const router_transfer_ctx_t *ctx, const router_transfer_step_t *step,
-                        router_transfer_cb *cb, void *arg)
+                        router_answer_cb *cb, void *arg)
 {
     assert(ctx && ctx->pg && ctx->producer && step && cb);
     assert(step->id && step->prefix && step->actor && step->reason);
@@ -353,7 +353,10 @@ int router_transfer_run(const router_transfer_ctx_t *ctx, const router_transfer_
     job->ctx = *ctx;
     job->ctx.producer = gy_strdup(ctx->producer);
     job->step.event = step->event;
-    job->step.id = gy_strdup(step->id);
+    char *id = gy_strdup(step->id);
+    for (char *c = id; *c; c++) /* as PostgreSQL writes it, for the event */
+        *c = (char)tolower((unsigned char)*c);
+    job->step.id = id;
     job->step.prefix = gy_strdup(step->prefix);
     job->step.actor = gy_strdup(step->actor);
     job->step.to = step->to ? gy_strdup(step->to) : NULL;

@@ -23,10 +23,9 @@
 #ifndef ROUTER_TRANSFER_H
 #define ROUTER_TRANSFER_H
 
-#include <jansson.h>
-
 #include "gy_outbox.h"
 #include "gy_pg.h"
+#include "router_answer.h"
 #include "router_machines.h"
 
 /*  A request is not an event of a transfer (there is none yet). */
@@ -47,21 +46,11 @@ typedef struct {
     const char *reason;
 } router_transfer_step_t;
 
-typedef struct {
-    int status;       /* HTTP status */
-    json_t *body;     /* 2xx: the transfer as stored; the callback owns it */
-    const char *code; /* otherwise: the error's stable code */
-    char message[300];
-    const char *field; /* the offending member, or NULL */
-} router_transfer_answer_t;
-
-typedef void(router_transfer_cb)(void *arg, router_transfer_answer_t *answer);
-
 void router_transfer_prepare(gy_pg_t *pg);
 
 /*  -1 when the connection is down (then cb never runs). */
 int router_transfer_run(const router_transfer_ctx_t *ctx, const router_transfer_step_t *step,
-                        router_transfer_cb *cb, void *arg);
+                        router_answer_cb *cb, void *arg);
 
 /*  The city above a procuratorate ("" for a province or the root), and the
  *  lowest procuratorate above both a and b (GB/T 2260 codes: xx0000 a

@@ -7,6 +7,11 @@
 -- consumer's transaction.  No protobuf is built here any more for
 -- ClueRouted: the body stored is the body C packed.
 
+-- A cluster's version moves with every change of its clues (a clue
+-- joins, a merge, a split), so a decision taken on a read of them is
+-- written only if they are still what was read.
+ALTER TABLE router.cluster ADD COLUMN version integer NOT NULL DEFAULT 0;
+
 -- Same matter: a cluster leader of the same field with any band equal
 -- (index), active within the window, same region or near, then the exact
 -- distance.  Nearest first, then the oldest cluster.
@@ -68,7 +73,8 @@ BEGIN
             (p_clue->'bands'->>3)::smallint, v_received, v_received);
     ELSE
         UPDATE router.cluster cl SET size = cl.size + 1, updated_at = now(),
-               last_received_at = greatest(cl.last_received_at, v_received)
+               last_received_at = greatest(cl.last_received_at, v_received),
+               version = cl.version + 1
          WHERE cl.id = p_cluster;
         IF NOT FOUND THEN
             RAISE EXCEPTION 'cluster % is gone since it was read', p_cluster
