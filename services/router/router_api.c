@@ -15,6 +15,7 @@
 #include "gy_scope.h"
 #include "gy_token.h"
 #include "gy_util.h"
+#include "router_assess.h"
 #include "router_cluster.h"
 #include "router_transfer.h"
 #include "router_volunteer.h"
@@ -56,13 +57,8 @@ static const struct {
     {"api_transfers", "SELECT router.api_transfers($1)::text"},
     {"api_tasks", "SELECT router.api_tasks($1::uuid, $2, 'epoch'::timestamptz + $3::bigint * "
                   "interval '1 microsecond', $4::uuid, $5::integer)::text"},
-    {"api_task_submit", "SELECT router.api_task_submit($1::uuid, $2::uuid, $3::int, $4::int, "
-                        "$5::int, $6, $7, $8)::text"},
-    {"api_task_decline",
-     "SELECT router.api_task_decline($1::uuid, $2::uuid, $3, $4::bigint, $5)::text"},
     {"api_conflict_declare", "SELECT router.api_conflict_declare($1::uuid, $2, $3, $4)::text"},
     {"api_conflicts", "SELECT router.api_conflicts($1::uuid)::text"},
-    {"api_clue_decide", "SELECT router.api_clue_decide($1::uuid, $2, $3, $4, $5, $6, $7)::text"},
 };
 
 void router_api_prepare(gy_pg_t *pg)
@@ -71,6 +67,7 @@ void router_api_prepare(gy_pg_t *pg)
         gy_pg_prepare(pg, s_statements[i].name, s_statements[i].sql);
     router_transfer_prepare(pg);
     router_cluster_prepare(pg);
+    router_assess_prepare(pg);
     gy_outbox_prepare("router", NULL, NULL, pg); /* events packed here: gy_outbox_tx_append */
 }
 
@@ -904,6 +901,33 @@ static void s_transfer_run(router_api_t *self, gy_http_request_t *req,
     s_hold(self);
 }
 
+/*  The pieces of a request handed to a decision in C: its context, the
+ *  call that answers, and the start (-1: the connection is down). */
+static router_transfer_ctx_t s_decision_ctx(router_api_t *self)
+{
+    return (router_transfer_ctx_t){
+        .pg = self->config.pg, .outbox = self->config.outbox, .producer = self->config.producer};
+}
+
+static s_transfer_call_t *s_decision_call(router_api_t *self, gy_http_request_t *req)
+{
+    s_transfer_call_t *call = gy_calloc(1, sizeof *call);
+    call->api = self;
+    call->req = req;
+    return call;
+}
+
+static void s_decision_started(router_api_t *self, gy_http_request_t *req, s_transfer_call_t *call,
+                               int rc)
+{
+    if (rc < 0) {
+        free(call);
+        s_unavailable(req);
+        return;
+    }
+    s_hold(self);
+}
+
 /*  A merge (other is the cluster merged away) or a split (other NULL: id
  *  is the clue that leaves its cluster), decided in C (router_cluster). */
 static void s_cluster_run(router_api_t *self, gy_http_request_t *req, const char *id,
@@ -1112,15 +1136,16 @@ static void s_task_submit(router_api_t *self, gy_http_request_t *req, char **arg
     } else if (!gy_uuid_valid(args[0])) {
         gy_http_respond_error(req, 404, "not_found", "no such task", NULL);
     } else {
-        const char *values[] = {args[0],
-                                claims.sub,
-                                credibility,
-                                severity,
-                                harm,
-                                recommendation,
-                                comment ? comment : "",
-                                self->config.producer};
-        s_call(self, req, "api_task_submit", 8, values, NULL, false);
+        router_scores_t scores = {.credibility = atoi(credibility),
+                                  .severity = atoi(severity),
+                                  .harm = atoi(harm),
+                                  .recommendation = recommendation,
+                                  .comment = comment ? comment : ""};
+        router_transfer_ctx_t ctx = s_decision_ctx(self);
+        s_transfer_call_t *call = s_decision_call(self, req);
+        s_decision_started(
+            self, req, call,
+            router_assess_submit(&ctx, args[0], claims.sub, &scores, s_on_transfer_answer, call));
     }
     json_decref(root);
 }
@@ -1142,10 +1167,12 @@ static void s_task_decline(router_api_t *self, gy_http_request_t *req, char **ar
     if (!gy_uuid_valid(args[0])) {
         gy_http_respond_error(req, 404, "not_found", "no such task", NULL);
     } else {
-        char due[24];
-        snprintf(due, sizeof due, "%lld", (long long)(gy_now_ms() + self->config.assess_due_ms));
-        const char *values[] = {args[0], claims.sub, b.reason, due, self->config.producer};
-        s_call(self, req, "api_task_decline", 5, values, NULL, false);
+        router_transfer_ctx_t ctx = s_decision_ctx(self);
+        s_transfer_call_t *call = s_decision_call(self, req);
+        s_decision_started(self, req, call,
+                           router_assess_decline(&ctx, args[0], claims.sub, b.reason,
+                                                 gy_now_ms() + self->config.assess_due_ms,
+                                                 s_on_transfer_answer, call));
     }
     json_decref(b.root);
 }
@@ -1220,9 +1247,11 @@ static void s_clue_decide(router_api_t *self, gy_http_request_t *req, char **arg
         }
     }
     if (ok) {
-        const char *values[] = {args[0],          prefix,   claims.sub,           decision,
-                                code ? code : "", b.reason, self->config.producer};
-        s_call(self, req, "api_clue_decide", 7, values, NULL, false);
+        router_transfer_ctx_t ctx = s_decision_ctx(self);
+        s_transfer_call_t *call = s_decision_call(self, req);
+        s_decision_started(self, req, call,
+                           router_assess_review(&ctx, args[0], prefix, claims.sub, decision, code,
+                                                b.reason, s_on_transfer_answer, call));
     } else {
         s_respond_error(req, &err);
     }

@@ -31,14 +31,18 @@ const gy_machine_t router_task_machine = {"task",        s_task_states,       RO
 
 static const char *const s_clue_states[] = {"received", "assessing", "review", "routed",
                                             "rejected"};
-static const char *const s_clue_events[] = {"hold", "route", "reject", "review"};
+static const char *const s_clue_events[] = {"hold",          "route",         "quorum_route",
+                                            "quorum_reject", "quorum_review", "decide_route",
+                                            "decide_reject"};
+/*  Columns: hold, route, quorum_route, quorum_reject, quorum_review,
+ *  decide_route, decide_reject. */
 static const int s_clue[ROUTER_CLUE_NSTATES][ROUTER_CLUE_NEVENTS] = {
-    /*                        hold                   route               reject                review */
-    [ROUTER_CLUE_RECEIVED] = {ROUTER_CLUE_ASSESSING, ROUTER_CLUE_ROUTED, NO, NO},
-    [ROUTER_CLUE_ASSESSING] = {NO, ROUTER_CLUE_ROUTED, ROUTER_CLUE_REJECTED, ROUTER_CLUE_REVIEW},
-    [ROUTER_CLUE_REVIEW] = {NO, ROUTER_CLUE_ROUTED, ROUTER_CLUE_REJECTED, NO},
-    [ROUTER_CLUE_ROUTED] = {NO, NO, NO, NO},
-    [ROUTER_CLUE_REJECTED] = {NO, NO, NO, NO},
+    [ROUTER_CLUE_RECEIVED] = {ROUTER_CLUE_ASSESSING, ROUTER_CLUE_ROUTED, NO, NO, NO, NO, NO},
+    [ROUTER_CLUE_ASSESSING] = {NO, NO, ROUTER_CLUE_ROUTED, ROUTER_CLUE_REJECTED, ROUTER_CLUE_REVIEW,
+                               NO, NO},
+    [ROUTER_CLUE_REVIEW] = {NO, NO, NO, NO, NO, ROUTER_CLUE_ROUTED, ROUTER_CLUE_REJECTED},
+    [ROUTER_CLUE_ROUTED] = {NO, NO, NO, NO, NO, NO, NO},
+    [ROUTER_CLUE_REJECTED] = {NO, NO, NO, NO, NO, NO, NO},
 };
 const gy_machine_t router_clue_machine = {"clue",        s_clue_states,       ROUTER_CLUE_NSTATES,
                                           s_clue_events, ROUTER_CLUE_NEVENTS, &s_clue[0][0]};

@@ -47,9 +47,10 @@ extern const gy_machine_t router_task_machine;
 
 /*  A clue's status in the router: received (not stored yet) is routed at
  *  once or held for assessment; the assessors' quorum routes, rejects or
- *  leaves it for a prosecutor's review, who routes or rejects it.  A
- *  transfer moves a clue between procuratorates and leaves its status
- *  (the transfer machine guards it). */
+ *  leaves it for a prosecutor's review, who routes or rejects it (the
+ *  quorum's events and the prosecutor's are distinct: a prosecutor decides
+ *  only a clue under review).  A transfer moves a clue between
+ *  procuratorates and leaves its status (the transfer machine guards it). */
 enum {
     ROUTER_CLUE_RECEIVED,
     ROUTER_CLUE_ASSESSING,
@@ -61,8 +62,11 @@ enum {
 enum {
     ROUTER_CLUE_HOLD,
     ROUTER_CLUE_ROUTE,
-    ROUTER_CLUE_REJECT,
-    ROUTER_CLUE_TO_REVIEW,
+    ROUTER_CLUE_QUORUM_ROUTE,
+    ROUTER_CLUE_QUORUM_REJECT,
+    ROUTER_CLUE_QUORUM_REVIEW,
+    ROUTER_CLUE_DECIDE_ROUTE,
+    ROUTER_CLUE_DECIDE_REJECT,
     ROUTER_CLUE_NEVENTS
 };
 extern const gy_machine_t router_clue_machine;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gy_util.h"
+#include "router_assess.h"
 #include "router_simhash.h"
 
 static const char s_sql_cluster_candidate[] =
@@ -19,9 +20,14 @@ static const char s_sql_cluster_candidate[] =
     " $8::bigint, $9, $10::float8, $11::float8, $12::float8, $13::int)";
 static const char s_sql_route[] =
     "SELECT created, sequence FROM router.route_clue_packed($1::json, $2::uuid, $3::bigint, $4,"
-    " $5::uuid, $6::bigint, $7, $8::bytea, $9::int, $10::bigint)";
-static const char s_sql_assessment_expire[] =
-    "SELECT router.assessment_expire($1::bigint, $2::bigint, $3, $4::int)";
+    " $5::uuid, $6::bigint, $7, $8::bytea, $9::int)";
+static const char s_sql_tasks_due[] = "SELECT id FROM router.tasks_due($1::bigint, $2::int)";
+static const char s_sql_assessors[] =
+    "SELECT volunteer_id, procuratorate, load FROM router.assessor_candidates($1::uuid, $2, $3,"
+    " $4, $5, $6, $7, $8::int)";
+static const char s_sql_task_insert[] =
+    "SELECT router.task_insert($1::uuid, $2::uuid, $3::uuid, $4::bigint, $5, $6::uuid,"
+    " $7::bigint, $8, $9, $10::bytea)";
 /*  One event of the outbox on its way from a transaction to the relay. */
 typedef struct {
     char event_id[37];
@@ -40,9 +46,10 @@ struct router_store {
     router_store_config_t config;
     char *producer;
     bool expiring;            /* a late-task pass is running */
-    bool expired_events;      /*   and it appended events */
+    bool stopping;            /* destroy ran: no new late-task steps */
     uv_timer_t scan_timer;    /* its close callback frees the store */
     struct s_leader *leaders; /* clusters started by the batch being written */
+    struct s_given *given;    /* tasks given by the batch being written */
 };
 
 static bool s_valid_utf8(const char *s)
@@ -78,6 +85,21 @@ static void s_event_of(const s_pending_t *p, gy_outbox_event_t *ev)
 
 /*  ---- routing ---- */
 
+/*  Someone who could assess a new matter, as read, with their open tasks. */
+typedef struct {
+    char id[37];
+    char procuratorate[7];
+    long load;
+} s_assessor_t;
+
+/*  Tasks given to a volunteer by the batch being written (the read could
+ *  not count them). */
+typedef struct s_given {
+    struct s_given *next;
+    char id[37];
+    long count;
+} s_given_t;
+
 /*  One ClueReceived on its way through the read and the write: what C
  *  decided, the stored cluster the read found, and the ClueRouted event. */
 typedef struct {
@@ -93,6 +115,8 @@ typedef struct {
     int stored_distance;              /*   SimHash bits from this clue */
     int64_t stored_first_ms;          /*   its first clue's time */
     char cluster_id[37];              /* decided in apply */
+    s_assessor_t *assessors;          /* who could assess it, least loaded first (read) */
+    size_t nassessors;
 } s_routing_t;
 
 /*  A cluster started by an earlier clue of the batch being written: the
@@ -188,6 +212,21 @@ void router_store_read(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
                             near,
                             maxd};
     gy_pg_tx_add(tx, "cluster_candidate", 13, values, NULL);
+    if (self->config.assess_k > 0) {
+        /*  Who could assess it, should it be a new matter: a few more than
+         *  k, so that a batch of new matters is spread by load. */
+        size_t tlen = strlen(cr->title), dlen = strlen(cr->description);
+        char *text = gy_malloc(tlen + dlen + 1);
+        memcpy(text, cr->title, tlen);
+        memcpy(text + tlen, cr->description, dlen + 1);
+        char limit[12];
+        snprintf(limit, sizeof limit, "%d", self->config.assess_k * 4);
+        const char *avalues[] = {
+            cr->clue_id,          r->triage.field_code, r->where.city, r->where.procuratorate,
+            cr->reporter_subject, cr->region_code,      text,          limit};
+        gy_pg_tx_add(tx, "assessor_candidates", 8, avalues, NULL);
+        free(text);
+    }
 }
 
 void router_store_read_result(void *arg, gy_consumer_event_t *event, size_t index,
@@ -195,6 +234,17 @@ void router_store_read_result(void *arg, gy_consumer_event_t *event, size_t inde
 {
     (void)arg;
     s_routing_t *r = event->user;
+    if (r && index == 1) {
+        int rows = gy_pg_ntuples(res);
+        r->assessors = gy_calloc(rows > 0 ? (size_t)rows : 1, sizeof *r->assessors);
+        for (int i = 0; i < rows; i++) {
+            s_assessor_t *a = &r->assessors[r->nassessors++];
+            snprintf(a->id, sizeof a->id, "%s", gy_pg_value(res, i, 0));
+            snprintf(a->procuratorate, sizeof a->procuratorate, "%s", gy_pg_value(res, i, 1));
+            a->load = strtol(gy_pg_value(res, i, 2), NULL, 10);
+        }
+        return;
+    }
     if (!r || index != 0 || gy_pg_ntuples(res) != 1)
         return;
     r->has_stored = true;
@@ -268,8 +318,53 @@ static void s_decide_cluster(router_store_t *self, s_routing_t *r,
     self->leaders = l;
 }
 
+static s_given_t *s_given(router_store_t *self, const char *volunteer)
+{
+    for (s_given_t *g = self->given; g; g = g->next)
+        if (strcmp(g->id, volunteer) == 0)
+            return g;
+    s_given_t *g = gy_calloc(1, sizeof *g);
+    snprintf(g->id, sizeof g->id, "%s", volunteer);
+    g->next = self->given;
+    self->given = g;
+    return g;
+}
+
+/*  The k least loaded of those read, counting what this batch gave
+ *  (stable: the read's random order among equals stays). */
+static size_t s_pick_assessors(router_store_t *self, s_routing_t *r, s_assessor_t **picked)
+{
+    size_t k = (size_t)self->config.assess_k, n = 0;
+    bool *taken = gy_calloc(r->nassessors + 1, sizeof *taken);
+    while (n < k) {
+        long best_load = 0;
+        size_t best = r->nassessors;
+        for (size_t i = 0; i < r->nassessors; i++) {
+            if (taken[i])
+                continue;
+            long load = r->assessors[i].load + s_given(self, r->assessors[i].id)->count;
+            if (best == r->nassessors || load < best_load) {
+                best = i;
+                best_load = load;
+            }
+        }
+        if (best == r->nassessors)
+            break;
+        taken[best] = true;
+        s_given(self, r->assessors[best].id)->count++;
+        picked[n++] = &r->assessors[best];
+    }
+    free(taken);
+    return n;
+}
+
 static void s_leaders_clear(router_store_t *self)
 {
+    while (self->given) {
+        s_given_t *next = self->given->next;
+        free(self->given);
+        self->given = next;
+    }
     while (self->leaders) {
         s_leader_t *next = self->leaders->next;
         free(self->leaders);
@@ -368,19 +463,54 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
     p->body = gy_malloc(p->body_len ? p->body_len : 1);
     gongyi__v1__clue_routed__pack(&routed, p->body);
 
+    /*  A new matter waits for the assessors (when someone can assess
+     *  it); a duplicate follows its cluster, already known, at once. */
+    s_assessor_t **picked = gy_calloc(r->nassessors + 1, sizeof *picked);
+    size_t npicked = 0;
+    if (self->config.assess_k > 0 && strcmp(r->cluster_id, cr->clue_id) == 0)
+        npicked = s_pick_assessors(self, r, picked);
+
     char *clue = s_clue_json(self, r, event);
-    char received[24], time_ms[24], assess_k[8], assess_due[24];
+    char received[24], time_ms[24], hold_k[8];
     snprintf(received, sizeof received, "%" PRId64, r->received_ms);
     snprintf(time_ms, sizeof time_ms, "%" PRId64, p->time_ms);
-    snprintf(assess_k, sizeof assess_k, "%d", self->config.assess_k);
-    snprintf(assess_due, sizeof assess_due, "%" PRId64, p->time_ms + self->config.assess_due_ms);
-    const char *values[] = {clue,        r->cluster_id, received, self->producer,
-                            p->event_id, time_ms,       p->trace, (const char *)p->body,
-                            assess_k,    assess_due};
-    int lengths[10] = {0};
+    snprintf(hold_k, sizeof hold_k, "%d", npicked ? self->config.assess_k : 0);
+    const char *values[] = {clue,           r->cluster_id,         received,
+                            self->producer, p->event_id,           time_ms,
+                            p->trace,       (const char *)p->body, hold_k};
+    int lengths[9] = {0};
     lengths[7] = (int)p->body_len; /* the one binary parameter: the packed body */
-    gy_pg_tx_add(tx, "route_clue_packed", 10, values, lengths);
+    gy_pg_tx_add(tx, "route_clue_packed", 9, values, lengths);
     free(clue);
+
+    int64_t due_ms = p->time_ms + self->config.assess_due_ms;
+    char due[24];
+    snprintf(due, sizeof due, "%" PRId64, due_ms);
+    for (size_t i = 0; i < npicked; i++) {
+        char task_id[37], event_id[37];
+        gy_uuid(task_id);
+        gy_uuid(event_id);
+        size_t len;
+        uint8_t *body = router_pack_assessment_requested(
+            cr->clue_id, task_id, picked[i]->id, r->triage.field_code, due_ms,
+            picked[i]->procuratorate, r->origin ? r->origin->producer : NULL,
+            r->origin ? r->origin->reference_id : NULL, &len);
+        const char *tvalues[] = {task_id,
+                                 cr->clue_id,
+                                 picked[i]->id,
+                                 due,
+                                 self->producer,
+                                 event_id,
+                                 time_ms,
+                                 p->trace,
+                                 r->where.procuratorate,
+                                 (const char *)body};
+        int tlengths[10] = {0};
+        tlengths[9] = (int)len;
+        gy_pg_tx_add(tx, "hold_task_insert", 10, tvalues, tlengths);
+        free(body);
+    }
+    free(picked);
     router_deadline_tx_add(self->config.deadlines, tx, cr->clue_id, r->received_ms);
 }
 
@@ -416,48 +546,85 @@ void router_store_done(void *arg, gy_consumer_event_t *event, gy_pg_status_t sta
     } else if (status == GY_PG_LOST) {
         gy_outbox_check(self->config.outbox);
     }
-    if (r)
+    if (r) {
         free(r->ev.body);
+        free(r->assessors);
+    }
     free(r);
 }
 
 /*  ---- late assessment tasks ---- */
 
-static void s_on_expire_result(void *arg, size_t index, const gy_pg_result_t *res)
+/*  Tasks past due, taken one after another (router_assess_expire: late,
+ *  someone else asked, the clue decided when it can be), on the writer so
+ *  that they queue behind the consumer's transactions. */
+typedef struct {
+    router_store_t *store;
+    char (*ids)[37];
+    size_t count, next;
+} s_expiry_t;
+
+static void s_expire_next(s_expiry_t *x);
+
+static void s_on_expired(void *arg, router_answer_t *answer)
 {
-    router_store_t *self = arg;
-    (void)index;
-    if (gy_pg_ntuples(res) == 1 && strtol(gy_pg_value(res, 0, 0), NULL, 10) > 0)
-        self->expired_events = true;
+    s_expiry_t *x = arg;
+    json_decref(answer->body);
+    s_expire_next(x);
 }
 
-static void s_on_expire_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+static void s_expire_next(s_expiry_t *x)
 {
-    router_store_t *self = arg;
-    (void)sqlstate;
+    router_store_t *self = x->store;
+    router_transfer_ctx_t ctx = {
+        .pg = self->config.writer, .outbox = self->config.outbox, .producer = self->producer};
+    while (x->next < x->count && !self->stopping) {
+        const char *id = x->ids[x->next++];
+        if (router_assess_expire(&ctx, id, gy_now_ms() + self->config.assess_due_ms, s_on_expired,
+                                 x) == 0)
+            return; /* goes on in s_on_expired */
+    }
     self->expiring = false;
-    if ((status == GY_PG_OK && self->expired_events) || status == GY_PG_LOST)
-        gy_outbox_check(self->config.outbox);
-    self->expired_events = false;
+    free(x->ids);
+    free(x);
 }
 
-/*  Tasks past due become late, others are asked in their place, and clues
- *  are decided when they can be (router.assessment_expire), on the writer
- *  so that it never races the consumer's transactions. */
+static void s_on_due_tasks(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_expiry_t *x = arg;
+    (void)index;
+    int rows = gy_pg_ntuples(res);
+    x->ids = gy_calloc(rows > 0 ? (size_t)rows : 1, sizeof *x->ids);
+    for (int r = 0; r < rows; r++)
+        snprintf(x->ids[x->count++], 37, "%s", gy_pg_value(res, r, 0));
+}
+
+static void s_on_due_tasks_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_expiry_t *x = arg;
+    (void)sqlstate;
+    if (status != GY_PG_OK)
+        x->count = 0;
+    s_expire_next(x);
+}
+
 static void s_expire(router_store_t *self)
 {
     if (self->expiring || !self->config.assess_k || !gy_pg_up(self->config.writer))
         return;
     /*  Late by the process clock, which made the due times too. */
-    int64_t now_ms = gy_now_ms();
-    char now[24], due[24];
-    snprintf(now, sizeof now, "%" PRId64, now_ms);
-    snprintf(due, sizeof due, "%" PRId64, now_ms + self->config.assess_due_ms);
-    const char *params[] = {now, due, self->producer, "100"};
+    char now[24];
+    snprintf(now, sizeof now, "%" PRId64, gy_now_ms());
     gy_pg_tx_t *tx = gy_pg_tx_new();
-    gy_pg_tx_add(tx, "assessment_expire", 4, params, NULL);
-    if (gy_pg_run(self->config.writer, &tx, s_on_expire_result, s_on_expire_done, self) == 0)
-        self->expiring = true;
+    const char *params[] = {now, "100"};
+    gy_pg_tx_add(tx, "tasks_due", 2, params, NULL);
+    s_expiry_t *x = gy_calloc(1, sizeof *x);
+    x->store = self;
+    if (gy_pg_run(self->config.writer, &tx, s_on_due_tasks, s_on_due_tasks_done, x) < 0) {
+        free(x);
+        return;
+    }
+    self->expiring = true;
 }
 
 static void s_on_scan_timer(uv_timer_t *timer)
@@ -471,7 +638,11 @@ void router_store_prepare(gy_pg_t *writer, gy_pg_t *reader)
 {
     gy_pg_prepare(writer, "cluster_candidate", s_sql_cluster_candidate);
     gy_pg_prepare(writer, "route_clue_packed", s_sql_route);
-    gy_pg_prepare(writer, "assessment_expire", s_sql_assessment_expire);
+    gy_pg_prepare(writer, "tasks_due", s_sql_tasks_due);
+    gy_pg_prepare(writer, "assessor_candidates", s_sql_assessors);
+    gy_pg_prepare(writer, "hold_task_insert", s_sql_task_insert);
+    router_assess_prepare(writer);
+    gy_outbox_prepare("router", NULL, NULL, writer); /* gy_outbox_tx_append for the above */
     router_deadline_prepare(writer, reader);
 }
 
@@ -510,6 +681,7 @@ void router_store_destroy(router_store_t **self_p)
     router_store_t *self = *self_p;
     if (!self)
         return;
+    self->stopping = true;
     uv_timer_stop(&self->scan_timer);
     uv_close((uv_handle_t *)&self->scan_timer, s_scan_timer_close_cb);
     *self_p = NULL;

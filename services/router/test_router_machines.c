@@ -75,31 +75,29 @@ static void test_task(void **state)
 static void test_clue(void **state)
 {
     (void)state;
-    static const s_cell_t cells[] = {
-        {"received", "hold", "assessing"},
-        {"received", "route", "routed"},
-        {"received", "reject", NULL},
-        {"received", "review", NULL},
-        {"assessing", "hold", NULL},
-        {"assessing", "route", "routed"},
-        {"assessing", "reject", "rejected"},
-        {"assessing", "review", "review"},
-        {"review", "hold", NULL},
-        {"review", "route", "routed"},
-        {"review", "reject", "rejected"},
-        {"review", "review", NULL},
-        {"routed", "hold", NULL},
-        {"routed", "route", NULL},
-        {"routed", "reject", NULL},
-        {"routed", "review", NULL},
-        {"rejected", "hold", NULL},
-        {"rejected", "route", NULL},
-        {"rejected", "reject", NULL},
-        {"rejected", "review", NULL},
+    static const char *const events[] = {"hold",          "route",         "quorum_route",
+                                         "quorum_reject", "quorum_review", "decide_route",
+                                         "decide_reject"};
+    /*  Per state, the next state for each event above (NULL: refused). */
+    static const struct {
+        const char *state;
+        const char *next[7];
+    } rows[] = {
+        {"received", {"assessing", "routed", NULL, NULL, NULL, NULL, NULL}},
+        {"assessing", {NULL, NULL, "routed", "rejected", "review", NULL, NULL}},
+        {"review", {NULL, NULL, NULL, NULL, NULL, "routed", "rejected"}},
+        {"routed", {NULL, NULL, NULL, NULL, NULL, NULL, NULL}},
+        {"rejected", {NULL, NULL, NULL, NULL, NULL, NULL, NULL}},
     };
-    static const char *const allowed[] = {"hold, route", "route, reject, review", "route, reject",
-                                          "none", "none"};
-    s_check_every_cell(&router_clue_machine, cells, sizeof cells / sizeof cells[0], allowed);
+    s_cell_t cells[5 * 7];
+    size_t n = 0;
+    for (size_t r = 0; r < 5; r++)
+        for (size_t e = 0; e < 7; e++)
+            cells[n++] = (s_cell_t){rows[r].state, events[e], rows[r].next[e]};
+    static const char *const allowed[] = {"hold, route",
+                                          "quorum_route, quorum_reject, quorum_review",
+                                          "decide_route, decide_reject", "none", "none"};
+    s_check_every_cell(&router_clue_machine, cells, n, allowed);
 }
 
 /*  The stored status values are the state names (the CHECK constraints of

@@ -42,13 +42,15 @@ $$;
 -- cluster (p_cluster = its own id) or joins p_cluster — which must still
 -- exist (a merge may have removed it since the read: serialization_failure,
 -- and the consumer retries with a fresh read) — makes its classification,
--- and appends p_body, the packed ClueRouted, to the outbox.
--- A new matter with p_assess_k > 0 is held for assessment instead
--- (sequence 0).  A clue id already stored gives created = false.  Its
--- deadlines are router_deadline's statements, after this one.
+-- and appends p_body, the packed ClueRouted, to the outbox.  A new matter
+-- that C decided to hold for assessment (p_hold_k assessors asked:
+-- router.task_insert statements follow in the same transaction) keeps
+-- p_body for later instead (sequence 0).  A clue id already stored gives
+-- created = false.  Its deadlines are router_deadline's statements, after
+-- this one.
 CREATE FUNCTION router.route_clue_packed(p_clue json, p_cluster uuid, p_received_ms bigint,
     p_producer text, p_event_id uuid, p_time_ms bigint, p_trace text, p_body bytea,
-    p_assess_k integer, p_assess_due_ms bigint)
+    p_hold_k integer)
 RETURNS TABLE (created boolean, sequence bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -100,11 +102,9 @@ BEGIN
     VALUES (v_id, p_clue->>'field_code', (p_clue->>'field_confidence')::real, 'triage',
             p_clue->>'reason');
 
-    -- A new matter waits for the assessors; a duplicate follows its
-    -- cluster, already known, at once.
-    IF p_assess_k > 0 AND p_cluster = v_id
-       AND router.hold_for_assessment(v_id, p_body, p_assess_k, p_assess_due_ms, p_producer,
-                                      p_trace) THEN
+    IF p_hold_k > 0 THEN
+        UPDATE router.clue c SET status = 'assessing', routed_body = p_body, assess_k = p_hold_k
+         WHERE c.id = v_id;
         RETURN QUERY SELECT true, 0::bigint;
         RETURN;
     END IF;
