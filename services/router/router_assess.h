@@ -12,7 +12,7 @@
  *  decline or a late task, who could assess instead), looks the step up in
  *  router_task_machine and the outcome in router_clue_machine, and writes
  *  in one transaction guarded by the task's and the clue's state and
- *  version (migrations/0013), with the outbox rows.  A conflict reads and
+ *  version (migrations/0014), with the outbox rows.  A conflict reads and
  *  decides again, a few times, then 409 conflict; a refusal writes
  *  nothing and answers 409 invalid_state naming the state and the allowed
  *  steps.

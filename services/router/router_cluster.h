@@ -6,7 +6,7 @@
  *  ClusterChanged — the clues of each changed cluster as they will be,
  *  with their integrators' work orders — from the generated code, and
  *  writes in one transaction guarded by the clusters' versions
- *  (router.cluster_merge / router.cluster_split, migrations/0012) with the
+ *  (router.cluster_merge / router.cluster_split, migrations/0013) with the
  *  outbox rows.  A clue that joined or left meanwhile fails the guard: read
  *  and decide again, a few times, then 409 conflict.
  *

@@ -6,7 +6,7 @@
  *  step up in router_transfer_machine (router_machines.h), packs
  *  ClueTransferred from the generated code and writes in one transaction:
  *  the guarded write (router.transfer_insert / router.transfer_step,
- *  migrations/0010) and the outbox row with those bytes.  A guard that
+ *  migrations/0011) and the outbox row with those bytes.  A guard that
  *  fails (the state or version changed since the read) or a second open
  *  transfer created meanwhile is a conflict: read and decide again, at
  *  most S_TRIES times, then 409 conflict.  A refused step writes nothing

@@ -1,7 +1,7 @@
 -- Merging and splitting duplicate clusters decided in C
 -- (router_cluster.c): the router reads the clusters and their clues,
 -- decides, packs ClusterChanged with the clues as they will be, and writes
--- here guarded by the versions it read (0011): a clue that joined or left
+-- here guarded by the versions it read (0012): a clue that joined or left
 -- meanwhile makes the write fail with serialization_failure, and the
 -- router reads and decides again.  These functions only write.
 

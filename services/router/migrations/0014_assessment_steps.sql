@@ -164,7 +164,7 @@ LANGUAGE sql STABLE AS $$
      ORDER BY a.due_at LIMIT p_limit
 $$;
 
--- Holding a new matter (route_clue_packed, 0011) marks it; the tasks are
+-- Holding a new matter (route_clue_packed, 0012) marks it; the tasks are
 -- router.task_insert statements of the same transaction.
 DROP FUNCTION router.api_task_submit(uuid, uuid, integer, integer, integer, text, text, text);
 DROP FUNCTION router.api_task_decline(uuid, uuid, text, bigint, text);
