@@ -48,7 +48,7 @@ router_outcome_t router_assess_decide(int k, const router_assessment_t *submitte
     }
     if (best == 0)
         return ROUTER_OUTCOME_REJECT;
-    if (best == 1)
+    if (best == 1 || n == 0) /* n > 0 here: a best has a count */
         return ROUTER_OUTCOME_REVIEW;
     /*  Half triage's priority, half the mean severity and harm of the
      *  submitted assessments (each 1-5: together 20-100), rounded half up,
