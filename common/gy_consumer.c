@@ -764,6 +764,84 @@ static void s_on_retry(uv_timer_t *timer)
     s_flush(self);
 }
 
+/*  The batch's write: positions, then each event's statements. */
+static void s_write_batch(gy_consumer_t *self)
+{
+    size_t n = self->batch_count;
+    self->result_cursor = 0;
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    /*  Positions first: a stale one fails the transaction before any
+     *  effect runs, and the row lock orders concurrent consumers. */
+    self->npositions = 0;
+    for (size_t i = 0; i < n; i++) {
+        s_producer_t *p = self->batch[i]->producer;
+        if (self->batch[i]->pub.sequence == p->tx_prev + 1) { /* its first event here */
+            gy_consumer_tx_advance(tx, p->id, p->tx_prev, p->tx_last);
+            self->npositions++;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        s_event_t *ev = self->batch[i];
+        ev->first_stmt = gy_pg_tx_size(tx);
+        self->config.apply(self->config.arg, &ev->pub, tx);
+        ev->nstmts = gy_pg_tx_size(tx) - ev->first_stmt;
+    }
+    if (gy_pg_run(self->config.pg, &tx, s_on_tx_result, s_on_tx_done, self) < 0) {
+        /*  Not up after all: as if it failed before it was sent. */
+        s_on_tx_done(self, GY_PG_DOWN, "");
+    }
+}
+
+static void s_on_read_result(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    gy_consumer_t *self = arg;
+    while (self->result_cursor < self->batch_count) {
+        s_event_t *ev = self->batch[self->result_cursor];
+        if (index < ev->first_stmt + ev->nstmts) {
+            if (index >= ev->first_stmt)
+                self->config.read_result(self->config.arg, &ev->pub, index - ev->first_stmt, res);
+            return;
+        }
+        self->result_cursor++;
+    }
+}
+
+static void s_on_read_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    gy_consumer_t *self = arg;
+    if (status != GY_PG_OK || self->destroying) {
+        /*  Nothing was written: a failed batch, retried as any other. */
+        s_on_tx_done(self, status == GY_PG_OK ? GY_PG_DOWN : status, sqlstate);
+        return;
+    }
+    s_write_batch(self);
+}
+
+/*  The service's read, when it has one and the batch needs it; then the
+ *  write. */
+static void s_read_batch(gy_consumer_t *self)
+{
+    if (!self->config.read) {
+        s_write_batch(self);
+        return;
+    }
+    self->result_cursor = 0;
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    for (size_t i = 0; i < self->batch_count; i++) {
+        s_event_t *ev = self->batch[i];
+        ev->first_stmt = gy_pg_tx_size(tx);
+        self->config.read(self->config.arg, &ev->pub, tx);
+        ev->nstmts = gy_pg_tx_size(tx) - ev->first_stmt;
+    }
+    if (gy_pg_tx_size(tx) == 0) {
+        gy_pg_tx_destroy(&tx);
+        s_write_batch(self);
+        return;
+    }
+    if (gy_pg_run(self->config.pg, &tx, s_on_read_result, s_on_read_done, self) < 0)
+        s_on_tx_done(self, GY_PG_DOWN, "");
+}
+
 /*  Sends what is queued as one transaction, unless one is in flight or
  *  the positions are being (re)loaded. */
 static void s_flush(gy_consumer_t *self)
@@ -797,27 +875,7 @@ static void s_flush(gy_consumer_t *self)
     }
     if (!self->queue_head)
         self->queue_tail = NULL;
-    gy_pg_tx_t *tx = gy_pg_tx_new();
-    /*  Positions first: a stale one fails the transaction before any
-     *  effect runs, and the row lock orders concurrent consumers. */
-    self->npositions = 0;
-    for (size_t i = 0; i < n; i++) {
-        s_producer_t *p = self->batch[i]->producer;
-        if (self->batch[i]->pub.sequence == p->tx_prev + 1) { /* its first event here */
-            gy_consumer_tx_advance(tx, p->id, p->tx_prev, p->tx_last);
-            self->npositions++;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        s_event_t *ev = self->batch[i];
-        ev->first_stmt = gy_pg_tx_size(tx);
-        self->config.apply(self->config.arg, &ev->pub, tx);
-        ev->nstmts = gy_pg_tx_size(tx) - ev->first_stmt;
-    }
-    if (gy_pg_run(self->config.pg, &tx, s_on_tx_result, s_on_tx_done, self) < 0) {
-        /*  Not up after all: as if it failed before it was sent. */
-        s_on_tx_done(self, GY_PG_DOWN, "");
-    }
+    s_read_batch(self);
 }
 
 /*  ---- positions ---- */

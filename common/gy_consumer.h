@@ -99,6 +99,18 @@ typedef void(gy_consumer_result_fn)(void *arg, gy_consumer_event_t *event, size_
  *  gy_outbox_check).  Free event->user here.  May be NULL in the config. */
 typedef void(gy_consumer_done_fn)(void *arg, gy_consumer_event_t *event, gy_pg_status_t status);
 
+/*  Optional read before a batch's write, for a service that decides in C
+ *  from stored state (the router: which duplicate cluster a clue joins).
+ *  read adds the event's statements (or none) to a read transaction that
+ *  runs first on the same connection; read_result (same contract as
+ *  result, indexes counted from the event's first read statement) hands
+ *  over their rows, to keep in event->user; then apply builds the write
+ *  as usual.  A failed read is a failed batch: done runs with its status
+ *  and the batch is retried like any other.  The read is not inside the
+ *  write's transaction: what the decision rests on must be guarded there
+ *  (a statement that fails when it changed). */
+typedef void(gy_consumer_read_fn)(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx);
+
 typedef struct {
     const char *schema;          /* holds S.consumed: [a-z_][a-z0-9_]*, at most 48 */
     const char *sources;         /* GY_SOURCES syntax; NULL: read GY_SOURCES */
@@ -111,6 +123,8 @@ typedef struct {
     gy_consumer_apply_fn *apply; /* required */
     gy_consumer_result_fn *result;
     gy_consumer_done_fn *done;
+    gy_consumer_read_fn *read;          /* NULL: no read before the write */
+    gy_consumer_result_fn *read_result; /* with read */
     void *arg;
 } gy_consumer_config_t;
 

@@ -565,6 +565,21 @@ class BusClientTest(unittest.TestCase):
         for _, body in published:
             for secret in ("王五", "13912345678"):
                 self.assertNotIn(secret.encode(), body, "reporter identity on the bus")
+        # Defect 12: the integrator's producer and reference id ride on the
+        # event (an integrator matches events to its work orders); a clue
+        # sent over HTTP has no origin.
+        origins = {a.clue_id: (("agency-env-140200", ref[len("agency:"):])
+                               if ref.startswith("agency:") else (HOTLINE, ref))
+                   for ref, a in self.acked.items()}
+        for e in events:
+            c = e.clue_received
+            if c.clue_id in self.http_ids:
+                self.assertFalse(c.HasField("origin"), c)
+            elif c.clue_id in origins:
+                self.assertEqual((c.origin.producer, c.origin.reference_id),
+                                 origins[c.clue_id])
+            else:
+                self.assertTrue(c.origin.producer and c.origin.reference_id, c)
         first_id = self.acked["12345-2024-0001"].clue_id
         ev = [e for e in events if e.clue_received.clue_id == first_id][0]
         self.assertTrue(ev.clue_received.location.has_coordinates)

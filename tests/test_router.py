@@ -165,6 +165,39 @@ class RoutingTest(gytest.IntakeTestCase):
         self.assertEqual(S["db"].scalar("SELECT size FROM router.cluster WHERE id = %s",
                                         (first,)), 2)
 
+    def test_duplicates_arriving_together_join_one_cluster(self):
+        """The router decides the cluster in C before it packs ClueRouted,
+        from the stored clusters it read and the clusters started earlier
+        in the same batch.  Clues queued while the router was down come in
+        one batch: the same matter still makes one cluster."""
+        text = ("范县一家化工厂深夜向黄河滩区倾倒废渣，废渣堆旁的水坑泛着油光，"
+                "附近村民闻到刺鼻气味，已经多次向乡里反映。")
+        tag = uuid.uuid4().hex[:6]
+        S["router"].stop()
+        try:
+            ids = [submit(S["intakes"][n % 2], title="化工厂向黄河滩区倾倒废渣 " + tag,
+                          description=text, region_code="410926",
+                          location={"address": "范县黄河滩区"}) for n in range(4)]
+            other = submit(S["intakes"][0], title="学校食堂使用过期食材 " + tag,
+                           description="学校食堂长期使用过期肉类。", field_code="food_drug",
+                           region_code="410926", location={"address": "范县"})
+        finally:
+            S["router"].start()
+        events = [routed(x)[0].clue_routed for x in ids]
+        # One cluster; its id is the clue the router took first (the two
+        # intakes' streams interleave in any order), the others joined it.
+        clusters = {e.cluster_id for e in events}
+        self.assertEqual(len(clusters), 1, [(e.clue_id, e.cluster_id) for e in events])
+        leader = clusters.pop()
+        self.assertIn(leader, ids)
+        self.assertEqual({e.clue_id: e.duplicate for e in events},
+                         {x: x != leader for x in ids})
+        self.assertEqual(routed(other)[0].clue_routed.cluster_id, other)
+        self.assertEqual(S["db"].scalar("SELECT size FROM router.cluster WHERE id = %s",
+                                        (leader,)), 4)
+        self.assertEqual(S["db"].scalar("SELECT count(*) FROM router.clue WHERE cluster_id = %s",
+                                        (leader,)), 4)
+
 
 class DeadlineTest(gytest.IntakeTestCase):
     """The reporter's deadlines on fixed dates, whatever day the suite runs:

@@ -306,6 +306,113 @@ class ActionTest(gytest.IntakeTestCase):
         self.assertNotIn(cid, listed(dantu))
         transfer_events(t["id"], ["requested", "accepted"])
 
+    def test_a_bus_clue_carries_its_work_order(self):
+        """Defect 12: the integrator's producer and reference id, given on
+        SubmitClue, come back on ClueRouted and ClueTransferred."""
+        ref = "12345-WO-" + uuid.uuid4().hex[:8]
+        req, ack = gytest.submit(S["intake"].submit, "hotline-12345",
+                                 **gytest.bus_clue(ref, region_code="321112"))
+        self.assertEqual(ack.type, "SubmitClueAck", ack)
+        cid = ack.submit_clue_ack.clue_id
+        wait_routed([cid])
+        routed = [e.clue_routed for e in S["follower"].by_type("ClueRouted")
+                  if e.clue_routed.clue_id == cid][0]
+        self.assertEqual((routed.origin.producer, routed.origin.reference_id),
+                         ("hotline-12345", ref))
+        dantu, jurong = token("prosecutor", "321112"), token("prosecutor", "321183")
+        t = call("POST", "/api/v1/routed-clues/%s/transfer" % cid,
+                 {"to": "321183", "reason": "句容市辖区"}, bearer=dantu).json()
+        call("POST", "/api/v1/transfers/%s/accept" % t["id"], {}, bearer=jurong)
+        for ev in transfer_events(t["id"], ["requested", "accepted"]):
+            o = ev.clue_transferred.origin
+            self.assertEqual((o.producer, o.reference_id), ("hotline-12345", ref))
+        # A clue sent over HTTP has none.
+        other = submit("321183", 1)
+        wait_routed([other])
+        routed = [e.clue_routed for e in S["follower"].by_type("ClueRouted")
+                  if e.clue_routed.clue_id == other][0]
+        self.assertFalse(routed.HasField("origin"))
+        # ClusterChanged names every clue's work order (empty for HTTP).
+        r = call("POST", "/api/v1/clusters/%s/merge" % routed.cluster_id,
+                 {"cluster_id": cid, "reason": "同一事项"}, bearer=jurong)
+        self.assertEqual(r.status, 200, r)
+
+        def merged(f):
+            return [e.cluster_changed for e in f.by_type("ClusterChanged")
+                    if e.cluster_changed.other_cluster_id == cid]
+
+        self.assertTrue(S["follower"].wait_for(lambda f: merged(f)))
+        m = merged(S["follower"])[0]
+        self.assertEqual(list(m.clue_ids), [cid, other])
+        self.assertEqual([(o.producer, o.reference_id) for o in m.origins],
+                         [("hotline-12345", ref), ("", "")])
+
+    def transfer_snapshot(self, tid, cid):
+        return S["db"].query(
+            "SELECT t.status, t.version, t.answer, t.decided_proc, c.procuratorate, c.version,"
+            " (SELECT count(*) FROM router.outbox o WHERE o.type = 'ClueTransferred')"
+            "  FROM router.transfer t JOIN router.clue c ON c.id = t.clue_id WHERE t.id = %s",
+            (tid,))
+
+    def test_a_refused_step_names_the_state_and_writes_nothing(self):
+        cid = submit("321112", 0)
+        wait_routed([cid])
+        dantu, jurong = token("prosecutor", "321112"), token("prosecutor", "321183")
+        city = token("chief_prosecutor", "321100")
+        t = call("POST", "/api/v1/routed-clues/%s/transfer" % cid,
+                 {"to": "321183", "reason": "句容市辖区"}, bearer=dantu).json()
+        before = self.transfer_snapshot(t["id"], cid)
+        r = call("POST", "/api/v1/transfers/%s/decide" % t["id"],
+                 {"procuratorate": "321183", "reason": "尚未争议"}, bearer=city)
+        self.assertError(r, 409, "invalid_state", "status")
+        self.assertEqual(r.json()["error"]["message"], "the transfer is requested; decide is "
+                         "not allowed (allowed: accept, dispute)")
+        self.assertEqual(self.transfer_snapshot(t["id"], cid), before)
+        self.assertEqual(call("POST", "/api/v1/transfers/%s/accept" % t["id"], {},
+                              bearer=jurong).status, 200)
+        after_accept = self.transfer_snapshot(t["id"], cid)
+        self.assertEqual(after_accept[0][:2], ("accepted", 1))
+        for step, body, bearer in (("accept", {}, jurong), ("dispute", {"reason": "x"}, jurong),
+                                   ("decide", {"procuratorate": "321112", "reason": "x"}, city)):
+            with self.subTest(step=step):
+                r = call("POST", "/api/v1/transfers/%s/%s" % (t["id"], step), body, bearer=bearer)
+                self.assertError(r, 409, "invalid_state", "status")
+                self.assertEqual(r.json()["error"]["message"], "the transfer is accepted; %s is "
+                                 "not allowed (allowed: none)" % step)
+        self.assertEqual(self.transfer_snapshot(t["id"], cid), after_accept)
+        transfer_events(t["id"], ["requested", "accepted"])
+
+    def test_racing_answers_one_wins_the_other_is_refused(self):
+        """Accept and dispute sent together: the write guarded by the state
+        and version it was decided on lets exactly one through; the other,
+        read again, is refused by the machine.  One event per step."""
+        import threading
+        cid = submit("321112", 3)
+        wait_routed([cid])
+        dantu, jurong = token("prosecutor", "321112"), token("prosecutor", "321183")
+        t = call("POST", "/api/v1/routed-clues/%s/transfer" % cid,
+                 {"to": "321183", "reason": "句容市辖区"}, bearer=dantu).json()
+        answers = {}
+
+        def answer(step, body):
+            answers[step] = call("POST", "/api/v1/transfers/%s/%s" % (t["id"], step), body,
+                                 bearer=jurong)
+
+        threads = [threading.Thread(target=answer, args=("accept", {})),
+                   threading.Thread(target=answer, args=("dispute", {"reason": "不属本院"}))]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        statuses = sorted(a.status for a in answers.values())
+        self.assertEqual(statuses, [200, 409], answers)
+        won = [s for s, a in answers.items() if a.status == 200][0]
+        lost = [a for a in answers.values() if a.status == 409][0]
+        self.assertEqual(lost.json()["error"]["code"], "invalid_state", lost)
+        self.assertEqual(S["db"].scalar("SELECT version FROM router.transfer WHERE id = %s",
+                                        (t["id"],)), 1)
+        transfer_events(t["id"], ["requested", won + "ed" if won == "accept" else "disputed"])
+
     def test_clusters_are_merged_and_split(self):
         a = submit("321112", 0)
         b = submit("321112", 2)
@@ -356,6 +463,7 @@ class ActionTest(gytest.IntakeTestCase):
         self.assertEqual((split_new.action, split_new.cluster_id, list(split_new.clue_ids)),
                          ("split", new, [b]))
         self.assertEqual((split_old.cluster_id, list(split_old.clue_ids)), (ca, [a]))
+        self.assertEqual(len(merge.origins), 0, "clues sent over HTTP have no work order")
 
 
 class ClusterScopeTest(gytest.IntakeTestCase):

@@ -297,6 +297,87 @@ class AssessmentTest(gytest.IntakeTestCase):
         site.wait_events("ClueRouted", cid, 1)
         self.assertEqual(site.events("AssessmentRequested", cid), [])
 
+    def test_assessments_sent_together_decide_once(self):
+        """The quorum is decided in C on what was read; every step of a task
+        moves its clue's version, so two assessments sent at once cannot
+        both miss the quorum, nor both route the clue."""
+        import threading
+        site = S["site"]
+        cid, _ = submit("321112", "电镀厂含铬废水未经处理直排农灌渠，稻田秧苗成片枯死。")
+        asked = self.asked(site, cid, 3)
+        answers = []
+
+        def assess(name):
+            answers.append(site.assess(name, cid, "route", severity=5, harm=4))
+
+        threads = [threading.Thread(target=assess, args=(n,)) for n in asked[:2]]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(a.status for a in answers), [200, 200], answers)
+        self.assertEqual(sorted(str(a.json()["clue_decision"]) for a in answers),
+                         ["None", "route"], answers)
+        site.wait_events("ClueRouted", cid, 1)
+        time.sleep(1.0)
+        self.assertEqual(len(site.events("ClueRouted", cid)), 1)
+        self.assertEqual(site.db.scalar("SELECT status FROM router.clue WHERE id = %s", (cid,)),
+                         "routed")
+
+    def test_refused_steps_name_the_state_and_write_nothing(self):
+        site = S["site"]
+        cid, _ = submit("321112", "屠宰场血水未经处理排入雨水管网，小区下水道恶臭。")
+        asked = self.asked(site, cid, 3)
+        for name in asked[:2]:
+            self.assertEqual(site.assess(name, cid, "route").status, 200)
+        site.wait_events("ClueRouted", cid, 1)
+        before = site.db.query("SELECT (SELECT count(*) FROM router.outbox),"
+                               " (SELECT max(version) FROM router.assessment_task"
+                               "   WHERE clue_id = %s),"
+                               " (SELECT version FROM router.clue WHERE id = %s)", (cid, cid))
+        t = site.task_of(asked[0], cid)
+        r = site.assess(asked[0], cid, "reject")
+        self.assertError(r, 409, "invalid_state", "status")
+        self.assertEqual(r.json()["error"]["message"],
+                         "the task is submitted; submit is not allowed (allowed: none)")
+        r = site.call("POST", "/api/v1/tasks/%s/decline" % t["id"], {"reason": "x"},
+                      bearer=site.volunteers[asked[0]][1])
+        self.assertEqual(r.json()["error"]["message"],
+                         "the task is submitted; decline is not allowed (allowed: none)", r)
+        r = site.call("POST", "/api/v1/routed-clues/%s/decide" % cid,
+                      {"decision": "route", "reason": "x"}, bearer=prosecutor("321112"))
+        self.assertError(r, 409, "invalid_state", "status")
+        self.assertEqual(r.json()["error"]["message"],
+                         "the clue is routed; decide_route is not allowed (allowed: none)")
+        self.assertEqual(site.db.query(
+            "SELECT (SELECT count(*) FROM router.outbox),"
+            " (SELECT max(version) FROM router.assessment_task WHERE clue_id = %s),"
+            " (SELECT version FROM router.clue WHERE id = %s)", (cid, cid)), before)
+
+    def test_a_bus_clue_carries_its_work_order_through_assessment(self):
+        """Defect 12: AssessmentRequested, AssessmentRecorded and
+        ClueRejected carry the integrator's producer and reference id."""
+        site = S["site"]
+        ref = "WO-" + uuid.uuid4().hex[:8]
+        _, ack = gytest.submit(S["intake"].submit, "agency-env-321100", **gytest.bus_clue(
+            ref, region_code="321112", field_code="ecology",
+            title="环保局转办：河道偷排（%s）" % uuid.uuid4().hex[:6],
+            description="群众反映化工园区雨水口夜间排放黄色污水。" + uuid.uuid4().hex))
+        self.assertEqual(ack.type, "SubmitClueAck", ack)
+        cid = ack.submit_clue_ack.clue_id
+        asked = self.asked(site, cid, 3)
+        for e in site.events("AssessmentRequested", cid):
+            o = e.assessment_requested.origin
+            self.assertEqual((o.producer, o.reference_id), ("agency-env-321100", ref))
+        for name in asked[:2]:
+            site.assess(name, cid, "reject", severity=1, harm=1)
+        rejected = site.wait_events("ClueRejected", cid, 1)[0].clue_rejected
+        self.assertEqual((rejected.origin.producer, rejected.origin.reference_id),
+                         ("agency-env-321100", ref))
+        for e in site.wait_events("AssessmentRecorded", cid, 2):
+            o = e.assessment_recorded.origin
+            self.assertEqual((o.producer, o.reference_id), ("agency-env-321100", ref))
+
     def test_volunteer_endpoints_refuse_others(self):
         site = S["site"]
         self.assertError(site.call("GET", "/api/v1/tasks", bearer=prosecutor("321112")), 403,

@@ -737,6 +737,12 @@ void intake_clue_event(const intake_clue_t *clue, const char *id, int64_t receiv
     ev.source_channel = clue->source_channel;
     ev.anonymous = clue->reporter_json == NULL && clue->reporter_subject == NULL;
     ev.reporter_subject = clue->reporter_subject ? clue->reporter_subject : "";
+    Gongyi__V1__Origin origin = GONGYI__V1__ORIGIN__INIT;
+    if (clue->origin_producer) {
+        origin.producer = clue->origin_producer;
+        origin.reference_id = clue->origin_reference;
+        ev.origin = &origin;
+    }
     size_t size = gongyi__v1__clue_received__get_packed_size(&ev);
     *out = gy_malloc(size);
     *len_p = gongyi__v1__clue_received__pack(&ev, *out);
@@ -771,6 +777,8 @@ void intake_clue_clear(intake_clue_t *clue)
         free(clue->reporter_json);
     }
     free(clue->idempotency_key);
+    free(clue->origin_producer);
+    free(clue->origin_reference);
     free(clue->reporter_subject);
     free(clue->source_channel);
     free(clue->address);

@@ -39,6 +39,8 @@ typedef struct {
     char *reporter_json;    /* identity and contact as JSON, NULL when anonymous */
     char *reporter_subject; /* volunteer id from a bearer token, or NULL */
     char *idempotency_key;  /* namespaced: "http:KEY" or "bus:PRODUCER:REF", or NULL */
+    char *origin_producer;  /* bus: the integrator (Envelope.producer), else NULL */
+    char *origin_reference; /*   and its SubmitClue.reference_id: ClueReceived.origin */
     uint8_t body_hash[32];  /* of the canonical submission, for idempotency */
 } intake_clue_t;
 

@@ -692,6 +692,8 @@ static void s_on_bus_submit(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *ms
         goto done;
     }
     clue.idempotency_key = gy_sprintf("bus:%s:%s", env->producer, sc->reference_id);
+    clue.origin_producer = gy_strdup(env->producer);
+    clue.origin_reference = gy_strdup(sc->reference_id);
     intake_store_submit(self->store, &clue, bs->trace, s_on_bus_stored, bs);
 done:
     gongyi__v1__envelope__free_unpacked(env, NULL);

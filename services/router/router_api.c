@@ -15,6 +15,9 @@
 #include "gy_scope.h"
 #include "gy_token.h"
 #include "gy_util.h"
+#include "router_assess.h"
+#include "router_cluster.h"
+#include "router_transfer.h"
 #include "router_volunteer.h"
 
 #define S_HOUR_MS      3600000
@@ -51,31 +54,21 @@ static const struct {
                   "'1 microsecond', $4::uuid, $5::integer)::text"},
     {"api_clue", "SELECT router.api_clue($1::uuid, $2)::text"},
     {"api_reclassify", "SELECT router.api_reclassify($1::uuid, $2, $3, $4, $5)::text"},
-    {"api_transfer_request",
-     "SELECT router.api_transfer_request($1::uuid, $2, $3, $4, $5, $6)::text"},
-    {"api_transfer_answer",
-     "SELECT router.api_transfer_answer($1::uuid, $2, $3, $4::boolean, $5, $6)::text"},
-    {"api_transfer_decide",
-     "SELECT router.api_transfer_decide($1::uuid, $2, $3, $4, $5, $6)::text"},
     {"api_transfers", "SELECT router.api_transfers($1)::text"},
-    {"api_cluster_merge",
-     "SELECT router.api_cluster_merge($1::uuid, $2::uuid, $3, $4, $5, $6)::text"},
-    {"api_clue_split", "SELECT router.api_clue_split($1::uuid, $2, $3, $4, $5)::text"},
     {"api_tasks", "SELECT router.api_tasks($1::uuid, $2, 'epoch'::timestamptz + $3::bigint * "
                   "interval '1 microsecond', $4::uuid, $5::integer)::text"},
-    {"api_task_submit", "SELECT router.api_task_submit($1::uuid, $2::uuid, $3::int, $4::int, "
-                        "$5::int, $6, $7, $8)::text"},
-    {"api_task_decline",
-     "SELECT router.api_task_decline($1::uuid, $2::uuid, $3, $4::bigint, $5)::text"},
     {"api_conflict_declare", "SELECT router.api_conflict_declare($1::uuid, $2, $3, $4)::text"},
     {"api_conflicts", "SELECT router.api_conflicts($1::uuid)::text"},
-    {"api_clue_decide", "SELECT router.api_clue_decide($1::uuid, $2, $3, $4, $5, $6, $7)::text"},
 };
 
 void router_api_prepare(gy_pg_t *pg)
 {
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
         gy_pg_prepare(pg, s_statements[i].name, s_statements[i].sql);
+    router_transfer_prepare(pg);
+    router_cluster_prepare(pg);
+    router_assess_prepare(pg);
+    gy_outbox_prepare("router", NULL, NULL, pg); /* events packed here: gy_outbox_tx_append */
 }
 
 /*  ---- answers ---- */
@@ -871,10 +864,97 @@ static int s_procuratorate(router_api_t *self, json_t *root, const char *name, c
     return 0;
 }
 
+/*  ---- transfers: decided in C (router_transfer) ---- */
+
+typedef struct {
+    router_api_t *api;
+    gy_http_request_t *req;
+} s_transfer_call_t;
+
+static void s_on_transfer_answer(void *arg, router_answer_t *answer)
+{
+    s_transfer_call_t *call = arg;
+    if (!s_gone(call->api, call->req)) {
+        if (answer->body)
+            s_respond_json(call->req, answer->status, json_incref(answer->body));
+        else
+            gy_http_respond_error(call->req, answer->status, answer->code, answer->message,
+                                  answer->field);
+    }
+    json_decref(answer->body);
+    free(call);
+}
+
+static void s_transfer_run(router_api_t *self, gy_http_request_t *req,
+                           const router_transfer_step_t *step)
+{
+    router_transfer_ctx_t ctx = {
+        .pg = self->config.pg, .outbox = self->config.outbox, .producer = self->config.producer};
+    s_transfer_call_t *call = gy_calloc(1, sizeof *call);
+    call->api = self;
+    call->req = req;
+    if (router_transfer_run(&ctx, step, s_on_transfer_answer, call) < 0) {
+        free(call);
+        s_unavailable(req);
+        return;
+    }
+    s_hold(self);
+}
+
+/*  The pieces of a request handed to a decision in C: its context, the
+ *  call that answers, and the start (-1: the connection is down). */
+static router_transfer_ctx_t s_decision_ctx(router_api_t *self)
+{
+    return (router_transfer_ctx_t){
+        .pg = self->config.pg, .outbox = self->config.outbox, .producer = self->config.producer};
+}
+
+static s_transfer_call_t *s_decision_call(router_api_t *self, gy_http_request_t *req)
+{
+    s_transfer_call_t *call = gy_calloc(1, sizeof *call);
+    call->api = self;
+    call->req = req;
+    return call;
+}
+
+static void s_decision_started(router_api_t *self, gy_http_request_t *req, s_transfer_call_t *call,
+                               int rc)
+{
+    if (rc < 0) {
+        free(call);
+        s_unavailable(req);
+        return;
+    }
+    s_hold(self);
+}
+
+/*  A merge (other is the cluster merged away) or a split (other NULL: id
+ *  is the clue that leaves its cluster), decided in C (router_cluster). */
+static void s_cluster_run(router_api_t *self, gy_http_request_t *req, const char *id,
+                          const char *other, const char *prefix, const char *actor,
+                          const char *reason)
+{
+    router_transfer_ctx_t ctx = {
+        .pg = self->config.pg, .outbox = self->config.outbox, .producer = self->config.producer};
+    s_transfer_call_t *call = gy_calloc(1, sizeof *call);
+    call->api = self;
+    call->req = req;
+    int rc =
+        other ? router_cluster_merge(&ctx, id, other, prefix, actor, reason, s_on_transfer_answer,
+                                     call)
+              : router_cluster_split(&ctx, id, prefix, actor, reason, s_on_transfer_answer, call);
+    if (rc < 0) {
+        free(call);
+        s_unavailable(req);
+        return;
+    }
+    s_hold(self);
+}
+
 /*  A POST on one clue or transfer whose body names a procuratorate (in
  *  `member`) besides the reason: a transfer's request or its decision. */
 static void s_procuratorate_call(router_api_t *self, gy_http_request_t *req, const char *id,
-                                 const char *what, const char *member, const char *stmt)
+                                 const char *what, const char *member, int event)
 {
     gy_token_claims_t claims;
     char prefix[7];
@@ -886,15 +966,20 @@ static void s_procuratorate_call(router_api_t *self, gy_http_request_t *req, con
     if (s_procuratorate(self, b.root, member, &to, &err) < 0) {
         s_respond_error(req, &err);
     } else {
-        const char *values[] = {id, prefix, claims.sub, to, b.reason, self->config.producer};
-        s_call(self, req, stmt, 6, values, NULL, false);
+        router_transfer_step_t step = {.event = event,
+                                       .id = id,
+                                       .prefix = prefix,
+                                       .actor = claims.sub,
+                                       .to = to,
+                                       .reason = b.reason};
+        s_transfer_run(self, req, &step);
     }
     json_decref(b.root);
 }
 
 static void s_transfer(router_api_t *self, gy_http_request_t *req, char **args)
 {
-    s_procuratorate_call(self, req, args[0], "clue", "to", "api_transfer_request");
+    s_procuratorate_call(self, req, args[0], "clue", "to", ROUTER_TRANSFER_REQUEST);
 }
 
 static void s_split(router_api_t *self, gy_http_request_t *req, char **args)
@@ -904,8 +989,7 @@ static void s_split(router_api_t *self, gy_http_request_t *req, char **args)
     s_body_t b;
     if (s_action_head(self, req, args[0], true, &claims, prefix, &b, "clue") < 0)
         return;
-    const char *values[] = {args[0], prefix, claims.sub, b.reason, self->config.producer};
-    s_call(self, req, "api_clue_split", 5, values, NULL, false);
+    s_cluster_run(self, req, args[0], NULL, prefix, claims.sub, b.reason);
     json_decref(b.root);
 }
 
@@ -923,10 +1007,11 @@ static void s_merge(router_api_t *self, gy_http_request_t *req, char **args)
     } else if (!gy_uuid_valid(other)) {
         gy_http_respond_error(req, 400, "invalid_value", "cluster_id is a cluster's id (UUID)",
                               "cluster_id");
+    } else if (strcasecmp(args[0], other) == 0) {
+        gy_http_respond_error(req, 400, "invalid_value", "a cluster cannot be merged into itself",
+                              "cluster_id");
     } else {
-        const char *values[] = {args[0],    other,    prefix,
-                                claims.sub, b.reason, self->config.producer};
-        s_call(self, req, "api_cluster_merge", 6, values, NULL, false);
+        s_cluster_run(self, req, args[0], other, prefix, claims.sub, b.reason);
     }
     json_decref(b.root);
 }
@@ -951,9 +1036,13 @@ static void s_transfer_answer(router_api_t *self, gy_http_request_t *req, const 
     /* Accepting needs no reason; disputing does (it goes to the superior). */
     if (s_action_head(self, req, id, !accept, &claims, prefix, &b, "transfer") < 0)
         return;
-    const char *values[] = {
-        id, prefix, claims.sub, accept ? "true" : "false", b.reason, self->config.producer};
-    s_call(self, req, "api_transfer_answer", 6, values, NULL, false);
+    router_transfer_step_t step = {.event =
+                                       accept ? ROUTER_TRANSFER_ACCEPT : ROUTER_TRANSFER_DISPUTE,
+                                   .id = id,
+                                   .prefix = prefix,
+                                   .actor = claims.sub,
+                                   .reason = b.reason};
+    s_transfer_run(self, req, &step);
     json_decref(b.root);
 }
 
@@ -969,7 +1058,7 @@ static void s_transfer_dispute(router_api_t *self, gy_http_request_t *req, char 
 
 static void s_transfer_decide(router_api_t *self, gy_http_request_t *req, char **args)
 {
-    s_procuratorate_call(self, req, args[0], "transfer", "procuratorate", "api_transfer_decide");
+    s_procuratorate_call(self, req, args[0], "transfer", "procuratorate", ROUTER_TRANSFER_DECIDE);
 }
 
 /*  ---- assessment: volunteers' tasks and conflicts, prosecutors' review ---- */
@@ -1047,15 +1136,16 @@ static void s_task_submit(router_api_t *self, gy_http_request_t *req, char **arg
     } else if (!gy_uuid_valid(args[0])) {
         gy_http_respond_error(req, 404, "not_found", "no such task", NULL);
     } else {
-        const char *values[] = {args[0],
-                                claims.sub,
-                                credibility,
-                                severity,
-                                harm,
-                                recommendation,
-                                comment ? comment : "",
-                                self->config.producer};
-        s_call(self, req, "api_task_submit", 8, values, NULL, false);
+        router_scores_t scores = {.credibility = atoi(credibility),
+                                  .severity = atoi(severity),
+                                  .harm = atoi(harm),
+                                  .recommendation = recommendation,
+                                  .comment = comment ? comment : ""};
+        router_transfer_ctx_t ctx = s_decision_ctx(self);
+        s_transfer_call_t *call = s_decision_call(self, req);
+        s_decision_started(
+            self, req, call,
+            router_assess_submit(&ctx, args[0], claims.sub, &scores, s_on_transfer_answer, call));
     }
     json_decref(root);
 }
@@ -1077,10 +1167,12 @@ static void s_task_decline(router_api_t *self, gy_http_request_t *req, char **ar
     if (!gy_uuid_valid(args[0])) {
         gy_http_respond_error(req, 404, "not_found", "no such task", NULL);
     } else {
-        char due[24];
-        snprintf(due, sizeof due, "%lld", (long long)(gy_now_ms() + self->config.assess_due_ms));
-        const char *values[] = {args[0], claims.sub, b.reason, due, self->config.producer};
-        s_call(self, req, "api_task_decline", 5, values, NULL, false);
+        router_transfer_ctx_t ctx = s_decision_ctx(self);
+        s_transfer_call_t *call = s_decision_call(self, req);
+        s_decision_started(self, req, call,
+                           router_assess_decline(&ctx, args[0], claims.sub, b.reason,
+                                                 gy_now_ms() + self->config.assess_due_ms,
+                                                 s_on_transfer_answer, call));
     }
     json_decref(b.root);
 }
@@ -1155,9 +1247,11 @@ static void s_clue_decide(router_api_t *self, gy_http_request_t *req, char **arg
         }
     }
     if (ok) {
-        const char *values[] = {args[0],          prefix,   claims.sub,           decision,
-                                code ? code : "", b.reason, self->config.producer};
-        s_call(self, req, "api_clue_decide", 7, values, NULL, false);
+        router_transfer_ctx_t ctx = s_decision_ctx(self);
+        s_transfer_call_t *call = s_decision_call(self, req);
+        s_decision_started(self, req, call,
+                           router_assess_review(&ctx, args[0], prefix, claims.sub, decision, code,
+                                                b.reason, s_on_transfer_answer, call));
     } else {
         s_respond_error(req, &err);
     }

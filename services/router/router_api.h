@@ -5,12 +5,16 @@
  *  - routed clues, for prosecutors: the queues of their jurisdiction, a
  *    clue with its history and cluster, reclassification, transfers (移送)
  *    with the receiver's answer and the common superior's decision, merging
- *    and splitting duplicate clusters.
+ *    and splitting duplicate clusters, the decision on a clue under review;
+ *  - assessment tasks, for volunteers: submit or decline.
  *
  *  Every request is checked at the edge (router_volunteer) before the
- *  database is touched; each write is one SQL function call that decides,
- *  writes and answers in one transaction (migrations/0002_volunteers.sql),
- *  so a refusal writes nothing.  Scope: a caller sees and acts on the
+ *  database is touched.  The registry's writes are one SQL function call
+ *  that decides, writes and answers in one transaction
+ *  (migrations/0002_volunteers.sql); transfers, clusters, tasks and reviews
+ *  are decided in C on what was read, state machines included, and written
+ *  guarded by the state and version decided on (router_transfer,
+ *  router_cluster, router_assess).  Either way a refusal writes nothing.  Scope: a caller sees and acts on the
  *  volunteers whose procuratorate code starts with the caller's scope prefix
  *  (gy_scope_prefix, common/gy_scope.h); anything outside is answered 404, as if it did
  *  not exist.  Personal data is sealed at rest and opened only in answers

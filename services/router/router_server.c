@@ -427,6 +427,8 @@ static int s_start(router_server_t *self)
         .pg = self->writer,
         .bus = self->bus,
         .metrics = self->metrics,
+        .read = router_store_read,
+        .read_result = router_store_read_result,
         .apply = router_store_apply,
         .result = router_store_result,
         .done = router_store_done,

@@ -1,17 +1,22 @@
 /*  router_store — the router's writes: each ClueReceived routed in the
  *  consumer's transaction with its deadlines, and late assessment tasks.
  *
- *  Routing (router_store_apply, a gy_consumer apply callback): the clue is
- *  triaged (router_rules), placed (router_jurisdiction) and fingerprinted
- *  (router_simhash) here in C; router.route_clue then stores it, joins or
- *  starts its duplicate cluster and appends ClueRouted to the outbox, and
- *  router_deadline writes its deadlines — in the same transaction as the consumer's position, so
- *  each clue is routed exactly once whatever crashes.  After the commit the
- *  event goes to the relay (gy_outbox_committed) with the bytes the
- *  database returned, which are the bytes stored.
+ *  Routing (gy_consumer's read, apply, result and done callbacks): the
+ *  clue is triaged (router_rules), placed (router_jurisdiction) and
+ *  fingerprinted (router_simhash) in C, and the best stored duplicate
+ *  cluster is read before the batch's transaction (router_store_read).  In
+ *  the transaction (router_store_apply) C decides the cluster — the stored
+ *  one or one started earlier in the same batch, or its own — packs
+ *  ClueRouted whole from the generated code, router.route_clue_packed
+ *  stores clue, cluster and those bytes in the outbox, and router_deadline
+ *  writes its deadlines — in the same transaction as the consumer's
+ *  position, so each clue is routed exactly once whatever crashes.  After
+ *  the commit the event goes to the relay (gy_outbox_committed) with the
+ *  bytes packed here.
  *
- *  Assessment is off (GY_ASSESSMENT=off, the only mode so far): every clue
- *  is routed at once with a priority from the triage:
+ *  With GY_ASSESSMENT=off every clue is routed at once; with it on, a new
+ *  matter is held for assessment (router.hold_for_assessment) and its
+ *  ClueRouted stored for later.  The priority comes from the triage:
  *      priority = round(60 * field confidence) + 40 if major or cross-county
  *
  *  Deadlines are router_deadline's: computed in C on the holiday calendar
@@ -59,6 +64,9 @@ router_store_t *router_store_new(uv_loop_t *loop, const router_store_config_t *c
 void router_store_destroy(router_store_t **self_p);
 
 /*  gy_consumer callbacks; arg is the store. */
+void router_store_read(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx);
+void router_store_read_result(void *arg, gy_consumer_event_t *event, size_t index,
+                              const gy_pg_result_t *res);
 void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx);
 void router_store_result(void *arg, gy_consumer_event_t *event, size_t index,
                          const gy_pg_result_t *res);
