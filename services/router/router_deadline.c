@@ -43,7 +43,8 @@ static const char s_sql_upsert[] =
     "  WHERE router.deadline.rule_version IS NULL";
 static const char s_sql_due[] =
     "SELECT d.clue_id, d.rule, (extract(epoch FROM d.due_at) * 1000)::bigint, d.procuratorate,"
-    "       (extract(epoch FROM c.received_at) * 1000)::bigint"
+    "       (extract(epoch FROM c.received_at) * 1000)::bigint, c.origin_producer,"
+    "       c.origin_reference"
     "  FROM router.deadline d JOIN router.clue c ON c.id = d.clue_id"
     " WHERE d.fired_at IS NULL AND d.met_at IS NULL"
     "   AND d.due_at <= to_timestamp($1::bigint / 1000.0)"
@@ -133,6 +134,13 @@ static int s_pack(void *arg, const gy_pg_result_t *res, int row, int64_t now_ms,
     due.due_unix_ms = strtoll(gy_pg_value(res, row, 2), NULL, 10);
     due.procuratorate = (char *)gy_pg_value(res, row, 3);
     due.received_unix_ms = strtoll(gy_pg_value(res, row, 4), NULL, 10);
+    /*  The integrator's work order, as on every event about the clue. */
+    Gongyi__V1__Origin origin = GONGYI__V1__ORIGIN__INIT;
+    if (gy_pg_value(res, row, 5)[0]) {
+        origin.producer = (char *)gy_pg_value(res, row, 5);
+        origin.reference_id = (char *)gy_pg_value(res, row, 6);
+        due.origin = &origin;
+    }
     event->type = "ClueDeadlineDue";
     snprintf(event->procuratorate, sizeof event->procuratorate, "%s", due.procuratorate);
     event->body_len = gongyi__v1__clue_deadline_due__get_packed_size(&due);
