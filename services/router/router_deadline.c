@@ -29,8 +29,10 @@ static const s_rule_t s_rules[] = {
 #define S_NRULES (sizeof s_rules / sizeof s_rules[0])
 
 static const char s_sql_upsert[] =
-    /*  An older router.route_clue inserts the row first with a plain sum
-     *  (rule_version NULL): this computes it in the same transaction. */
+    /*  The row is new (router.route_clue_packed leaves the deadlines to
+     *  this), or an older router.route_clue inserted it first with a plain
+     *  sum (rule_version NULL) and this computes it in the same
+     *  transaction. */
     "INSERT INTO router.deadline (clue_id, rule, rule_version, due_at, procuratorate,"
     "                             start_event, start_at, provisional, reasons)"
     " SELECT c.id, $2, $3::int, to_timestamp($4::bigint / 1000.0), c.procuratorate,"
