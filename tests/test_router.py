@@ -349,6 +349,29 @@ class DeadlineTest(gytest.IntakeTestCase):
             (later,)))
 
 
+    def test_a_bus_clues_deadline_carries_its_work_order(self):
+        """Defect 12: ClueDeadlineDue, like every event about a clue sent
+        over the bus, carries the integrator's producer and reference id."""
+        self.intake.stop()
+        self.intake.env["GY_CLOCK_START"] = "2026-11-18T11:00:00+08:00"
+        self.intake.start()
+        ref = "WO-" + uuid.uuid4().hex[:8]
+        _, ack = gytest.submit(self.intake.submit, "hotline-12345", **gytest.bus_clue(
+            ref, region_code="140214", description="期限 工单 " + uuid.uuid4().hex,
+            occurred_unix_ms=gytest.parse_instant("2026-11-10T09:00:00+08:00")))
+        self.assertEqual(ack.type, "SubmitClueAck", ack)
+        cid = ack.submit_clue_ack.clue_id
+
+        def dues(f):
+            return [e.clue_deadline_due for e in f.by_type("ClueDeadlineDue")
+                    if e.clue_deadline_due.clue_id == cid]
+
+        self.assertTrue(self.follower.wait_for(dues, 20), self.router.log_tail())
+        d = dues(self.follower)[0]
+        self.assertEqual((d.rule, d.origin.producer, d.origin.reference_id),
+                         ("acknowledge_7d", "hotline-12345", ref))
+
+
 class HealthAndReplayTest(gytest.IntakeTestCase):
 
     def test_health_shows_consumer_positions(self):

@@ -29,8 +29,10 @@ static const s_rule_t s_rules[] = {
 #define S_NRULES (sizeof s_rules / sizeof s_rules[0])
 
 static const char s_sql_upsert[] =
-    /*  An older router.route_clue inserts the row first with a plain sum
-     *  (rule_version NULL): this computes it in the same transaction. */
+    /*  The row is new (router.route_clue_packed leaves the deadlines to
+     *  this), or an older router.route_clue inserted it first with a plain
+     *  sum (rule_version NULL) and this computes it in the same
+     *  transaction. */
     "INSERT INTO router.deadline (clue_id, rule, rule_version, due_at, procuratorate,"
     "                             start_event, start_at, provisional, reasons)"
     " SELECT c.id, $2, $3::int, to_timestamp($4::bigint / 1000.0), c.procuratorate,"
@@ -43,7 +45,8 @@ static const char s_sql_upsert[] =
     "  WHERE router.deadline.rule_version IS NULL";
 static const char s_sql_due[] =
     "SELECT d.clue_id, d.rule, (extract(epoch FROM d.due_at) * 1000)::bigint, d.procuratorate,"
-    "       (extract(epoch FROM c.received_at) * 1000)::bigint"
+    "       (extract(epoch FROM c.received_at) * 1000)::bigint, c.origin_producer,"
+    "       c.origin_reference"
     "  FROM router.deadline d JOIN router.clue c ON c.id = d.clue_id"
     " WHERE d.fired_at IS NULL AND d.met_at IS NULL"
     "   AND d.due_at <= to_timestamp($1::bigint / 1000.0)"
@@ -133,6 +136,13 @@ static int s_pack(void *arg, const gy_pg_result_t *res, int row, int64_t now_ms,
     due.due_unix_ms = strtoll(gy_pg_value(res, row, 2), NULL, 10);
     due.procuratorate = (char *)gy_pg_value(res, row, 3);
     due.received_unix_ms = strtoll(gy_pg_value(res, row, 4), NULL, 10);
+    /*  The integrator's work order, as on every event about the clue. */
+    Gongyi__V1__Origin origin = GONGYI__V1__ORIGIN__INIT;
+    if (gy_pg_value(res, row, 5)[0]) {
+        origin.producer = (char *)gy_pg_value(res, row, 5);
+        origin.reference_id = (char *)gy_pg_value(res, row, 6);
+        due.origin = &origin;
+    }
     event->type = "ClueDeadlineDue";
     snprintf(event->procuratorate, sizeof event->procuratorate, "%s", due.procuratorate);
     event->body_len = gongyi__v1__clue_deadline_due__get_packed_size(&due);

@@ -10,7 +10,7 @@
  *      progress_3m     v1  3 months from ClueReceived
  *
  *  Deadlines are written in the consumer's transaction that routes the
- *  clue (router_deadline_tx_add after router.route_clue).  The calendar is
+ *  clue (router_deadline_tx_add after router.route_clue_packed).  The calendar is
  *  router.calendar_year + router.holiday; the router puts its file there at
  *  start (router.calendar_merge) and polls router.calendar_version every
  *  interval: a change (a year's arrangement loaded with psql, docs/
@@ -57,8 +57,8 @@ router_deadline_t *router_deadline_new(uv_loop_t *loop, const router_deadline_co
 void router_deadline_destroy(router_deadline_t **self_p);
 
 /*  Adds the statements that write a routed clue's deadlines to the
- *  consumer's transaction (after router.route_clue, which made the clue
- *  row).  received_ms starts every rule's period. */
+ *  consumer's transaction (after router.route_clue_packed, which made the
+ *  clue row).  received_ms starts every rule's period. */
 void router_deadline_tx_add(router_deadline_t *self, gy_pg_tx_t *tx, const char *clue_id,
                             int64_t received_ms);
 

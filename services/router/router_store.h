@@ -15,8 +15,10 @@
  *  bytes packed here.
  *
  *  With GY_ASSESSMENT=off every clue is routed at once; with it on, a new
- *  matter is held for assessment (router.hold_for_assessment) and its
- *  ClueRouted stored for later.  The priority comes from the triage:
+ *  matter that someone can assess is held: C picks the k least loaded of
+ *  the assessors read with the clue (counting what the batch gave), packs
+ *  their AssessmentRequested, and router.task_insert stores each; the
+ *  ClueRouted is kept for later (router_assess releases it).  The priority comes from the triage:
  *      priority = round(60 * field confidence) + 40 if major or cross-county
  *
  *  Deadlines are router_deadline's: computed in C on the holiday calendar
