@@ -28,6 +28,16 @@ int gy_pg_ntuples(const gy_pg_result_t *res)
     return PQntuples(res);
 }
 
+int gy_pg_nfields(const gy_pg_result_t *res)
+{
+    return PQnfields(res);
+}
+
+const char *gy_pg_fname(const gy_pg_result_t *res, int col)
+{
+    return PQfname(res, col);
+}
+
 const char *gy_pg_value(const gy_pg_result_t *res, int row, int col)
 {
     return PQgetvalue(res, row, col);

@@ -25,6 +25,8 @@
 typedef struct pg_result gy_pg_result_t; /* libpq's PGresult */
 
 int gy_pg_ntuples(const gy_pg_result_t *res);
+int gy_pg_nfields(const gy_pg_result_t *res);
+const char *gy_pg_fname(const gy_pg_result_t *res, int col);          /* the column's name */
 const char *gy_pg_value(const gy_pg_result_t *res, int row, int col); /* "" when NULL */
 bool gy_pg_isnull(const gy_pg_result_t *res, int row, int col);
 /*  Decodes a bytea column (text format) into a new buffer; the caller frees. */

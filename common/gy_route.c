@@ -210,3 +210,50 @@ char *gy_error_body(const char *code, const char *message, const char *field)
     json_decref(body);
     return text;
 }
+
+typedef struct {
+    gy_http_request_t *req;
+    const char *not_found;
+    json_t *row;
+} s_row_query_t;
+
+static void s_on_row(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_row_query_t *q = arg;
+    if (q->row || gy_pg_ntuples(res) < 1)
+        return;
+    q->row = json_object();
+    for (int c = 0; c < gy_pg_nfields(res); c++)
+        json_object_set_new(q->row, gy_pg_fname(res, c),
+                            gy_pg_isnull(res, 0, c) ? json_null()
+                                                    : json_string(gy_pg_value(res, 0, c)));
+}
+
+static void s_on_row_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_row_query_t *q = arg;
+    if (status == GY_PG_OK && q->row) {
+        gy_reply_json(q->req, 200, q->row);
+        q->row = NULL;
+    } else if (status == GY_PG_OK) {
+        gy_http_respond_error(q->req, 404, "not_found", q->not_found, NULL);
+    } else {
+        gy_http_respond_error(q->req, 503, "unavailable",
+                              "the database is unavailable; retry later", NULL);
+    }
+    json_decref(q->row);
+    free(q);
+}
+
+void gy_reply_row(gy_pg_t *pg, gy_http_request_t *req, const char *stmt, int nparams,
+                  const char *const *values, const char *not_found)
+{
+    assert(pg && req && stmt && not_found);
+    s_row_query_t *q = gy_calloc(1, sizeof *q);
+    q->req = req;
+    q->not_found = not_found;
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, stmt, nparams, values, NULL);
+    if (gy_pg_run(pg, &tx, s_on_row, s_on_row_done, q) < 0)
+        s_on_row_done(q, GY_PG_DOWN, "");
+}

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 
 #include "gy_http.h"
+#include "gy_pg.h"
 
 #define GY_ROUTE_MAX_PARAMS 4
 
@@ -101,6 +102,12 @@ void gy_reply_json_headers(gy_http_request_t *req, int status, const char *heade
 /*  {"error":{"code","message","field"}} with err's status; field null when "".
  *  (From parts: gy_http_respond_error, which writes the same body.) */
 void gy_reply_error(gy_http_request_t *req, const gy_error_t *err);
+/*  Runs one prepared statement on pg and answers its first row as a JSON
+ *  object (column names as keys, text values, NULL as null): 200; no row:
+ *  404 not_found with the message not_found; the database failing: 503
+ *  unavailable. */
+void gy_reply_row(gy_pg_t *pg, gy_http_request_t *req, const char *stmt, int nparams,
+                  const char *const *values, const char *not_found);
 /*  The error body as text, for answers that carry extra headers; the caller frees. */
 char *gy_error_body(const char *code, const char *message, const char *field);
 
