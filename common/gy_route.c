@@ -112,10 +112,7 @@ gy_route_result_t gy_route_find(const gy_route_t *table, const char *method, con
             return GY_ROUTE_FOUND;
         }
         s_allow_add(match->allow, sizeof match->allow, r->method);
-        if (strcmp(r->method, "GET") == 0)
-            s_allow_add(match->allow, sizeof match->allow, "HEAD");
     }
-    s_allow_add(match->allow, sizeof match->allow, "OPTIONS");
     match->route = best;
     return GY_ROUTE_NO_METHOD;
 }

@@ -21,8 +21,9 @@
  *  segment from the left ("/volunteers/me" before "/volunteers/{id}"), and
  *  only that pattern's methods count: a path with no pattern is 404
  *  not_found; a pattern without the method is 405 method_not_allowed with an
- *  Allow header naming its methods.  HEAD is answered by the GET route (the
- *  server sends no body); OPTIONS answers 204 with Allow.  The route's name
+ *  Allow header naming the methods of its table entries (as the API has
+ *  always answered: HEAD and OPTIONS go unlisted).  HEAD is answered by the
+ *  GET route (the server sends no body); OPTIONS answers 204 with Allow.  The route's name
  *  labels the request in the metrics (gy_http_set_route).
  */
 #ifndef GY_ROUTE_H
@@ -54,7 +55,7 @@ struct gy_route_match {
     int count;
     const char *names[GY_ROUTE_MAX_PARAMS]; /* point into the pattern, end at '}' */
     const char *values[GY_ROUTE_MAX_PARAMS];
-    char allow[96]; /* when the method did not match: "GET, HEAD, POST, OPTIONS" */
+    char allow[96]; /* when the method did not match: "GET, POST" */
     char buf[512];
 };
 
