@@ -112,7 +112,9 @@ static void s_on_positions(void *arg, size_t index, const gy_pg_result_t *res)
 static void s_answer_health(s_health_t *h, bool ok)
 {
     gy_node_t *self = h->node;
-    ok = ok && gy_pg_up(self->writer);
+    /*  Ready only when every connection is: a follow-up read that reaches
+     *  an instance whose reader is still connecting would answer 503. */
+    ok = ok && gy_pg_up(self->writer) && gy_pg_up(self->reader) && gy_pg_up(self->relay);
     json_t *body = json_pack("{s:s,s:s,s:s}", "status", ok ? "ok" : "unavailable", "postgres",
                              ok ? "ok" : "down", "producer", self->producer);
     if (self->redis)
@@ -206,6 +208,8 @@ static void s_on_relay_state(void *arg, bool up)
     gy_node_t *self = arg;
     if (up && self->outbox)
         gy_outbox_relay_up(self->outbox);
+    if (self->spec->relay_state)
+        self->spec->relay_state(self->arg, up);
 }
 
 static void s_on_replay(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
@@ -316,7 +320,7 @@ static int s_start_http(gy_node_t *self)
         .port = (int)port,
         .max_body = (size_t)max_body,
         .read_timeout_ms = (uint64_t)read_timeout,
-        .trusted_proxies = gy_config_str("GY_TRUSTED_PROXIES", "127.0.0.1"),
+        .trusted_proxies = gy_config_str("GY_TRUSTED_PROXIES", ""),
         .metrics = self->metrics,
     };
     self->http = gy_http_server_new(self->loop, &config, s_on_request, self);

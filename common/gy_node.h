@@ -34,8 +34,8 @@
  *
  *  GET /healthz answers {"status","postgres","producer","outbox_lag"}, plus
  *  "redis" with Redis and "consumed" {producer: {position, lag}} with a
- *  consumer, plus what spec.health adds; 200 while the writer is up, else
- *  503.  GET /metrics renders the metrics (gy_postgres_up, gy_redis_up,
+ *  consumer, plus what spec.health adds; 200 while the writer, reader and
+ *  relay connections are all up, else 503.  GET /metrics renders the metrics (gy_postgres_up, gy_redis_up,
  *  gy_outbox_lag set just before).
  */
 #ifndef GY_NODE_H
@@ -84,6 +84,7 @@ typedef struct {
     void (*health)(void *arg, json_t *body);     /* extra /healthz fields; may be NULL */
     void (*metrics)(void *arg, gy_metrics_t *m); /* before /metrics renders; may be NULL */
     void (*writer_state)(void *arg, bool up);    /* may be NULL */
+    void (*relay_state)(void *arg, bool up);     /* a service's own relay; may be NULL */
 
     /*  The service's parts: statements on the node's connections, its
      *  objects, extra bus sockets.  0 or -1 (logged).  May be NULL. */
