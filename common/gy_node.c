@@ -268,13 +268,19 @@ static int s_start_redis(gy_node_t *self)
     return 0;
 }
 
-/*  Without the service's own done callback, what a batch appended to the
- *  outbox is published as soon as it is (or may be) committed. */
-static void s_on_consumed(void *arg, gy_consumer_event_t *event, gy_pg_status_t status)
+/*  The consumer's callbacks reach the service's with its own arg. */
+static void s_read(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
 {
     gy_node_t *self = arg;
-    if (self->outbox && (status == GY_PG_OK || status == GY_PG_LOST))
-        gy_outbox_check(self->outbox);
+    self->spec->read(self->arg, event, tx);
+}
+
+static void s_read_result(void *arg, gy_consumer_event_t *event, size_t index,
+                          const gy_pg_result_t *res)
+{
+    gy_node_t *self = arg;
+    if (self->spec->read_result)
+        self->spec->read_result(self->arg, event, index, res);
 }
 
 static void s_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
@@ -290,6 +296,17 @@ static void s_result(void *arg, gy_consumer_event_t *event, size_t index, const 
         self->spec->result(self->arg, event, index, res);
 }
 
+/*  Without the service's own done callback, what a batch appended to the
+ *  outbox is published as soon as it is (or may be) committed. */
+static void s_done(void *arg, gy_consumer_event_t *event, gy_pg_status_t status)
+{
+    gy_node_t *self = arg;
+    if (self->spec->done)
+        self->spec->done(self->arg, event, status);
+    else if (self->outbox && (status == GY_PG_OK || status == GY_PG_LOST))
+        gy_outbox_check(self->outbox);
+}
+
 static int s_start_consumer(gy_node_t *self)
 {
     const gy_node_spec_t *spec = self->spec;
@@ -299,10 +316,12 @@ static int s_start_consumer(gy_node_t *self)
         .pg = self->writer,
         .bus = self->bus,
         .metrics = self->metrics,
-        .apply = spec->done ? spec->apply : s_apply,
-        .result = spec->done ? spec->result : s_result,
-        .done = spec->done ? spec->done : s_on_consumed,
-        .arg = spec->done ? self->arg : self,
+        .read = spec->read ? s_read : NULL,
+        .read_result = s_read_result,
+        .apply = s_apply,
+        .result = s_result,
+        .done = s_done,
+        .arg = self,
     };
     self->consumer = gy_consumer_new(self->loop, &config);
     return self->consumer ? 0 : -1;

@@ -75,7 +75,9 @@ typedef struct {
     gy_consumer_apply_fn *apply; /* NULL: no consumer; arg is the service's */
     gy_consumer_result_fn *result;
     gy_consumer_done_fn *done; /* NULL: the outbox is checked after each commit */
-    bool redis;                /* Redis and a rate limiter (keys "gy:rl:<name>:") */
+    gy_consumer_read_fn *read; /* a read before the write (gy_consumer.h); may be NULL */
+    gy_consumer_result_fn *read_result;
+    bool redis; /* Redis and a rate limiter (keys "gy:rl:<name>:") */
 
     const gy_route_t *routes; /* the service's; arg is the service's.  May be NULL */
     /*  A request no route matched: true when it answered (e.g. 503 for a

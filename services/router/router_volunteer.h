@@ -24,18 +24,15 @@
 #include <jansson.h>
 
 #include "gy_refdata.h"
+#include "gy_route.h"
 
 #define ROUTER_LOGIN_MAX    32
 #define ROUTER_PASSWORD_MIN 10
 #define ROUTER_PASSWORD_MAX 128
 #define ROUTER_HASH_MAX     128 /* crypto_pwhash_STRBYTES */
 
-typedef struct {
-    int http_status;
-    char code[32];
-    char field[32];
-    char message[160];
-} router_error_t;
+/*  The kit's error (gy_route.h): status, code, field, message. */
+typedef gy_error_t router_error_t;
 
 /*  A volunteer's application, checked.  Strings are owned; free with
  *  router_application_clear. */
