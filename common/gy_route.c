@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_text.h"
 #include "gy_util.h"
 
 /*  Matches one pattern against path.  On success the parameters are copied
@@ -170,11 +171,12 @@ void gy_error_set(gy_error_t *err, int http_status, const char *code, const char
 {
     assert(err && code && fmt);
     err->http_status = http_status;
-    snprintf(err->code, sizeof err->code, "%s", code);
-    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    snprintf(err->code, sizeof err->code, "%s", code); /* ours: ASCII */
+    /*  Fields and messages may quote outside text: cut at a character. */
+    gy_text_format(err->field, sizeof err->field, "%s", field ? field : "");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    gy_text_vformat(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
 }
 

@@ -85,7 +85,8 @@ void gy_route_dispatch(const gy_route_t *table, gy_http_request_t *req, void *ar
 /*  ---- answers ---- */
 
 /*  An error that leaves a service: HTTP status, stable code, message for
- *  people, and the field it is about ("" when none). */
+ *  people, and the field it is about ("" when none).  gy_error_set cuts the
+ *  field and the message at a character boundary when they do not fit. */
 typedef struct {
     int http_status;
     char code[32];

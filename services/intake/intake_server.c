@@ -187,8 +187,7 @@ static void s_submit_checked(s_submission_t *sub)
     intake_clue_t clue;
     intake_error_t err;
     if (intake_clue_from_json(&clue, body, len, self->refdata, gy_now_ms(), &err) < 0) {
-        gy_http_respond_error(req, err.http_status, err.code, err.message,
-                              err.field[0] ? err.field : NULL);
+        gy_reply_error(req, &err);
         free(sub);
         return;
     }
