@@ -331,7 +331,7 @@ static int s_start_http(gy_node_t *self)
 {
     int64_t port, max_body, read_timeout;
     if (gy_config_int("GY_HTTP_PORT", self->spec->http_port, 0, 65535, &port) < 0 ||
-        gy_config_int("GY_HTTP_MAX_BODY", 65536, 1024, 16 * 1024 * 1024, &max_body) < 0 ||
+        gy_config_int("GY_HTTP_MAX_BODY", 65536, 1024, INT64_C(16) * 1024 * 1024, &max_body) < 0 ||
         gy_config_int("GY_HTTP_READ_TIMEOUT_MS", 10000, 100, 600000, &read_timeout) < 0)
         return -1;
     gy_http_config_t config = {

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -1173,7 +1174,7 @@ router_api_t *router_api_new(uv_loop_t *loop, const router_api_config_t *config)
     self->config = *config;
     gy_holds_init(&self->holds, free, self);
     if (self->config.token_ttl_s <= 0)
-        self->config.token_ttl_s = 12 * 3600;
+        self->config.token_ttl_s = INT64_C(12) * 3600;
     return self;
 }
 

@@ -90,7 +90,8 @@ static int s_load_registry_config(router_server_t *self)
                      "submit: set GY_SEAL_KEY_FILE");
         return -1;
     }
-    return gy_config_int("GY_TOKEN_TTL_S", 12 * 3600, 60, 30 * 86400, &self->token_ttl_s) < 0 ||
+    return gy_config_int("GY_TOKEN_TTL_S", INT64_C(12) * 3600, 60, INT64_C(30) * 86400,
+                         &self->token_ttl_s) < 0 ||
                    gy_config_int("GY_RATE_LIMIT_APPLY_PER_HOUR", 10, 0, 1000000,
                                  &self->apply_per_hour) < 0 ||
                    gy_config_int("GY_RATE_LIMIT_LOGIN_PER_MIN", 10, 0, 1000000,
@@ -108,7 +109,8 @@ static int s_load_config(router_server_t *self)
     }
     self->assessment_on = strcmp(assessment, "on") == 0;
     if (gy_config_int("GY_ASSESSORS", 3, 1, 9, &self->assessors) < 0 ||
-        gy_config_int("GY_ASSESSMENT_DUE_S", 72 * 3600, 1, 90 * 86400, &self->assessment_due_s) < 0)
+        gy_config_int("GY_ASSESSMENT_DUE_S", INT64_C(72) * 3600, 1, INT64_C(90) * 86400,
+                      &self->assessment_due_s) < 0)
         return -1;
     /*  The four 16-bit bands find every fingerprint within 3 bits
      *  (pigeonhole); more would need more bands. */
