@@ -2,19 +2,16 @@
 #include "gy_auth.h"
 
 #include <assert.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "gy_scope.h"
 #include "gy_util.h"
 
 static void s_respond_401(gy_http_request_t *req, const char *code, const char *message)
 {
-    json_t *body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", code, "message", message,
-                             "field", "Authorization");
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
+    char *text = gy_error_body(code, message, "Authorization");
     gy_http_respond(req, 401, NULL, "WWW-Authenticate: Bearer\r\n", text, strlen(text));
     free(text);
 }
@@ -49,4 +46,39 @@ gy_auth_status_t gy_auth_bearer(gy_http_request_t *req,
 void gy_auth_respond_missing(gy_http_request_t *req)
 {
     s_respond_401(req, "unauthenticated", "this needs a bearer token (Authorization: Bearer ...)");
+}
+
+int gy_guard_check(const gy_guard_t *guard, const gy_token_claims_t *claims, char prefix[7],
+                   gy_error_t *err)
+{
+    assert(guard && claims && err && guard->forbidden);
+    assert(!guard->scoped || prefix);
+    bool ok = !guard->roles;
+    for (const char *const *r = guard->roles; r && *r && !ok; r++)
+        ok = strcmp(claims->role, *r) == 0;
+    if (ok && guard->subject_id)
+        ok = gy_uuid_valid(claims->sub);
+    if (ok && guard->scoped)
+        ok = gy_scope_prefix(claims->proc, prefix) == 0;
+    if (!ok) {
+        gy_error_set(err, 403, "forbidden", NULL, "%s", guard->forbidden);
+        return -1;
+    }
+    return 0;
+}
+
+int gy_auth_guard(gy_http_request_t *req, const uint8_t public_key[GY_TOKEN_PUBLIC_KEY_BYTES],
+                  const gy_guard_t *guard, gy_token_claims_t *claims, char prefix[7])
+{
+    switch (gy_auth_bearer(req, public_key, claims)) {
+    case GY_AUTH_OK: break;
+    case GY_AUTH_NONE: gy_auth_respond_missing(req); return -1;
+    case GY_AUTH_ANSWERED: return -1;
+    }
+    gy_error_t err;
+    if (gy_guard_check(guard, claims, prefix, &err) < 0) {
+        gy_reply_error(req, &err);
+        return -1;
+    }
+    return 0;
 }

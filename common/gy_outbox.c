@@ -396,6 +396,28 @@ void gy_outbox_tx_append(gy_pg_tx_t *tx, const char *producer, const gy_outbox_e
     gy_pg_tx_add(tx, "gy_outbox_append", 7, values, lengths);
 }
 
+void gy_outbox_tx_append_msg(gy_pg_tx_t *tx, const char *producer, const ProtobufCMessage *msg,
+                             const char *trace_id, const char *procuratorate)
+{
+    assert(tx && producer && msg && trace_id && procuratorate);
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *body = gy_malloc(len ? len : 1);
+    protobuf_c_message_pack(msg, body);
+    char id[37];
+    gy_uuid(id);
+    /*  The Envelope's oneof member has the message's own name. */
+    gy_outbox_event_t ev = {.event_id = id,
+                            .type = msg->descriptor->short_name,
+                            .time_ms = gy_now_ms(),
+                            .trace_id = trace_id,
+                            .procuratorate = procuratorate,
+                            .body = body,
+                            .body_len = len};
+    assert(gy_envelope_body_field(ev.type) != 0);
+    gy_outbox_tx_append(tx, producer, &ev);
+    free(body);
+}
+
 uint64_t gy_outbox_sequence(const gy_pg_result_t *res)
 {
     if (gy_pg_ntuples(res) != 1 || gy_pg_isnull(res, 0, 0))

@@ -149,6 +149,11 @@ uint64_t gy_outbox_lag(const gy_outbox_t *self);
  *  gy_outbox_prepare) for this producer; event->sequence is ignored.  Its
  *  result row holds the sequence: gy_outbox_sequence(res). */
 void gy_outbox_tx_append(gy_pg_tx_t *tx, const char *producer, const gy_outbox_event_t *event);
+/*  The same for an event built with the generated code: packs msg (a body
+ *  of the Envelope oneof, e.g. &routed.base), gives it a new id and the
+ *  time now. */
+void gy_outbox_tx_append_msg(gy_pg_tx_t *tx, const char *producer, const ProtobufCMessage *msg,
+                             const char *trace_id, const char *procuratorate);
 /*  The sequence in the result of a gy_outbox_tx_append statement, 0 if none. */
 uint64_t gy_outbox_sequence(const gy_pg_result_t *res);
 

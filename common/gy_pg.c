@@ -3,10 +3,12 @@
 
 #include <assert.h>
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "gy_crypto.h"
 #include "gy_text.h"
 #include "gy_util.h"
 
@@ -24,6 +26,16 @@ static void s_on_notice(void *arg, const char *message)
 int gy_pg_ntuples(const gy_pg_result_t *res)
 {
     return PQntuples(res);
+}
+
+int gy_pg_nfields(const gy_pg_result_t *res)
+{
+    return PQnfields(res);
+}
+
+const char *gy_pg_fname(const gy_pg_result_t *res, int col)
+{
+    return PQfname(res, col);
 }
 
 const char *gy_pg_value(const gy_pg_result_t *res, int row, int col)
@@ -624,6 +636,91 @@ void gy_pg_result_free(gy_pg_result_t **res_p)
     *res_p = NULL;
 }
 
+bool gy_pg_migration_repeatable(const char *name)
+{
+    return strncmp(name, "R__", 3) == 0;
+}
+
+void gy_pg_migration_checksum(const char *sql, char out[65])
+{
+    uint8_t digest[32];
+    gy_sha256(sql, strlen(sql), digest);
+    gy_hex(digest, sizeof digest, out);
+}
+
+/*  The statements of one schema's migration bookkeeping. */
+typedef struct {
+    const char *schema;
+    char *select; /* $1 name -> checksum (NULL before checksums were kept) */
+    char *insert; /* $1 name, $2 checksum */
+    char *update; /* $1 name, $2 checksum */
+} s_ledger_t;
+
+/*  Applies one numbered migration unless it was; an applied one must be
+ *  unchanged.  1 applied, 0 nothing to do, -1 (logged) refused or failed. */
+static int s_migrate_numbered(gy_pg_session_t *self, const s_ledger_t *ledger,
+                              const gy_pg_migration_t *m, const char *sum)
+{
+    const char *name[] = {m->name};
+    const char *row[] = {m->name, sum};
+    gy_pg_result_t *res = NULL;
+    if (gy_pg_session_exec(self, ledger->select, 1, name, &res) < 0)
+        return -1;
+    bool seen = gy_pg_ntuples(res) == 1;
+    bool recorded = seen && !gy_pg_isnull(res, 0, 0);
+    char applied_sum[65];
+    snprintf(applied_sum, sizeof applied_sum, "%s", seen ? gy_pg_value(res, 0, 0) : "");
+    gy_pg_result_free(&res);
+    if (seen && !recorded) {
+        /*  Applied before checksums were kept: this text is taken as the
+         *  one that was applied. */
+        gy_log_info("recording the checksum of migration %s.%s", ledger->schema, m->name);
+        return gy_pg_session_exec(self, ledger->update, 2, row, NULL) < 0 ? -1 : 0;
+    }
+    if (seen && strcmp(applied_sum, sum) != 0) {
+        gy_log_error("migration %s.%s was changed after it was applied", ledger->schema, m->name);
+        gy_log_error("detail: applied checksum %s, this build's checksum %s", applied_sum, sum);
+        gy_log_error("hint: an applied migration must not change: restore its text and put the "
+                     "change in a new numbered migration (functions and views belong in "
+                     "repeatable R__ files, which are re-applied when they change)");
+        return -1;
+    }
+    if (seen)
+        return 0;
+    gy_log_info("applying migration %s.%s", ledger->schema, m->name);
+    if (gy_pg_session_exec(self, m->sql, 0, NULL, NULL) < 0 ||
+        gy_pg_session_exec(self, ledger->insert, 2, row, NULL) < 0) {
+        gy_log_error("migration %s.%s failed; nothing of it was applied", ledger->schema, m->name);
+        return -1;
+    }
+    return 1;
+}
+
+/*  Applies a repeatable file when it is new or its text changed.  1
+ *  applied, 0 unchanged, -1 (logged) failed. */
+static int s_migrate_repeatable(gy_pg_session_t *self, const s_ledger_t *ledger,
+                                const gy_pg_migration_t *m, const char *sum)
+{
+    const char *name[] = {m->name};
+    const char *row[] = {m->name, sum};
+    gy_pg_result_t *res = NULL;
+    if (gy_pg_session_exec(self, ledger->select, 1, name, &res) < 0)
+        return -1;
+    bool seen = gy_pg_ntuples(res) == 1;
+    bool same = seen && strcmp(gy_pg_value(res, 0, 0), sum) == 0;
+    gy_pg_result_free(&res);
+    if (same)
+        return 0;
+    gy_log_info("applying repeatable migration %s.%s", ledger->schema, m->name);
+    if (gy_pg_session_exec(self, m->sql, 0, NULL, NULL) < 0 ||
+        gy_pg_session_exec(self, seen ? ledger->update : ledger->insert, 2, row, NULL) < 0) {
+        gy_log_error("repeatable migration %s.%s failed; nothing was applied", ledger->schema,
+                     m->name);
+        return -1;
+    }
+    return 1;
+}
+
 int gy_pg_migrate(gy_pg_session_t *self, const char *schema, const gy_pg_migration_t *migrations,
                   size_t count)
 {
@@ -632,13 +729,27 @@ int gy_pg_migrate(gy_pg_session_t *self, const char *schema, const gy_pg_migrati
         gy_log_error("invalid schema name \"%s\"", schema);
         return -1;
     }
+    if (gy_crypto_init() < 0) {
+        PQfreemem(ident);
+        return -1;
+    }
     char *create_schema = gy_sprintf("CREATE SCHEMA IF NOT EXISTS %s", ident);
     char *create_table = gy_sprintf("CREATE TABLE IF NOT EXISTS %s.gy_migrations ("
                                     " name text PRIMARY KEY,"
                                     " applied_at timestamptz NOT NULL DEFAULT now())",
                                     ident);
-    char *select = gy_sprintf("SELECT 1 FROM %s.gy_migrations WHERE name = $1", ident);
-    char *insert = gy_sprintf("INSERT INTO %s.gy_migrations (name) VALUES ($1)", ident);
+    /*  Databases from before checksums get the column; their rows get a
+     *  checksum on this start (s_migrate_numbered). */
+    char *add_checksum =
+        gy_sprintf("ALTER TABLE %s.gy_migrations ADD COLUMN IF NOT EXISTS checksum text", ident);
+    s_ledger_t ledger = {
+        .schema = schema,
+        .select = gy_sprintf("SELECT checksum FROM %s.gy_migrations WHERE name = $1", ident),
+        .insert =
+            gy_sprintf("INSERT INTO %s.gy_migrations (name, checksum) VALUES ($1, $2)", ident),
+        .update = gy_sprintf(
+            "UPDATE %s.gy_migrations SET checksum = $2, applied_at = now() WHERE name = $1", ident),
+    };
     char *lock_key = gy_sprintf("gongyi.migrate.%s", schema);
     const char *lock_params[] = {lock_key};
     int rc = -1;
@@ -651,25 +762,24 @@ int gy_pg_migrate(gy_pg_session_t *self, const char *schema, const gy_pg_migrati
     if (gy_pg_session_exec(self, "SELECT pg_advisory_xact_lock(hashtext($1))", 1, lock_params,
                            NULL) < 0 ||
         gy_pg_session_exec(self, create_schema, 0, NULL, NULL) < 0 ||
-        gy_pg_session_exec(self, create_table, 0, NULL, NULL) < 0)
+        gy_pg_session_exec(self, create_table, 0, NULL, NULL) < 0 ||
+        gy_pg_session_exec(self, add_checksum, 0, NULL, NULL) < 0)
         goto rollback;
-    for (size_t i = 0; i < count; i++) {
-        const char *name[] = {migrations[i].name};
-        gy_pg_result_t *res = NULL;
-        if (gy_pg_session_exec(self, select, 1, name, &res) < 0)
-            goto rollback;
-        int seen = gy_pg_ntuples(res);
-        gy_pg_result_free(&res);
-        if (seen)
-            continue;
-        gy_log_info("applying migration %s.%s", schema, migrations[i].name);
-        if (gy_pg_session_exec(self, migrations[i].sql, 0, NULL, NULL) < 0 ||
-            gy_pg_session_exec(self, insert, 1, name, NULL) < 0) {
-            gy_log_error("migration %s.%s failed; nothing of it was applied", schema,
-                         migrations[i].name);
-            goto rollback;
+    /*  Numbered migrations first, in order; then the repeatable files
+     *  (functions, views), which may use anything the numbered ones made. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < count; i++) {
+            const gy_pg_migration_t *m = &migrations[i];
+            if (gy_pg_migration_repeatable(m->name) != (pass == 1))
+                continue;
+            char sum[65];
+            gy_pg_migration_checksum(m->sql, sum);
+            int step = pass == 0 ? s_migrate_numbered(self, &ledger, m, sum)
+                                 : s_migrate_repeatable(self, &ledger, m, sum);
+            if (step < 0)
+                goto rollback;
+            applied += (size_t)step;
         }
-        applied++;
     }
     if (gy_pg_session_exec(self, "COMMIT", 0, NULL, NULL) < 0)
         goto done;
@@ -681,8 +791,10 @@ rollback:
     gy_pg_session_exec(self, "ROLLBACK", 0, NULL, NULL);
 done:
     free(lock_key);
-    free(insert);
-    free(select);
+    free(ledger.update);
+    free(ledger.insert);
+    free(ledger.select);
+    free(add_checksum);
     free(create_table);
     free(create_schema);
     PQfreemem(ident);

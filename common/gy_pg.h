@@ -25,6 +25,8 @@
 typedef struct pg_result gy_pg_result_t; /* libpq's PGresult */
 
 int gy_pg_ntuples(const gy_pg_result_t *res);
+int gy_pg_nfields(const gy_pg_result_t *res);
+const char *gy_pg_fname(const gy_pg_result_t *res, int col);          /* the column's name */
 const char *gy_pg_value(const gy_pg_result_t *res, int row, int col); /* "" when NULL */
 bool gy_pg_isnull(const gy_pg_result_t *res, int row, int col);
 /*  Decodes a bytea column (text format) into a new buffer; the caller frees. */
@@ -98,15 +100,28 @@ int gy_pg_session_exec(gy_pg_session_t *self, const char *sql, int nparams,
 void gy_pg_result_free(gy_pg_result_t **res_p);
 
 typedef struct {
-    const char *name; /* e.g. "0001_intake.sql"; applied in array order */
+    const char *name; /* e.g. "0001_intake.sql", or "R__api.sql" for a repeatable file */
     const char *sql;
 } gy_pg_migration_t;
 
-/*  Applies the migrations not yet recorded in schema.gy_migrations, all in
- *  one transaction under an advisory lock, so replicas starting together
- *  neither race nor apply anything twice.  0 or -1 (logged). */
+/*  Brings schema up to date, in one transaction under an advisory lock, so
+ *  replicas starting together neither race nor apply anything twice:
+ *  - numbered migrations not yet recorded in schema.gy_migrations are
+ *    applied in array order; one already applied must have the same text
+ *    (SHA-256 checksum), or nothing is done and -1 is returned with the
+ *    file, both checksums and a hint logged: the service refuses to start.
+ *    Rows from before checksums were kept get this text's checksum;
+ *  - then repeatable files (names starting "R__": functions and views,
+ *    written to be re-run, CREATE OR REPLACE) are applied in array order
+ *    when new or when their checksum changed.
+ *  0 or -1 (logged). */
 int gy_pg_migrate(gy_pg_session_t *self, const char *schema, const gy_pg_migration_t *migrations,
                   size_t count);
+
+/*  Whether a migration's name marks a repeatable file ("R__..."). */
+bool gy_pg_migration_repeatable(const char *name);
+/*  The checksum recorded for a migration: lower-case hex SHA-256 of its text. */
+void gy_pg_migration_checksum(const char *sql, char out[65]);
 
 /*  Builds a conninfo from a DSN and an optional password (quoted as libpq
  *  wants).  The caller frees. */

@@ -220,6 +220,97 @@ static void test_lost_server_is_reported_and_reconnected(void **state)
     s_stop(&ctx);
 }
 
+/*  ---- migrations ---- */
+
+static int s_count(gy_pg_session_t *session, const char *sql)
+{
+    gy_pg_result_t *res = NULL;
+    assert_int_equal(gy_pg_session_exec(session, sql, 0, NULL, &res), 0);
+    int n = atoi(gy_pg_value(res, 0, 0));
+    gy_pg_result_free(&res);
+    return n;
+}
+
+/*  A migration that was applied must not change: the next start refuses,
+ *  and nothing of the new list is applied. */
+static void test_changed_migration_is_refused(void **state)
+{
+    gy_pg_session_t *session = gy_pg_session_new(s_conninfo);
+    gy_pg_migration_t v1[] = {{"0001_a.sql", "CREATE TABLE m1.a (k int)"}};
+    assert_int_equal(gy_pg_migrate(session, "m1", v1, 1), 0);
+    assert_int_equal(gy_pg_migrate(session, "m1", v1, 1), 0); /* again: nothing to do */
+    gy_pg_migration_t v2[] = {{"0001_a.sql", "CREATE TABLE m1.a (k bigint)"},
+                              {"0002_b.sql", "CREATE TABLE m1.b (k int)"}};
+    assert_int_equal(gy_pg_migrate(session, "m1", v2, 2), -1);
+    assert_int_equal(
+        s_count(session,
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'm1' AND tablename = 'b'"),
+        0);
+    char sum[65];
+    gy_pg_migration_checksum(v1[0].sql, sum);
+    const char *params[] = {sum};
+    gy_pg_result_t *res = NULL;
+    assert_int_equal(gy_pg_session_exec(session,
+                                        "SELECT count(*) FROM m1.gy_migrations WHERE name = "
+                                        "'0001_a.sql' AND checksum = $1",
+                                        1, params, &res),
+                     0);
+    assert_string_equal(gy_pg_value(res, 0, 0), "1");
+    gy_pg_result_free(&res);
+    gy_pg_session_destroy(&session);
+}
+
+/*  Functions live in repeatable files: applied after the numbered
+ *  migrations wherever they are listed, again only when their text
+ *  changes. */
+static void test_repeatable_files_follow_their_text(void **state)
+{
+    gy_pg_session_t *session = gy_pg_session_new(s_conninfo);
+    gy_pg_migration_t v1[] = {
+        {"R__f.sql", "CREATE OR REPLACE FUNCTION m2.f() RETURNS int LANGUAGE sql AS 'SELECT 1';"
+                     "INSERT INTO m2.runs VALUES (1)"},
+        {"0001_runs.sql", "CREATE TABLE m2.runs (n int)"},
+    };
+    assert_int_equal(gy_pg_migrate(session, "m2", v1, 2), 0);
+    assert_int_equal(s_count(session, "SELECT m2.f()"), 1);
+    assert_int_equal(gy_pg_migrate(session, "m2", v1, 2), 0);
+    assert_int_equal(s_count(session, "SELECT count(*) FROM m2.runs"),
+                     1); /* unchanged: not re-run */
+    gy_pg_migration_t v2[] = {
+        {"R__f.sql", "CREATE OR REPLACE FUNCTION m2.f() RETURNS int LANGUAGE sql AS 'SELECT 2';"
+                     "INSERT INTO m2.runs VALUES (2)"},
+        {"0001_runs.sql", "CREATE TABLE m2.runs (n int)"},
+    };
+    assert_int_equal(gy_pg_migrate(session, "m2", v2, 2), 0);
+    assert_int_equal(s_count(session, "SELECT m2.f()"), 2);
+    assert_int_equal(s_count(session, "SELECT count(*) FROM m2.runs"), 2);
+    gy_pg_session_destroy(&session);
+}
+
+/*  A database migrated before checksums were kept starts as before, and is
+ *  protected from then on. */
+static void test_ledger_without_checksums_upgrades(void **state)
+{
+    gy_pg_session_t *session = gy_pg_session_new(s_conninfo);
+    assert_int_equal(gy_pg_session_exec(session,
+                                        "CREATE SCHEMA m3; CREATE TABLE m3.a (k int);"
+                                        "CREATE TABLE m3.gy_migrations (name text PRIMARY KEY,"
+                                        " applied_at timestamptz NOT NULL DEFAULT now());"
+                                        "INSERT INTO m3.gy_migrations (name) VALUES ('0001_a.sql')",
+                                        0, NULL, NULL),
+                     0);
+    gy_pg_migration_t v1[] = {{"0001_a.sql", "CREATE TABLE m3.a (k int)"},
+                              {"0002_b.sql", "CREATE TABLE m3.b (k int)"}};
+    assert_int_equal(gy_pg_migrate(session, "m3", v1, 2), 0);
+    assert_int_equal(s_count(session, "SELECT count(*) FROM m3.b"), 0);
+    assert_int_equal(
+        s_count(session, "SELECT count(*) FROM m3.gy_migrations WHERE checksum IS NOT NULL"), 2);
+    gy_pg_migration_t v2[] = {{"0001_a.sql", "CREATE TABLE m3.a (k text)"},
+                              {"0002_b.sql", "CREATE TABLE m3.b (k int)"}};
+    assert_int_equal(gy_pg_migrate(session, "m3", v2, 2), -1);
+    gy_pg_session_destroy(&session);
+}
+
 int main(void)
 {
     gy_log_init("test", "error");
@@ -227,6 +318,9 @@ int main(void)
         cmocka_unit_test(test_transaction_commits_whole),
         cmocka_unit_test(test_failed_statement_rolls_back_everything),
         cmocka_unit_test(test_lost_server_is_reported_and_reconnected),
+        cmocka_unit_test(test_changed_migration_is_refused),
+        cmocka_unit_test(test_repeatable_files_follow_their_text),
+        cmocka_unit_test(test_ledger_without_checksums_upgrades),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     intake_error_t err;
     if (intake_clue_from_json(&clue, (const char *)data, size, ref, FUZZ_NOW_MS, &err) != 0) {
         /*  A refusal names a status and a code, and its message is text. */
-        if (err.http_status < 400 || err.http_status > 499 || !err.code ||
+        if (err.http_status < 400 || err.http_status > 499 || !err.code[0] ||
             strlen(err.message) >= sizeof err.message)
             abort();
         return 0;

@@ -525,42 +525,40 @@ class _PortTaken(Exception):
     pass
 
 
-class Intake:
-    """One gy-intake process, configured only through its environment."""
+class Service:
+    """One service process on the kit (docs/kit.md), configured only through
+    its environment: its database, a free HTTP port and free bus endpoints
+    (one attribute per name in `endpoints`: GY_BUS_EVENTS -> self.events).
+    Subclasses name their binary and add their variables:
 
-    binary = INTAKE_BIN
+        class Mini(gytest.Service):
+            binary = MINI_BIN
+            def __init__(self, folder, name, dbname, intakes):
+                super().__init__(folder, name, dbname, env={"GY_SOURCES": ...})
 
-    def __init__(self, folder, name, dbname, producer=None, redis_port=None, pg_port=None,
-                 env=None):
+    start() waits for GET /healthz, stop() sends SIGTERM (and fails on a
+    sanitizer report or a failed assertion), crash() is the SIGKILL of a
+    crash test (fails when the process died on its own), kill() the
+    SIGKILL of a clean-up, assert_healthy_process() fails when the process
+    died or its log shows a failed assertion."""
+
+    binary = None
+    endpoints = ("GY_BUS_EVENTS", "GY_BUS_REPLAY")
+
+    def __init__(self, folder, name, dbname, producer=None, pg_port=None, env=None):
         self.folder = folder
         self.name = name
         self.dbname = dbname
         self.producer = producer or name
-        self.http_port = free_port()
-        self.events = "tcp://127.0.0.1:%d" % free_port()
-        self.replay = "tcp://127.0.0.1:%d" % free_port()
-        self.submit = "tcp://127.0.0.1:%d" % free_port()
         self.log_path = os.path.join(folder, name + ".log")
-        self.seal_key_file = write_seal_key(os.path.join(folder, name + ".seal"))
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "GY_LOG_LEVEL": "info",
             "GY_PG_DSN": dsn(dbname, pg_port),
-            "GY_REDIS_HOST": "127.0.0.1",
-            "GY_REDIS_PORT": str(redis_port or _shared_redis_port()),
             "GY_HTTP_HOST": "127.0.0.1",
-            "GY_HTTP_PORT": str(self.http_port),
             "GY_PRODUCER": self.producer,
-            "GY_BUS_EVENTS": self.events,
-            "GY_BUS_REPLAY": self.replay,
-            "GY_BUS_SUBMIT": self.submit,
-            "GY_SEAL_KEY_FILE": self.seal_key_file,
-            "GY_REFDATA_DIR": REFDATA_DIR,
-            # Every test client comes from 127.0.0.1; only the tests of the
-            # limit itself turn it on.
-            "GY_RATE_LIMIT_PER_MIN": "0",
-            "GY_RATE_LIMIT_VOLUNTEER_PER_MIN": "0",
         }
+        self._pick_ports()
         for var in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
             if var in os.environ:
                 self.env[var] = os.environ[var]
@@ -573,11 +571,11 @@ class Intake:
 
     def _pick_ports(self):
         self.http_port = free_port()
-        self.events = "tcp://127.0.0.1:%d" % free_port()
-        self.replay = "tcp://127.0.0.1:%d" % free_port()
-        self.submit = "tcp://127.0.0.1:%d" % free_port()
-        self.env.update({"GY_HTTP_PORT": str(self.http_port), "GY_BUS_EVENTS": self.events,
-                         "GY_BUS_REPLAY": self.replay, "GY_BUS_SUBMIT": self.submit})
+        self.env["GY_HTTP_PORT"] = str(self.http_port)
+        for var in self.endpoints:
+            endpoint = "tcp://127.0.0.1:%d" % free_port()
+            setattr(self, var[len("GY_BUS_"):].lower(), endpoint)
+            self.env[var] = endpoint
 
     def start(self, timeout=START_TIMEOUT, wait_healthy=True):
         """Starts the process and waits until GET /healthz answers 200 (or,
@@ -681,13 +679,40 @@ class Intake:
     def get(self, path, **kw):
         return http_request(self.http_port, "GET", path, **kw)
 
-    def post_clue(self, clue, **kw):
-        return post_clue(self.http_port, clue, **kw)
+    def health(self):
+        r = self.get("/healthz")
+        return r.status, r.json()
 
     def metrics(self):
         r = self.get("/metrics")
         assert r.status == 200, r
         return r.body.decode("utf-8")
+
+
+class Intake(Service):
+    """One gy-intake process."""
+
+    binary = INTAKE_BIN
+    endpoints = ("GY_BUS_EVENTS", "GY_BUS_REPLAY", "GY_BUS_SUBMIT")
+
+    def __init__(self, folder, name, dbname, producer=None, redis_port=None, pg_port=None,
+                 env=None):
+        extra = {
+            "GY_REDIS_HOST": "127.0.0.1",
+            "GY_REDIS_PORT": str(redis_port or _shared_redis_port()),
+            "GY_SEAL_KEY_FILE": write_seal_key(os.path.join(folder, name + ".seal")),
+            "GY_REFDATA_DIR": REFDATA_DIR,
+            # Every test client comes from 127.0.0.1; only the tests of the
+            # limit itself turn it on.
+            "GY_RATE_LIMIT_PER_MIN": "0",
+            "GY_RATE_LIMIT_VOLUNTEER_PER_MIN": "0",
+        }
+        extra.update(env or {})
+        super().__init__(folder, name, dbname, producer=producer, pg_port=pg_port, env=extra)
+        self.seal_key_file = self.env["GY_SEAL_KEY_FILE"]
+
+    def post_clue(self, clue, **kw):
+        return post_clue(self.http_port, clue, **kw)
 
 
 def metric_value(text, name, labels=None):
@@ -973,32 +998,19 @@ def router_api_env(folder, token_secret, token_public, **extra):
     return {k: v for k, v in env.items() if v is not None}
 
 
-class Router(Intake):
-    """One gy-router process following the given intakes (GY_SOURCES).
-    Shares the life cycle of Intake; only the binary and the environment
-    differ."""
+class Router(Service):
+    """One gy-router process following the given intakes (GY_SOURCES)."""
 
     binary = ROUTER_BIN
 
     def __init__(self, folder, name, dbname, intakes, producer=None, env=None, pg_port=None):
-        super().__init__(folder, name, dbname, producer=producer, pg_port=pg_port)
-        for var in ("GY_BUS_SUBMIT", "GY_SEAL_KEY_FILE", "GY_RATE_LIMIT_PER_MIN",
-                    "GY_RATE_LIMIT_VOLUNTEER_PER_MIN", "GY_REDIS_HOST", "GY_REDIS_PORT"):
-            self.env.pop(var, None)
-        self.env["GY_SOURCES"] = ",".join("%s|%s" % (i.events, i.replay) for i in intakes)
-        self.env["GY_DEADLINE_SCAN_MS"] = "200"
-        self.env.update(env or {})
-
-    def _pick_ports(self):
-        self.http_port = free_port()
-        self.events = "tcp://127.0.0.1:%d" % free_port()
-        self.replay = "tcp://127.0.0.1:%d" % free_port()
-        self.env.update({"GY_HTTP_PORT": str(self.http_port), "GY_BUS_EVENTS": self.events,
-                         "GY_BUS_REPLAY": self.replay})
-
-    def health(self):
-        r = self.get("/healthz")
-        return r.status, r.json()
+        extra = {
+            "GY_REFDATA_DIR": REFDATA_DIR,
+            "GY_SOURCES": ",".join("%s|%s" % (i.events, i.replay) for i in intakes),
+            "GY_DEADLINE_SCAN_MS": "200",
+        }
+        extra.update(env or {})
+        super().__init__(folder, name, dbname, producer=producer, pg_port=pg_port, env=extra)
 
 
 class EventFollower(Subscriber):

@@ -25,18 +25,6 @@
 static const char *s_channels[] = {"web",        "app",    "wechat", "hotline_12345", "agency",
                                    "data_model", "letter", "visit",  "other",         NULL};
 
-void intake_error_set(intake_error_t *err, int http_status, const char *code, const char *field,
-                      const char *fmt, ...)
-{
-    err->http_status = http_status;
-    err->code = code;
-    gy_text_format(err->field, sizeof err->field, "%s", field ? field : "");
-    va_list ap;
-    va_start(ap, fmt);
-    gy_text_vformat(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-}
-
 /*  ---- text rules shared by both paths ---- */
 
 static bool s_blank(const char *s)

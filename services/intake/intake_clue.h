@@ -15,6 +15,7 @@
 #include "gongyi.pb-c.h"
 #include "gy_crypto.h"
 #include "gy_refdata.h"
+#include "gy_route.h"
 
 typedef struct {
     char *name;
@@ -44,12 +45,9 @@ typedef struct {
     uint8_t body_hash[32];  /* of the canonical submission, for idempotency */
 } intake_clue_t;
 
-typedef struct {
-    int http_status;
-    const char *code;
-    char message[256];
-    char field[96];
-} intake_error_t;
+/*  The kit's error (gy_route.h), set with intake_error_set = gy_error_set. */
+typedef gy_error_t intake_error_t;
+#define intake_error_set gy_error_set
 
 /*  Checks an HTTP body.  0, or -1 with *err filled.  now_ms bounds
  *  occurred_at. */
@@ -68,9 +66,5 @@ void intake_clue_event(const intake_clue_t *clue, const char *id, int64_t receiv
 char *intake_clue_attachments_json(const intake_clue_t *clue);
 
 void intake_clue_clear(intake_clue_t *clue);
-
-/*  Sets *err; message is a printf format. */
-void intake_error_set(intake_error_t *err, int http_status, const char *code, const char *field,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

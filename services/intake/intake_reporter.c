@@ -48,17 +48,10 @@ typedef struct {
     char *subject; /* the volunteer who submitted it, or NULL */
 } s_read_t;
 
-/*  The caller's verified claims, or an answer (401) and -1. */
-static int s_authenticate(intake_reporter_t *self, gy_http_request_t *req,
-                          gy_token_claims_t *claims)
-{
-    switch (gy_auth_bearer(req, self->config.token_key, claims)) {
-    case GY_AUTH_OK: return 0;
-    case GY_AUTH_NONE: gy_auth_respond_missing(req); return -1;
-    case GY_AUTH_ANSWERED: break;
-    }
-    return -1;
-}
+/*  Who may ask (gy_auth_guard); whether the clue is theirs is the query's. */
+static const char *const s_reader_roles[] = {"prosecutor", "chief_prosecutor", NULL};
+static const gy_guard_t s_readers = {s_reader_roles, false, false,
+                                     "only prosecutors and chief prosecutors see reporters"};
 
 static void s_read_free(s_read_t *read)
 {
@@ -161,13 +154,8 @@ static void s_on_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 void intake_reporter_get(intake_reporter_t *self, gy_http_request_t *req, const char *clue_id)
 {
     gy_token_claims_t claims;
-    if (s_authenticate(self, req, &claims) < 0)
+    if (gy_auth_guard(req, self->config.token_key, &s_readers, &claims, NULL) < 0)
         return;
-    if (strcmp(claims.role, "prosecutor") != 0 && strcmp(claims.role, "chief_prosecutor") != 0) {
-        gy_http_respond_error(req, 403, "forbidden",
-                              "only prosecutors and chief prosecutors see reporters", NULL);
-        return;
-    }
     /*  A malformed id or a token without a usable procuratorate can match
      *  no clue: the same 404 as a clue that is not theirs. */
     if (!gy_uuid_valid(clue_id) || !gy_scope_code_valid(claims.proc)) {

@@ -16,10 +16,12 @@
 #include "gy_crypto.h"
 #include "gy_http.h"
 #include "gy_metrics.h"
+#include "gy_node.h"
 #include "gy_pg.h"
 #include "gy_ratelimit.h"
 #include "gy_redis.h"
 #include "gy_refdata.h"
+#include "gy_route.h"
 #include "gy_text.h"
 #include "gy_token.h"
 #include "gy_util.h"
@@ -52,52 +54,34 @@ static const char s_sql_upsert_region[] =
 
 struct intake_server {
     uv_loop_t *loop;
+    gy_node_t *node; /* configuration, connections, bus, Redis, HTTP: the kit's */
     /* configuration */
-    char *conninfo;
-    char *producer;
+    char *producer; /* a copy of the node's */
     int64_t rate_per_min;
     int64_t volunteer_rate_per_min;
     uint8_t seal_key[GY_SEAL_KEY_BYTES];
     bool has_token_key;
     uint8_t token_key[GY_TOKEN_PUBLIC_KEY_BYTES];
     const char *router_sources; /* GY_ROUTER_SOURCES (environment), or NULL */
-    /* parts, in start order */
     gy_refdata_t *refdata;
+    /* the node's parts, borrowed */
     gy_metrics_t *metrics;
-    gy_pg_t *writer;        /* the clue transactions */
-    gy_pg_t *relay;         /* the outbox relay */
-    gy_pg_t *reader;        /* status look-ups, replay and reporter reads */
-    gy_pg_t *competence_pg; /* the router's events, apart from the writer's group commit */
-    gy_bus_t *bus;
-    gy_bus_socket_t *events; /* PUB */
-    gy_bus_socket_t *replay; /* ROUTER */
+    gy_pg_t *writer;         /* the clue transactions */
+    gy_pg_t *reader;         /* status look-ups, replay and reporter reads */
+    gy_pg_t *competence_pg;  /* the router's events, apart from the writer's group commit */
     gy_bus_socket_t *submit; /* ROUTER */
+    gy_redis_t *redis;
+    gy_ratelimit_t *limiter;
+    /* our own parts */
     intake_store_t *store;
     intake_competence_t *competence; /* NULL without GY_ROUTER_SOURCES */
     intake_reporter_t *reporter;     /* NULL without GY_ROUTER_SOURCES */
-    gy_redis_t *redis;
-    gy_ratelimit_t *limiter;
-    gy_http_server_t *http;
-    bool stopped;
 };
 
 /*  ---- start-up ---- */
 
 static int s_load_config(intake_server_t *self)
 {
-    const char *dsn =
-        gy_config_str("GY_PG_DSN", "host=127.0.0.1 port=5432 dbname=gongyi user=gongyi");
-    int failed = 0;
-    char *password = gy_config_secret_file("GY_PG_PASSWORD_FILE", &failed);
-    if (failed)
-        return -1;
-    self->conninfo = gy_pg_conninfo(dsn, password);
-    free(password);
-    self->producer = gy_strdup(gy_config_str("GY_PRODUCER", "intake-1"));
-    if (strlen(self->producer) > 64) {
-        gy_log_error("invalid value for GY_PRODUCER: at most 64 characters");
-        return -1;
-    }
     if (gy_config_int("GY_RATE_LIMIT_PER_MIN", 60, 0, 1000000, &self->rate_per_min) < 0 ||
         gy_config_int("GY_RATE_LIMIT_VOLUNTEER_PER_MIN", 120, 0, 1000000,
                       &self->volunteer_rate_per_min) < 0)
@@ -153,26 +137,13 @@ fail:
     return -1;
 }
 
-/*  Containers start in any order: wait for PostgreSQL, within reason. */
-static int s_prepare_database(intake_server_t *self)
+/*  After the migrations: the reference data (the files win, at every start). */
+static int s_prepare_database(void *arg, gy_pg_session_t *session)
 {
-    int64_t timeout_s;
-    if (gy_config_int("GY_PG_START_TIMEOUT_S", 120, 0, 86400, &timeout_s) < 0)
-        return -1;
-    gy_pg_session_t *session = gy_pg_session_wait(self->conninfo, timeout_s);
-    if (!session)
-        return -1;
-    int rc = gy_pg_migrate(session, "intake", intake_migrations, intake_migrations_count);
-    if (rc == 0)
-        rc = s_sync_refdata(self, session);
-    gy_pg_session_destroy(&session);
-    return rc;
+    return s_sync_refdata(arg, session);
 }
 
 /*  ---- HTTP ---- */
-
-/*  param: the path segment a route's "*" matched, or NULL. */
-typedef void(s_route_fn)(intake_server_t *self, gy_http_request_t *req, const char *param);
 
 typedef struct {
     intake_server_t *server;
@@ -182,33 +153,15 @@ typedef struct {
     char trace[S_TRACE_MAX + 1];
 } s_submission_t;
 
-static void s_respond_json(gy_http_request_t *req, int status, json_t *body)
-{
-    char *text = json_dumps(body, JSON_COMPACT);
-    gy_http_respond(req, status, NULL, NULL, text, strlen(text));
-    free(text);
-    json_decref(body);
-}
-
-/*  The error body of docs/api.md, for answers that need extra headers. */
-static char *s_error_body(const char *code, const char *message, const char *field)
-{
-    json_t *body = json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message", message,
-                             "field", field ? json_string(field) : json_null());
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    return text;
-}
-
 static void s_on_stored(void *arg, const intake_result_t *result)
 {
     s_submission_t *sub = arg;
     switch (result->outcome) {
     case INTAKE_STORED:
     case INTAKE_DUPLICATE:
-        s_respond_json(sub->req, result->outcome == INTAKE_STORED ? 201 : 200,
-                       json_pack("{s:s,s:s,s:s}", "id", result->id, "receipt_code",
-                                 result->receipt_code, "status", result->status));
+        gy_reply_json(sub->req, result->outcome == INTAKE_STORED ? 201 : 200,
+                      json_pack("{s:s,s:s,s:s}", "id", result->id, "receipt_code",
+                                result->receipt_code, "status", result->status));
         break;
     case INTAKE_CONFLICT:
         gy_http_respond_error(sub->req, 409, "idempotency_conflict",
@@ -234,8 +187,7 @@ static void s_submit_checked(s_submission_t *sub)
     intake_clue_t clue;
     intake_error_t err;
     if (intake_clue_from_json(&clue, body, len, self->refdata, gy_now_ms(), &err) < 0) {
-        gy_http_respond_error(req, err.http_status, err.code, err.message,
-                              err.field[0] ? err.field : NULL);
+        gy_reply_error(req, &err);
         free(sub);
         return;
     }
@@ -380,17 +332,18 @@ static void s_get_clue(intake_server_t *self, gy_http_request_t *req, const char
     intake_timeline_get(self->reader, req, upper);
 }
 
-static void s_healthz(intake_server_t *self, gy_http_request_t *req, const char *param)
+/*  /healthz and /metrics are the node's; these add intake's own. */
+static void s_health(void *arg, json_t *body)
 {
-    /*  Ready only when every connection is: a follow-up read that reaches
-     *  an instance whose reader is still connecting would answer 503. */
-    bool pg = gy_pg_up(self->writer) && gy_pg_up(self->reader) && gy_pg_up(self->relay);
-    bool redis = gy_redis_up(self->redis);
-    s_respond_json(req, pg ? 200 : 503,
-                   json_pack("{s:s,s:s,s:s,s:s,s:I}", "status", pg ? "ok" : "unavailable",
-                             "postgres", pg ? "ok" : "down", "redis", redis ? "ok" : "down",
-                             "producer", self->producer, "outbox_lag",
-                             (json_int_t)intake_store_lag(self->store)));
+    intake_server_t *self = arg;
+    json_object_set_new(body, "outbox_lag",
+                        json_integer((json_int_t)intake_store_lag(self->store)));
+}
+
+static void s_metrics(void *arg, gy_metrics_t *metrics)
+{
+    intake_server_t *self = arg;
+    gy_metrics_set(metrics, "gy_outbox_lag", "", (double)intake_store_lag(self->store));
 }
 
 static void s_get_reporter(intake_server_t *self, gy_http_request_t *req, const char *clue_id)
@@ -406,89 +359,30 @@ static void s_get_reporter(intake_server_t *self, gy_http_request_t *req, const 
     intake_reporter_get(self->reporter, req, clue_id);
 }
 
-static void s_metrics(intake_server_t *self, gy_http_request_t *req, const char *param)
+/*  The routes, onto the handlers above (param: the path parameter). */
+static void s_route_post_clue(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
 {
-    gy_metrics_set(self->metrics, "gy_postgres_up", "", gy_pg_up(self->writer) ? 1 : 0);
-    gy_metrics_set(self->metrics, "gy_redis_up", "", gy_redis_up(self->redis) ? 1 : 0);
-    gy_metrics_set(self->metrics, "gy_outbox_lag", "", (double)intake_store_lag(self->store));
-    char *text = gy_metrics_render(self->metrics);
-    gy_http_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", NULL, text, strlen(text));
-    free(text);
+    s_post_clue(arg, req, NULL);
 }
 
-typedef struct {
-    const char *method;
-    const char *path; /* exact; a "*" segment matches one non-empty segment: the param */
-    const char *route;
-    s_route_fn *fn;
-} s_route_t;
+static void s_route_get_clue(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    s_get_clue(arg, req, gy_route_param(m, "code"));
+}
 
-static const s_route_t s_routes[] = {
-    {"POST", "/api/v1/clues", "clues_submit", s_post_clue},
-    /*  Receipt codes and clue ids differ in shape, but the routes do not
-     *  rely on it: they differ in segments. */
-    {"GET", "/api/v1/clues/*", "clues_status", s_get_clue},
-    {"GET", "/api/v1/clues/*/reporter", "clues_reporter", s_get_reporter},
-    {"GET", "/healthz", "healthz", s_healthz},
-    {"GET", "/metrics", "metrics", s_metrics},
+static void s_route_get_reporter(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    s_get_reporter(arg, req, gy_route_param(m, "clue_id"));
+}
+
+/*  Receipt codes and clue ids differ in shape, but the routes do not rely
+ *  on it: they differ in segments. */
+static const gy_route_t s_routes[] = {
+    {"POST", "/api/v1/clues", "clues_submit", s_route_post_clue},
+    {"GET", "/api/v1/clues/{code}", "clues_status", s_route_get_clue},
+    {"GET", "/api/v1/clues/{clue_id}/reporter", "clues_reporter", s_route_get_reporter},
     {NULL, NULL, NULL, NULL},
 };
-
-/*  Whether path matches the route's pattern; *param_p gets a copy of the
- *  segment its "*" matched (the caller frees), or NULL. */
-static bool s_path_matches(const s_route_t *route, const char *path, char **param_p)
-{
-    *param_p = NULL;
-    for (const char *p = route->path; *p; p++) {
-        if (*p == '*') {
-            size_t n = strcspn(path, "/");
-            if (n == 0)
-                goto fail;
-            assert(!*param_p); /* one "*" per pattern */
-            *param_p = gy_strndup(path, n);
-            path += n;
-        } else if (*path++ != *p) {
-            goto fail;
-        }
-    }
-    if (*path == '\0')
-        return true;
-fail:
-    free(*param_p);
-    *param_p = NULL;
-    return false;
-}
-
-static void s_on_request(gy_http_request_t *req, void *arg)
-{
-    intake_server_t *self = arg;
-    const char *path = gy_http_path(req);
-    const char *method = gy_http_method(req);
-    const s_route_t *path_match = NULL;
-    for (const s_route_t *route = s_routes; route->method; route++) {
-        char *param;
-        if (!s_path_matches(route, path, &param))
-            continue;
-        path_match = route;
-        if (strcmp(method, route->method) == 0) {
-            gy_http_set_route(req, route->route);
-            route->fn(self, req, param);
-            free(param);
-            return;
-        }
-        free(param);
-    }
-    if (path_match) {
-        gy_http_set_route(req, path_match->route);
-        char allow[64];
-        snprintf(allow, sizeof allow, "Allow: %s\r\n", path_match->method);
-        char *body = s_error_body("method_not_allowed", "this method is not allowed here", NULL);
-        gy_http_respond(req, 405, NULL, allow, body, strlen(body));
-        free(body);
-        return;
-    }
-    gy_http_respond_error(req, 404, "not_found", "no such resource", NULL);
-}
 
 /*  ---- bus ---- */
 
@@ -707,12 +601,6 @@ static void s_on_replay(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
 
 /*  ---- connections ---- */
 
-static void s_on_writer_state(void *arg, bool up)
-{
-    intake_server_t *self = arg;
-    gy_metrics_set(self->metrics, "gy_postgres_up", "", up ? 1 : 0);
-}
-
 static void s_on_relay_state(void *arg, bool up)
 {
     intake_server_t *self = arg;
@@ -727,57 +615,49 @@ static void s_on_competence_state(void *arg, bool up)
         intake_competence_pg_state(self->competence, up);
 }
 
-static int s_start(intake_server_t *self)
+/*  Intake's parts on the node's: statements, the store (its outbox relays
+ *  on the node's relay connection and PUB), submissions over the bus, and
+ *  the router's events when GY_ROUTER_SOURCES is set. */
+static int s_start(void *arg, gy_node_t *node)
 {
-    self->metrics = gy_metrics_new();
-    gy_metrics_describe(self->metrics, "gy_postgres_up", "gauge",
-                        "1 while the clue store (PostgreSQL) is reachable.");
-    gy_metrics_describe(self->metrics, "gy_redis_up", "gauge", "1 while Redis is reachable.");
+    intake_server_t *self = arg;
+    self->node = node;
+    self->producer = gy_strdup(gy_node_producer(node));
+    self->metrics = gy_node_metrics(node);
+    self->writer = gy_node_writer(node);
+    self->reader = gy_node_reader(node);
+    self->redis = gy_node_redis(node);
+    self->limiter = gy_node_limiter(node);
     gy_metrics_describe(self->metrics, "gy_bus_submissions_total", "counter",
                         "Submissions over the bus, by result.");
-
-    self->writer = gy_pg_new(self->loop, self->conninfo, "pg writer");
-    self->relay = gy_pg_new(self->loop, self->conninfo, "pg relay");
-    self->reader = gy_pg_new(self->loop, self->conninfo, "pg reader");
-    intake_store_prepare(self->writer, self->relay, self->reader);
+    intake_store_prepare(self->writer, gy_node_relay(node), self->reader);
     intake_timeline_prepare_reader(self->reader);
     if (self->router_sources) {
-        self->competence_pg = gy_pg_new(self->loop, self->conninfo, "pg competence");
+        self->competence_pg = gy_node_pg(node, "pg competence", s_on_competence_state, self);
         intake_competence_prepare(self->competence_pg);
         intake_reporter_prepare(self->reader);
     }
-
-    self->bus = gy_bus_new(self->loop, gy_config_str("GY_CURVE_SERVER_CERT", NULL),
-                           gy_config_str("GY_CURVE_CLIENTS_DIR", NULL));
-    if (!self->bus)
-        return -1;
-    self->events = gy_bus_bind(self->bus, GY_BUS_PUB,
-                               gy_config_str("GY_BUS_EVENTS", "tcp://127.0.0.1:7101"), NULL, NULL);
-    if (!self->events)
-        return -1;
     intake_store_config_t store_config = {
         .producer = self->producer,
         .seal_key = self->seal_key,
         .writer = self->writer,
-        .relay = self->relay,
+        .relay = gy_node_relay(node),
         .reader = self->reader,
-        .events = self->events,
+        .events = gy_node_events(node),
         .metrics = self->metrics,
     };
     self->store = intake_store_new(self->loop, &store_config);
-    self->replay =
-        gy_bus_bind(self->bus, GY_BUS_ROUTER,
-                    gy_config_str("GY_BUS_REPLAY", "tcp://127.0.0.1:7102"), s_on_replay, self);
+    gy_node_on_replay(node, s_on_replay, self);
     self->submit =
-        gy_bus_bind(self->bus, GY_BUS_ROUTER,
+        gy_bus_bind(gy_node_bus(node), GY_BUS_ROUTER,
                     gy_config_str("GY_BUS_SUBMIT", "tcp://127.0.0.1:7103"), s_on_bus_submit, self);
-    if (!self->replay || !self->submit)
+    if (!self->submit)
         return -1;
     if (self->router_sources) {
         intake_competence_config_t competence_config = {
             .sources = self->router_sources,
             .pg = self->competence_pg,
-            .bus = self->bus,
+            .bus = gy_node_bus(node),
             .metrics = self->metrics,
         };
         self->competence = intake_competence_new(self->loop, &competence_config);
@@ -790,49 +670,42 @@ static int s_start(intake_server_t *self)
         };
         self->reporter = intake_reporter_new(&reporter_config);
     }
-
-    int64_t redis_port;
-    if (gy_config_int("GY_REDIS_PORT", 6379, 1, 65535, &redis_port) < 0)
-        return -1;
-    self->redis =
-        gy_redis_new(self->loop, gy_config_str("GY_REDIS_HOST", "127.0.0.1"), (int)redis_port, 0);
-    char prefix[96];
-    snprintf(prefix, sizeof prefix, "gy:rl:intake:");
-    self->limiter = gy_ratelimit_new(self->loop, self->redis, prefix);
-
-    int64_t port, max_body, read_timeout;
-    if (gy_config_int("GY_HTTP_PORT", 8081, 0, 65535, &port) < 0 ||
-        gy_config_int("GY_HTTP_MAX_BODY", 65536, 1024, 16 * 1024 * 1024, &max_body) < 0 ||
-        gy_config_int("GY_HTTP_READ_TIMEOUT_MS", 10000, 100, 600000, &read_timeout) < 0)
-        return -1;
-    gy_http_config_t http_config = {
-        .host = gy_config_str("GY_HTTP_HOST", "127.0.0.1"),
-        .port = (int)port,
-        .max_body = (size_t)max_body,
-        .read_timeout_ms = (uint64_t)read_timeout,
-        .trusted_proxies = gy_config_str("GY_TRUSTED_PROXIES", ""),
-        .metrics = self->metrics,
-    };
-    gy_pg_start(self->writer, s_on_writer_state, self);
-    gy_pg_start(self->relay, s_on_relay_state, self);
-    gy_pg_start(self->reader, NULL, NULL);
-    if (self->competence_pg)
-        gy_pg_start(self->competence_pg, s_on_competence_state, self);
-    self->http = gy_http_server_new(self->loop, &http_config, s_on_request, self);
-    if (!self->http)
-        return -1;
-    gy_log_info("intake %s listening on http://%s:%d", self->producer, http_config.host,
-                gy_http_server_port(self->http));
     return 0;
 }
+
+/*  After the connections closed (their callbacks reach these). */
+static void s_release(void *arg)
+{
+    intake_server_t *self = arg;
+    intake_reporter_destroy(&self->reporter);
+    intake_competence_destroy(&self->competence);
+    intake_store_destroy(&self->store);
+}
+
+static const gy_node_spec_t s_spec = {
+    .name = "intake",
+    .schema = "intake",
+    .migrations = intake_migrations,
+    .migrations_count = &intake_migrations_count,
+    .prepare_db = s_prepare_database,
+    .http_port = 8081,
+    .events = "tcp://127.0.0.1:7101",
+    .replay = "tcp://127.0.0.1:7102",
+    .redis = true,
+    .routes = s_routes,
+    .health = s_health,
+    .metrics = s_metrics,
+    .relay_state = s_on_relay_state,
+    .start = s_start,
+    .release = s_release,
+};
 
 intake_server_t *intake_server_new(uv_loop_t *loop)
 {
     intake_server_t *self = gy_calloc(1, sizeof *self);
     self->loop = loop;
-    if (gy_crypto_init() < 0 || s_load_config(self) < 0 || s_prepare_database(self) < 0 ||
-        s_start(self) < 0) {
-        intake_server_stop(self);
+    if (gy_crypto_init() < 0 || s_load_config(self) < 0 ||
+        !(self->node = gy_node_new(loop, &s_spec, self))) {
         intake_server_destroy(&self);
         return NULL;
     }
@@ -841,22 +714,7 @@ intake_server_t *intake_server_new(uv_loop_t *loop)
 
 void intake_server_stop(intake_server_t *self)
 {
-    if (self->stopped)
-        return;
-    self->stopped = true;
-    /*  Stop taking work first, then fail what is in flight (connections),
-     *  then the parts that answered it. */
-    gy_http_server_destroy(&self->http);
-    gy_ratelimit_destroy(&self->limiter);
-    gy_redis_destroy(&self->redis);
-    gy_pg_destroy(&self->writer);
-    gy_pg_destroy(&self->relay);
-    gy_pg_destroy(&self->reader);
-    gy_pg_destroy(&self->competence_pg);
-    intake_reporter_destroy(&self->reporter);
-    intake_competence_destroy(&self->competence);
-    intake_store_destroy(&self->store);
-    gy_bus_destroy(&self->bus);
+    gy_node_stop(self->node);
 }
 
 void intake_server_destroy(intake_server_t **self_p)
@@ -865,12 +723,10 @@ void intake_server_destroy(intake_server_t **self_p)
     intake_server_t *self = *self_p;
     if (!self)
         return;
-    assert(self->stopped);
-    gy_metrics_destroy(&self->metrics);
+    gy_node_destroy(&self->node);
     gy_refdata_destroy(&self->refdata);
     memset(self->seal_key, 0, sizeof self->seal_key);
     free(self->producer);
-    free(self->conninfo);
     free(self);
     *self_p = NULL;
 }

@@ -1,6 +1,10 @@
-/*  intake_server — the intake service wired together: configuration,
- *  start-up (migrations, reference data), the HTTP API, the bus endpoints
- *  (events, replay, submissions), health and metrics.
+/*  intake_server — intake on the kit (gy_node, docs/kit.md): its
+ *  configuration (keys, limits, reference data, GY_ROUTER_SOURCES), the
+ *  reference data synced at start, its routes, submissions over the bus,
+ *  the store (its outbox relays on the node's connection and PUB) and the
+ *  router's events for the reporter route.  The node brings the
+ *  connections, migrations, bus endpoints, Redis and HTTP with /healthz
+ *  (adding "outbox_lag") and /metrics.
  */
 #ifndef INTAKE_SERVER_H
 #define INTAKE_SERVER_H

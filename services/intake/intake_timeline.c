@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_route.h"
 #include "gy_scope.h"
 #include "gy_util.h"
 
@@ -239,9 +240,7 @@ static void s_on_done(void *arg, gy_pg_status_t status, const char *sqlstate)
         json_t *last = json_array_get(q->timeline, json_array_size(q->timeline) - 1);
         json_object_set(q->found, "status", json_object_get(last, "step"));
         json_object_set(q->found, "timeline", q->timeline);
-        char *text = json_dumps(q->found, JSON_COMPACT);
-        gy_http_respond(q->req, 200, NULL, NULL, text, strlen(text));
-        free(text);
+        gy_reply_json(q->req, 200, json_incref(q->found));
     }
     json_decref(q->found);
     json_decref(q->timeline);

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -12,6 +13,9 @@
 
 #include "gy_auth.h"
 #include "gy_crypto.h"
+#include "gy_hold.h"
+#include "gy_page.h"
+#include "gy_route.h"
 #include "gy_scope.h"
 #include "gy_token.h"
 #include "gy_util.h"
@@ -20,16 +24,13 @@
 #include "router_transfer.h"
 #include "router_volunteer.h"
 
-#define S_HOUR_MS      3600000
-#define S_MINUTE_MS    60000
-#define S_PAGE_DEFAULT 20
-#define S_PAGE_MAX     100
+#define S_HOUR_MS   3600000
+#define S_MINUTE_MS 60000
 
 struct router_api {
     uv_loop_t *loop;
     router_api_config_t config; /* borrowed pointers, see router_api.h */
-    size_t pending;             /* callbacks to come that hold us (thread pool, limiter) */
-    bool destroyed;             /* destroy ran: the last of those callbacks frees */
+    gy_holds_t holds;           /* callbacks to come (transactions, thread pool, limiter) */
 };
 
 /*  Statements.  Each write is one call of a registry function that answers
@@ -73,20 +74,6 @@ void router_api_prepare(gy_pg_t *pg)
 
 /*  ---- answers ---- */
 
-static void s_respond_json(gy_http_request_t *req, int status, json_t *body)
-{
-    char *text = json_dumps(body, JSON_COMPACT);
-    gy_http_respond(req, status, NULL, NULL, text, strlen(text));
-    free(text);
-    json_decref(body);
-}
-
-static void s_respond_error(gy_http_request_t *req, const router_error_t *err)
-{
-    gy_http_respond_error(req, err->http_status, err->code, err->message,
-                          err->field[0] ? err->field : NULL);
-}
-
 static void s_unavailable(gy_http_request_t *req)
 {
     gy_http_respond_error(req, 503, "unavailable",
@@ -94,57 +81,28 @@ static void s_unavailable(gy_http_request_t *req)
                           NULL);
 }
 
-/*  ---- requests that outlive a call ---- */
-
-/*  A request goes on through a callback to come (a transaction, the thread
- *  pool, the rate limiter): the api must outlive it. */
-static void s_hold(router_api_t *api)
-{
-    api->pending++;
-}
-
-/*  First thing in such a callback.  true when the api was destroyed
- *  meanwhile: the request is answered 503 (and the api freed with the last
- *  one); the caller frees its own state and returns at once. */
-static bool s_gone(router_api_t *api, gy_http_request_t *req)
-{
-    assert(api->pending > 0);
-    api->pending--;
-    if (!api->destroyed)
-        return false;
-    gy_http_respond_error(req, 503, "unavailable", "the service is stopping", NULL);
-    if (api->pending == 0)
-        free(api);
-    return true;
-}
-
 /*  ---- checks shared by the routes ---- */
 
-/*  The caller's verified claims, or an answer (401) and -1. */
-static int s_authenticate(router_api_t *self, gy_http_request_t *req, gy_token_claims_t *claims)
-{
-    switch (gy_auth_bearer(req, self->config.token_public, claims)) {
-    case GY_AUTH_OK: return 0;
-    case GY_AUTH_NONE: gy_auth_respond_missing(req); return -1;
-    case GY_AUTH_ANSWERED: break;
-    }
-    return -1;
-}
+/*  Who may call what (gy_auth_guard: the bearer token, then these). */
+static const char *const s_manager_roles[] = {"prosecutor", "chief_prosecutor", "admin", NULL};
+static const gy_guard_t s_managers = {
+    s_manager_roles, true, false,
+    "only a prosecutor or an administrator of a procuratorate may do this"};
+static const char *const s_prosecutor_roles[] = {"prosecutor", "chief_prosecutor", NULL};
+static const gy_guard_t s_prosecutors = {s_prosecutor_roles, true, false,
+                                         "only a prosecutor may handle clues"};
+static const char *const s_volunteer_roles[] = {"volunteer", NULL};
+static const gy_guard_t s_registered = {s_volunteer_roles, false, true,
+                                        "only a volunteer has a registry record"};
+static const gy_guard_t s_assessors = {s_volunteer_roles, false, true,
+                                       "only a volunteer has assessment tasks"};
 
 /*  A manager (prosecutor, chief prosecutor, administrator) with a usable
  *  scope, or an answer and -1. */
 static int s_manager(router_api_t *self, gy_http_request_t *req, gy_token_claims_t *claims,
                      char prefix[7])
 {
-    if (s_authenticate(self, req, claims) < 0)
-        return -1;
-    if (!router_role_manages(claims->role) || gy_scope_prefix(claims->proc, prefix) < 0) {
-        gy_http_respond_error(
-            req, 403, "forbidden",
-            "only a prosecutor or an administrator of a procuratorate may do this", NULL);
-        return -1;
-    }
-    return 0;
+    return gy_auth_guard(req, self->config.token_public, &s_managers, claims, prefix);
 }
 
 /*  A prosecutor or chief prosecutor with a usable scope: the people who
@@ -152,15 +110,7 @@ static int s_manager(router_api_t *self, gy_http_request_t *req, gy_token_claims
 static int s_prosecutor(router_api_t *self, gy_http_request_t *req, gy_token_claims_t *claims,
                         char prefix[7])
 {
-    if (s_authenticate(self, req, claims) < 0)
-        return -1;
-    if ((strcmp(claims->role, "prosecutor") != 0 &&
-         strcmp(claims->role, "chief_prosecutor") != 0) ||
-        gy_scope_prefix(claims->proc, prefix) < 0) {
-        gy_http_respond_error(req, 403, "forbidden", "only a prosecutor may handle clues", NULL);
-        return -1;
-    }
-    return 0;
+    return gy_auth_guard(req, self->config.token_public, &s_prosecutors, claims, prefix);
 }
 
 static int s_require_json_body(gy_http_request_t *req)
@@ -222,7 +172,7 @@ static int s_add_person(router_api_t *self, json_t *body, const uint8_t *sealed,
 static void s_on_call_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 {
     s_call_t *call = arg;
-    if (s_gone(call->api, call->req)) {
+    if (gy_hold_gone(&call->api->holds, call->req)) {
         free(call->answer);
         free(call->person);
         free(call);
@@ -253,7 +203,7 @@ static void s_on_call_done(void *arg, gy_pg_status_t status, const char *sqlstat
          * them from the outbox (they were not handed over in memory). */
         if (json_integer_value(json_object_get(answer, "events")) > 0 && call->api->config.outbox)
             gy_outbox_check(call->api->config.outbox);
-        s_respond_json(call->req, http, json_incref(body));
+        gy_reply_json(call->req, http, json_incref(body));
     }
     json_decref(answer);
     free(call->answer);
@@ -275,7 +225,7 @@ static void s_call(router_api_t *self, gy_http_request_t *req, const char *stmt,
         s_unavailable(req);
         return;
     }
-    s_hold(self);
+    gy_hold(&self->holds);
 }
 
 /*  ---- work on the thread pool (argon2id) ---- */
@@ -318,7 +268,7 @@ static void s_work_run(uv_work_t *uv)
 /*  First thing in a work's callback (s_gone). */
 static bool s_release(s_work_t *work)
 {
-    if (!s_gone(work->api, work->req))
+    if (!gy_hold_gone(&work->api->holds, work->req))
         return false;
     s_work_free(work);
     return true;
@@ -344,7 +294,7 @@ static void s_work_start(s_work_t *work)
         s_work_free(work);
         return;
     }
-    s_hold(work->api);
+    gy_hold(&work->api->holds);
 }
 
 /*  ---- POST /api/v1/volunteers/applications ---- */
@@ -395,13 +345,13 @@ static void s_apply(router_api_t *self, gy_http_request_t *req, char **args)
     work->req = req;
     work->after = s_apply_hashed;
     if (router_application_parse(&work->app, body, len, self->config.refdata, &err) < 0) {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
         s_work_free(work);
         return;
     }
     char key[80];
     snprintf(key, sizeof key, "apply:%s", gy_http_client_addr(req));
-    s_hold(self);
+    gy_hold(&self->holds);
     gy_ratelimit_check(self->config.limiter, key, self->config.apply_per_hour, S_HOUR_MS,
                        s_on_apply_limit, work);
 }
@@ -436,10 +386,10 @@ static void s_login_verified(s_work_t *work)
     claims.iat = gy_now_ms() / 1000;
     claims.exp = claims.iat + self->config.token_ttl_s;
     char *token = gy_token_issue(self->config.token_secret, &claims);
-    s_respond_json(work->req, 200,
-                   json_pack("{s:s,s:s,s:I,s:s,s:s}", "token", token, "token_type", "Bearer",
-                             "expires_at", (json_int_t)claims.exp, "volunteer_id", work->id,
-                             "procuratorate", work->procuratorate));
+    gy_reply_json(work->req, 200,
+                  json_pack("{s:s,s:s,s:I,s:s,s:s}", "token", token, "token_type", "Bearer",
+                            "expires_at", (json_int_t)claims.exp, "volunteer_id", work->id,
+                            "procuratorate", work->procuratorate));
     free(token);
 }
 
@@ -490,7 +440,7 @@ static void s_on_login_address_limit(void *arg, bool allowed)
     }
     char key[80];
     snprintf(key, sizeof key, "login:%s", work->login.login);
-    s_hold(work->api);
+    gy_hold(&work->api->holds);
     gy_ratelimit_check(work->api->config.limiter, key, work->api->config.login_per_min, S_MINUTE_MS,
                        s_on_login_limit, work);
 }
@@ -512,7 +462,7 @@ static void s_on_login_limit(void *arg, bool allowed)
         s_work_free(work);
         return;
     }
-    s_hold(work->api);
+    gy_hold(&work->api->holds);
 }
 
 static void s_login(router_api_t *self, gy_http_request_t *req, char **args)
@@ -534,66 +484,18 @@ static void s_login(router_api_t *self, gy_http_request_t *req, char **args)
     work->req = req;
     work->after = s_login_verified;
     if (router_login_parse(&work->login, body, len, &err) < 0) {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
         s_work_free(work);
         return;
     }
     char key[80];
     snprintf(key, sizeof key, "login-ip:%s", gy_http_client_addr(req));
-    s_hold(self);
+    gy_hold(&self->holds);
     gy_ratelimit_check(self->config.limiter, key, self->config.login_per_min, S_MINUTE_MS,
                        s_on_login_address_limit, work);
 }
 
 /*  ---- GET /api/v1/volunteers ---- */
-
-/*  The query parameters of a list: one filter (its name given), after and
- *  limit.  Our values need no decoding (no escape is valid in them); an
- *  unknown parameter is refused. */
-static int s_query_params(const char *query, const char *filter_name, char *filter,
-                          size_t filter_size, char *after, size_t after_size, char *limit,
-                          size_t limit_size, router_error_t *err)
-{
-    filter[0] = after[0] = limit[0] = '\0';
-    size_t filter_len = strlen(filter_name);
-    const char *p = query;
-    while (*p) {
-        const char *end = strchr(p, '&');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        const char *eq = memchr(p, '=', n);
-        size_t klen = eq ? (size_t)(eq - p) : n;
-        const char *v = eq ? eq + 1 : p + n;
-        size_t vlen = (size_t)(p + n - v);
-        char *dst = NULL;
-        const char *name = NULL;
-        size_t size = 0;
-        if (klen == filter_len && strncmp(p, filter_name, klen) == 0)
-            dst = filter, size = filter_size, name = filter_name;
-        else if (klen == 5 && strncmp(p, "after", 5) == 0)
-            dst = after, size = after_size, name = "after";
-        else if (klen == 5 && strncmp(p, "limit", 5) == 0)
-            dst = limit, size = limit_size, name = "limit";
-        if (n > 0 && !dst) {
-            router_error_set(err, 400, "unknown_parameter", NULL,
-                             "unknown query parameter (%s, after and limit are known)",
-                             filter_name);
-            return -1;
-        }
-        if (dst) {
-            if (vlen == 0 || vlen >= size) {
-                router_error_set(err, 400, "invalid_value", name, "%s is empty or too long", name);
-                return -1;
-            }
-            memcpy(dst, v, vlen);
-            dst[vlen] = '\0';
-        }
-        p += n + (end ? 1 : 0);
-    }
-    return 0;
-}
-
-static int s_cursor(gy_http_request_t *req, char *after, char **after_id);
-static int s_limit(gy_http_request_t *req, const char *text, char out[8]);
 
 /*  A list: one page by keyset (owner: the scope prefix or the volunteer;
  *  an optional filter whose value must be one of `allowed`; after; limit),
@@ -602,30 +504,16 @@ static int s_limit(gy_http_request_t *req, const char *text, char out[8]);
 static void s_page_call(router_api_t *self, gy_http_request_t *req, const char *owner,
                         const char *filter_name, const char *const *allowed, const char *stmt)
 {
-    char filter[16], after[64], limit_text[8], limit[8], *after_id;
-    router_error_t err;
-    if (s_query_params(gy_http_query(req), filter_name, filter, sizeof filter, after, sizeof after,
-                       limit_text, sizeof limit_text, &err) < 0) {
-        s_respond_error(req, &err);
+    gy_page_spec_t spec = {filter_name, allowed, 20, 100};
+    gy_page_t page;
+    gy_error_t err;
+    if (gy_page_parse(&spec, gy_http_query(req), &page, &err) < 0) {
+        gy_reply_error(req, &err);
         return;
     }
-    bool known = !filter[0];
-    char choices[160] = "";
-    for (const char *const *a = allowed; *a; a++) {
-        known = known || strcmp(filter, *a) == 0;
-        snprintf(choices + strlen(choices), sizeof choices - strlen(choices), "%s%s",
-                 a == allowed ? "" : ", ", *a);
-    }
-    if (!known) {
-        router_error_set(&err, 400, "invalid_value", filter_name, "%s is one of %s", filter_name,
-                         choices);
-        s_respond_error(req, &err);
-        return;
-    }
-    if (s_limit(req, limit_text, limit) < 0 || s_cursor(req, after, &after_id) < 0)
-        return;
-    const char *values[] = {owner, filter[0] ? filter : NULL, after[0] ? after : NULL, after_id,
-                            limit};
+    const char *values[] = {owner, page.filter[0] ? page.filter : NULL,
+                            page.has_after ? page.after_us : NULL,
+                            page.has_after ? page.after_id : NULL, page.limit_text};
     s_call(self, req, stmt, 5, values, NULL, false);
 }
 
@@ -647,13 +535,8 @@ static void s_me(router_api_t *self, gy_http_request_t *req, char **args)
 {
     (void)args;
     gy_token_claims_t claims;
-    if (s_authenticate(self, req, &claims) < 0)
+    if (gy_auth_guard(req, self->config.token_public, &s_registered, &claims, NULL) < 0)
         return;
-    if (strcmp(claims.role, "volunteer") != 0 || !gy_uuid_valid(claims.sub)) {
-        gy_http_respond_error(req, 403, "forbidden", "only a volunteer has a registry record",
-                              NULL);
-        return;
-    }
     const char *values[] = {claims.sub, NULL, claims.sub, claims.role, claims.proc};
     s_call(self, req, "api_volunteer", 5, values, NULL, true);
 }
@@ -687,7 +570,7 @@ static void s_act(router_api_t *self, gy_http_request_t *req, char **args)
     router_action_t act;
     router_error_t err;
     if (router_action_parse(&act, args[1], body, len, self->config.refdata, &err) < 0) {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
         return;
     }
     if (!gy_uuid_valid(args[0])) {
@@ -710,43 +593,6 @@ static void s_act(router_api_t *self, gy_http_request_t *req, char **args)
 }
 
 /*  ---- routed clues ---- */
-
-/*  The cursor of a keyset page, "<microseconds since 1970>.<id>", split in
- *  place into its two halves; -1 (answered) when malformed. */
-static int s_cursor(gy_http_request_t *req, char *after, char **after_id)
-{
-    *after_id = NULL;
-    if (!after[0])
-        return 0;
-    char *dot = strchr(after, '.');
-    bool ok = dot && dot > after && (size_t)(dot - after) <= 18;
-    for (char *c = after; ok && c < dot; c++)
-        ok = isdigit((unsigned char)*c);
-    if (!ok || !gy_uuid_valid(dot + 1)) {
-        gy_http_respond_error(req, 400, "invalid_value",
-                              "after must be the \"next\" value of the previous page", "after");
-        return -1;
-    }
-    *dot = '\0';
-    *after_id = dot + 1;
-    return 0;
-}
-
-static int s_limit(gy_http_request_t *req, const char *text, char out[8])
-{
-    long limit = S_PAGE_DEFAULT;
-    if (text[0]) {
-        char *end;
-        limit = strtol(text, &end, 10);
-        if (*end || limit < 1 || limit > S_PAGE_MAX) {
-            gy_http_respond_error(req, 400, "invalid_value", "limit is a number from 1 to 100",
-                                  "limit");
-            return -1;
-        }
-    }
-    snprintf(out, 8, "%ld", limit);
-    return 0;
-}
 
 static void s_clues(router_api_t *self, gy_http_request_t *req, char **args)
 {
@@ -814,7 +660,7 @@ static int s_action_head(router_api_t *self, gy_http_request_t *req, const char 
     if (rc == -2)
         return -1;
     if (rc < 0) {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
         return -1;
     }
     if (!gy_uuid_valid(id)) {
@@ -837,7 +683,7 @@ static void s_reclassify(router_api_t *self, gy_http_request_t *req, char **args
     router_error_t err;
     const char *field;
     if (router_body_string(b.root, "field_code", true, 1, 64, false, &field, &err) < 0) {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
     } else if (!gy_refdata_field(self->config.refdata, field)) {
         gy_http_respond_error(req, 422, "unknown_field_code",
                               "field_code is not in the reference data", "field_code");
@@ -874,9 +720,9 @@ typedef struct {
 static void s_on_transfer_answer(void *arg, router_answer_t *answer)
 {
     s_transfer_call_t *call = arg;
-    if (!s_gone(call->api, call->req)) {
+    if (!gy_hold_gone(&call->api->holds, call->req)) {
         if (answer->body)
-            s_respond_json(call->req, answer->status, json_incref(answer->body));
+            gy_reply_json(call->req, answer->status, json_incref(answer->body));
         else
             gy_http_respond_error(call->req, answer->status, answer->code, answer->message,
                                   answer->field);
@@ -898,7 +744,7 @@ static void s_transfer_run(router_api_t *self, gy_http_request_t *req,
         s_unavailable(req);
         return;
     }
-    s_hold(self);
+    gy_hold(&self->holds);
 }
 
 /*  The pieces of a request handed to a decision in C: its context, the
@@ -925,7 +771,7 @@ static void s_decision_started(router_api_t *self, gy_http_request_t *req, s_tra
         s_unavailable(req);
         return;
     }
-    s_hold(self);
+    gy_hold(&self->holds);
 }
 
 /*  A merge (other is the cluster merged away) or a split (other NULL: id
@@ -948,7 +794,7 @@ static void s_cluster_run(router_api_t *self, gy_http_request_t *req, const char
         s_unavailable(req);
         return;
     }
-    s_hold(self);
+    gy_hold(&self->holds);
 }
 
 /*  A POST on one clue or transfer whose body names a procuratorate (in
@@ -964,7 +810,7 @@ static void s_procuratorate_call(router_api_t *self, gy_http_request_t *req, con
     router_error_t err;
     const char *to;
     if (s_procuratorate(self, b.root, member, &to, &err) < 0) {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
     } else {
         router_transfer_step_t step = {.event = event,
                                        .id = id,
@@ -1003,7 +849,7 @@ static void s_merge(router_api_t *self, gy_http_request_t *req, char **args)
     router_error_t err;
     const char *other;
     if (router_body_string(b.root, "cluster_id", true, 36, 36, false, &other, &err) < 0) {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
     } else if (!gy_uuid_valid(other)) {
         gy_http_respond_error(req, 400, "invalid_value", "cluster_id is a cluster's id (UUID)",
                               "cluster_id");
@@ -1068,13 +914,7 @@ static void s_transfer_decide(router_api_t *self, gy_http_request_t *req, char *
  *  business at login; tasks are theirs either way. */
 static int s_volunteer(router_api_t *self, gy_http_request_t *req, gy_token_claims_t *claims)
 {
-    if (s_authenticate(self, req, claims) < 0)
-        return -1;
-    if (strcmp(claims->role, "volunteer") != 0 || !gy_uuid_valid(claims->sub)) {
-        gy_http_respond_error(req, 403, "forbidden", "only a volunteer has assessment tasks", NULL);
-        return -1;
-    }
-    return 0;
+    return gy_auth_guard(req, self->config.token_public, &s_assessors, claims, NULL);
 }
 
 static void s_tasks(router_api_t *self, gy_http_request_t *req, char **args)
@@ -1120,7 +960,7 @@ static void s_task_submit(router_api_t *self, gy_http_request_t *req, char **arg
     char credibility[4], severity[4], harm[4];
     const char *recommendation, *comment;
     if (router_body_parse(body, len, &root, &err) < 0) {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
         return;
     }
     if (s_score(root, "credibility", credibility, &err) < 0 ||
@@ -1128,7 +968,7 @@ static void s_task_submit(router_api_t *self, gy_http_request_t *req, char **arg
         s_score(root, "public_interest_harm", harm, &err) < 0 ||
         router_body_string(root, "recommendation", true, 1, 16, false, &recommendation, &err) < 0 ||
         router_body_string(root, "comment", false, 0, 2000, true, &comment, &err) < 0) {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
     } else if (strcmp(recommendation, "route") != 0 && strcmp(recommendation, "reject") != 0 &&
                strcmp(recommendation, "review") != 0) {
         gy_http_respond_error(req, 400, "invalid_value",
@@ -1161,7 +1001,7 @@ static void s_task_decline(router_api_t *self, gy_http_request_t *req, char **ar
     if (rc == -2)
         return;
     if (rc < 0) {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
         return;
     }
     if (!gy_uuid_valid(args[0])) {
@@ -1213,7 +1053,7 @@ static void s_conflict_declare(router_api_t *self, gy_http_request_t *req, char 
         const char *values[] = {claims.sub, kind, value, b.reason};
         s_call(self, req, "api_conflict_declare", 4, values, NULL, false);
     } else {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
     }
     json_decref(b.root);
 }
@@ -1253,108 +1093,73 @@ static void s_clue_decide(router_api_t *self, gy_http_request_t *req, char **arg
                            router_assess_review(&ctx, args[0], prefix, claims.sub, decision, code,
                                                 b.reason, s_on_transfer_answer, call));
     } else {
-        s_respond_error(req, &err);
+        gy_reply_error(req, &err);
     }
     json_decref(b.root);
 }
 
 /*  ---- routing ---- */
 
-typedef void(s_route_fn)(router_api_t *self, gy_http_request_t *req, char **args);
+/*  The handlers take (api, request, path parameters in order); each
+ *  table entry reaches one through its adapter. */
+#define S_ROUTE(fn)                                                                                \
+    static void fn##_route(gy_http_request_t *req, const gy_route_match_t *match, void *arg)       \
+    {                                                                                              \
+        fn(arg, req, (char **)match->values);                                                      \
+    }
 
-typedef struct {
-    const char *method;
-    const char *pattern; /* "*" matches one path segment, passed in args */
-    const char *route;   /* metrics label */
-    s_route_fn *fn;
-} s_route_t;
+S_ROUTE(s_apply)
+S_ROUTE(s_login)
+S_ROUTE(s_list)
+S_ROUTE(s_me)
+S_ROUTE(s_conflicts)
+S_ROUTE(s_conflict_declare)
+S_ROUTE(s_get)
+S_ROUTE(s_act)
+S_ROUTE(s_clues)
+S_ROUTE(s_clue)
+S_ROUTE(s_reclassify)
+S_ROUTE(s_transfer)
+S_ROUTE(s_split)
+S_ROUTE(s_clue_decide)
+S_ROUTE(s_tasks)
+S_ROUTE(s_task_submit)
+S_ROUTE(s_task_decline)
+S_ROUTE(s_merge)
+S_ROUTE(s_transfers)
+S_ROUTE(s_transfer_accept)
+S_ROUTE(s_transfer_dispute)
+S_ROUTE(s_transfer_decide)
 
-/*  Literal routes come before the patterns that would also match them. */
-static const s_route_t s_routes[] = {
-    {"POST", "/api/v1/volunteers/applications", "volunteer_apply", s_apply},
-    {"POST", "/api/v1/auth/login", "auth_login", s_login},
-    {"GET", "/api/v1/volunteers", "volunteers_list", s_list},
-    {"GET", "/api/v1/volunteers/me", "volunteer_me", s_me},
-    {"GET", "/api/v1/volunteers/me/conflicts", "conflicts_list", s_conflicts},
-    {"POST", "/api/v1/volunteers/me/conflicts", "conflict_declare", s_conflict_declare},
-    {"GET", "/api/v1/volunteers/*", "volunteer_get", s_get},
-    {"POST", "/api/v1/volunteers/*/*", "volunteer_action", s_act},
-    {"GET", "/api/v1/routed-clues", "clues_list", s_clues},
-    {"GET", "/api/v1/routed-clues/*", "clue_get", s_clue},
-    {"POST", "/api/v1/routed-clues/*/reclassify", "clue_reclassify", s_reclassify},
-    {"POST", "/api/v1/routed-clues/*/transfer", "clue_transfer", s_transfer},
-    {"POST", "/api/v1/routed-clues/*/split", "clue_split", s_split},
-    {"POST", "/api/v1/routed-clues/*/decide", "clue_decide", s_clue_decide},
-    {"GET", "/api/v1/tasks", "tasks_list", s_tasks},
-    {"POST", "/api/v1/tasks/*/assessment", "task_submit", s_task_submit},
-    {"POST", "/api/v1/tasks/*/decline", "task_decline", s_task_decline},
-    {"POST", "/api/v1/clusters/*/merge", "cluster_merge", s_merge},
-    {"GET", "/api/v1/transfers", "transfers_list", s_transfers},
-    {"POST", "/api/v1/transfers/*/accept", "transfer_accept", s_transfer_accept},
-    {"POST", "/api/v1/transfers/*/dispute", "transfer_dispute", s_transfer_dispute},
-    {"POST", "/api/v1/transfers/*/decide", "transfer_decide", s_transfer_decide},
+static const gy_route_t s_routes[] = {
+    {"POST", "/api/v1/volunteers/applications", "volunteer_apply", s_apply_route},
+    {"POST", "/api/v1/auth/login", "auth_login", s_login_route},
+    {"GET", "/api/v1/volunteers", "volunteers_list", s_list_route},
+    {"GET", "/api/v1/volunteers/me", "volunteer_me", s_me_route},
+    {"GET", "/api/v1/volunteers/me/conflicts", "conflicts_list", s_conflicts_route},
+    {"POST", "/api/v1/volunteers/me/conflicts", "conflict_declare", s_conflict_declare_route},
+    {"GET", "/api/v1/volunteers/{id}", "volunteer_get", s_get_route},
+    {"POST", "/api/v1/volunteers/{id}/{action}", "volunteer_action", s_act_route},
+    {"GET", "/api/v1/routed-clues", "clues_list", s_clues_route},
+    {"GET", "/api/v1/routed-clues/{id}", "clue_get", s_clue_route},
+    {"POST", "/api/v1/routed-clues/{id}/reclassify", "clue_reclassify", s_reclassify_route},
+    {"POST", "/api/v1/routed-clues/{id}/transfer", "clue_transfer", s_transfer_route},
+    {"POST", "/api/v1/routed-clues/{id}/split", "clue_split", s_split_route},
+    {"POST", "/api/v1/routed-clues/{id}/decide", "clue_decide", s_clue_decide_route},
+    {"GET", "/api/v1/tasks", "tasks_list", s_tasks_route},
+    {"POST", "/api/v1/tasks/{id}/assessment", "task_submit", s_task_submit_route},
+    {"POST", "/api/v1/tasks/{id}/decline", "task_decline", s_task_decline_route},
+    {"POST", "/api/v1/clusters/{id}/merge", "cluster_merge", s_merge_route},
+    {"GET", "/api/v1/transfers", "transfers_list", s_transfers_route},
+    {"POST", "/api/v1/transfers/{id}/accept", "transfer_accept", s_transfer_accept_route},
+    {"POST", "/api/v1/transfers/{id}/dispute", "transfer_dispute", s_transfer_dispute_route},
+    {"POST", "/api/v1/transfers/{id}/decide", "transfer_decide", s_transfer_decide_route},
     {NULL, NULL, NULL, NULL},
 };
 
-/*  Matches path against pattern, copying "*" segments into buf and args. */
-static bool s_match(const char *pattern, const char *path, char *buf, size_t size, char **args,
-                    bool *literal)
-{
-    size_t used = 0;
-    int nargs = 0;
-    *literal = true;
-    while (*pattern && *path) {
-        if (*pattern == '*') {
-            size_t n = strcspn(path, "/");
-            if (n == 0 || used + n + 1 > size || nargs == 2)
-                return false;
-            memcpy(buf + used, path, n);
-            buf[used + n] = '\0';
-            args[nargs++] = buf + used;
-            used += n + 1;
-            path += n;
-            pattern++;
-            *literal = false;
-        } else if (*pattern++ != *path++) {
-            return false;
-        }
-    }
-    return !*pattern && !*path;
-}
-
 bool router_api_handle(router_api_t *self, gy_http_request_t *req)
 {
-    const char *path = gy_http_path(req);
-    const char *method = gy_http_method(req);
-    char buf[256], *args[2] = {NULL, NULL};
-    const s_route_t *found = NULL, *other = NULL;
-    bool literal_other = false;
-    for (const s_route_t *r = s_routes; r->method && !found; r++) {
-        bool literal;
-        if (!s_match(r->pattern, path, buf, sizeof buf, args, &literal))
-            continue;
-        if (strcmp(method, r->method) == 0 && !(literal_other && !literal))
-            found = r;
-        else if (!other || (literal && !literal_other)) {
-            other = r;
-            literal_other = literal;
-        }
-    }
-    if (found) {
-        gy_http_set_route(req, found->route);
-        found->fn(self, req, args);
-        return true;
-    }
-    if (other) {
-        gy_http_set_route(req, other->route);
-        char allow[48];
-        snprintf(allow, sizeof allow, "Allow: %s\r\n", other->method);
-        const char *text = "{\"error\":{\"code\":\"method_not_allowed\",\"message\":\"this method "
-                           "is not allowed here\",\"field\":null}}";
-        gy_http_respond(req, 405, NULL, allow, text, strlen(text));
-        return true;
-    }
-    return false;
+    return gy_route_dispatch_or(s_routes, req, self, false);
 }
 
 /*  ---- lifecycle ---- */
@@ -1367,8 +1172,9 @@ router_api_t *router_api_new(uv_loop_t *loop, const router_api_config_t *config)
     router_api_t *self = gy_calloc(1, sizeof *self);
     self->loop = loop;
     self->config = *config;
+    gy_holds_init(&self->holds, free, self);
     if (self->config.token_ttl_s <= 0)
-        self->config.token_ttl_s = 12 * 3600;
+        self->config.token_ttl_s = INT64_C(12) * 3600;
     return self;
 }
 
@@ -1379,8 +1185,5 @@ void router_api_destroy(router_api_t **self_p)
     if (!self)
         return;
     *self_p = NULL;
-    if (self->pending > 0)
-        self->destroyed = true; /* s_release frees after the last one */
-    else
-        free(self);
+    gy_holds_stop(&self->holds); /* freed now, or by the last callback that held it */
 }

@@ -1,8 +1,11 @@
-/*  router_server — the router service wired together: configuration,
- *  start-up (migrations, reference data, triage rules), the consumer of
- *  ClueReceived (gy_consumer), the outbox relay and replay of its own events
- *  (gy_outbox), the HTTP endpoints (health with consumer positions,
- *  metrics).
+/*  router_server — the router on the kit (gy_node, docs/kit.md): its
+ *  configuration (triage rules, jurisdiction, calendar, duplicates,
+ *  assessment, the registry's keys and limits), the calendar synced at
+ *  start, the store that routes each ClueReceived in the node's consumer,
+ *  and the API (router_api) when a seal key is configured.  The node brings
+ *  the connections, migrations, bus endpoints, outbox relay and replay,
+ *  consumer, Redis (with the API) and HTTP with /healthz (adding
+ *  "assessment") and /metrics.
  */
 #ifndef ROUTER_SERVER_H
 #define ROUTER_SERVER_H

@@ -24,18 +24,6 @@ static const char *const s_roles[] = {"informant", "assessor", "supervisor", NUL
 static const char *const s_actions[] = {"appoint",   "reject",  "suspend",
                                         "reinstate", "dismiss", NULL};
 
-void router_error_set(router_error_t *err, int http_status, const char *code, const char *field,
-                      const char *fmt, ...)
-{
-    err->http_status = http_status;
-    snprintf(err->code, sizeof err->code, "%s", code);
-    gy_text_format(err->field, sizeof err->field, "%s", field ? field : "");
-    va_list ap;
-    va_start(ap, fmt);
-    gy_text_vformat(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
-}
-
 static json_t *s_load(const char *body, size_t len, router_error_t *err)
 {
     json_error_t jerr;

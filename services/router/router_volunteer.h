@@ -24,18 +24,17 @@
 #include <jansson.h>
 
 #include "gy_refdata.h"
+#include "gy_route.h"
 
 #define ROUTER_LOGIN_MAX    32
 #define ROUTER_PASSWORD_MIN 10
 #define ROUTER_PASSWORD_MAX 128
 #define ROUTER_HASH_MAX     128 /* crypto_pwhash_STRBYTES */
 
-typedef struct {
-    int http_status;
-    char code[32];
-    char field[32];
-    char message[160];
-} router_error_t;
+/*  The kit's error (gy_route.h): status, code, field, message, set with
+ *  router_error_set = gy_error_set. */
+typedef gy_error_t router_error_t;
+#define router_error_set gy_error_set
 
 /*  A volunteer's application, checked.  Strings are owned; free with
  *  router_application_clear. */
@@ -94,9 +93,6 @@ int router_password_init(void);
  *  against a fixed hash and returns false, so an unknown login takes as
  *  long as a wrong password. */
 bool router_password_verify(const char *hash, const char *password);
-
-void router_error_set(router_error_t *err, int http_status, const char *code, const char *field,
-                      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /*  The checks above, for other request bodies.  router_body_parse: a JSON
  *  object (duplicate keys refused) into *root (the caller json_decrefs it).

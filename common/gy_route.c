@@ -1,0 +1,258 @@
+/*  gy_route — see gy_route.h. */
+#include "gy_route.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gy_text.h"
+#include "gy_util.h"
+
+/*  Matches one pattern against path.  On success the parameters are copied
+ *  into match->buf and *shape gets one bit per segment, set for a literal
+ *  one, from the left (the most literal pattern has the largest shape). */
+static bool s_match(const char *pattern, const char *path, gy_route_match_t *match, uint64_t *shape)
+{
+    size_t used = 0;
+    int count = 0, segment = 0;
+    uint64_t bits = 0;
+    while (*pattern && *path) {
+        if (*pattern == '/' && *path == '/') {
+            pattern++, path++;
+            segment++;
+            continue;
+        }
+        if (*pattern == '{') {
+            const char *close = strchr(pattern, '}');
+            assert(close); /* a pattern's braces come in pairs */
+            size_t n = strcspn(path, "/");
+            if (n == 0 || count == GY_ROUTE_MAX_PARAMS || used + n + 1 > sizeof match->buf)
+                return false;
+            memcpy(match->buf + used, path, n);
+            match->buf[used + n] = '\0';
+            match->names[count] = pattern + 1;
+            match->values[count] = match->buf + used;
+            count++;
+            used += n + 1;
+            path += n;
+            pattern = close + 1;
+            continue;
+        }
+        /*  A literal segment, compared whole. */
+        size_t n = strcspn(pattern, "/");
+        if (strncmp(pattern, path, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+            return false;
+        if (segment < 63)
+            bits |= (uint64_t)1 << (63 - segment);
+        pattern += n;
+        path += n;
+    }
+    if (*pattern || *path)
+        return false;
+    match->count = count;
+    *shape = bits;
+    return true;
+}
+
+/*  Whether two patterns have the same segments, parameters counting as one. */
+static bool s_same_shape(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (*a == '{' && *b == '{') {
+            a = strchr(a, '}') + 1;
+            b = strchr(b, '}') + 1;
+        } else if (*a++ != *b++) {
+            return false;
+        }
+    }
+    return !*a && !*b;
+}
+
+static void s_allow_add(char *allow, size_t size, const char *method)
+{
+    /*  Each method once, in table order. */
+    size_t n = strlen(method);
+    for (const char *p = allow; (p = strstr(p, method)) != NULL; p += n)
+        if ((p == allow || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+            return;
+    size_t len = strlen(allow);
+    snprintf(allow + len, size - len, "%s%s", len ? ", " : "", method);
+}
+
+gy_route_result_t gy_route_find(const gy_route_t *table, const char *method, const char *path,
+                                gy_route_match_t *match)
+{
+    assert(table && method && path && match);
+    memset(match, 0, sizeof *match);
+    const gy_route_t *best = NULL; /* the most literal pattern that matches */
+    uint64_t best_shape = 0;
+    for (const gy_route_t *r = table; r->method; r++) {
+        gy_route_match_t m;
+        uint64_t shape;
+        if (!s_match(r->pattern, path, &m, &shape))
+            continue;
+        if (!best || shape > best_shape) {
+            best = r;
+            best_shape = shape;
+        }
+    }
+    if (!best)
+        return GY_ROUTE_NOT_FOUND;
+    /*  HEAD is GET without the body (gy_http leaves the body out). */
+    const char *wanted = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    for (const gy_route_t *r = table; r->method; r++) {
+        if (!s_same_shape(r->pattern, best->pattern))
+            continue;
+        if (strcmp(r->method, wanted) == 0) {
+            uint64_t shape;
+            s_match(r->pattern, path, match, &shape);
+            match->route = r;
+            match->allow[0] = '\0';
+            return GY_ROUTE_FOUND;
+        }
+        s_allow_add(match->allow, sizeof match->allow, r->method);
+    }
+    match->route = best;
+    return GY_ROUTE_NO_METHOD;
+}
+
+const char *gy_route_param(const gy_route_match_t *match, const char *name)
+{
+    assert(match && name);
+    size_t n = strlen(name);
+    for (int i = 0; i < match->count; i++)
+        if (strncmp(match->names[i], name, n) == 0 && match->names[i][n] == '}')
+            return match->values[i];
+    return NULL;
+}
+
+bool gy_route_dispatch_or(const gy_route_t *table, gy_http_request_t *req, void *arg,
+                          bool answer_not_found)
+{
+    gy_route_match_t match;
+    const char *method = gy_http_method(req);
+    switch (gy_route_find(table, method, gy_http_path(req), &match)) {
+    case GY_ROUTE_FOUND:
+        gy_http_set_route(req, match.route->name);
+        match.route->fn(req, &match, arg);
+        return true;
+    case GY_ROUTE_NO_METHOD: {
+        gy_http_set_route(req, match.route->name);
+        char headers[128];
+        snprintf(headers, sizeof headers, "Allow: %s\r\n", match.allow);
+        if (strcmp(method, "OPTIONS") == 0) {
+            gy_http_respond(req, 204, NULL, headers, "", 0);
+            return true;
+        }
+        char *body = gy_error_body("method_not_allowed", "this method is not allowed here", NULL);
+        gy_http_respond(req, 405, NULL, headers, body, strlen(body));
+        free(body);
+        return true;
+    }
+    case GY_ROUTE_NOT_FOUND: break;
+    }
+    if (!answer_not_found)
+        return false;
+    gy_http_respond_error(req, 404, "not_found", "no such resource", NULL);
+    return true;
+}
+
+void gy_route_dispatch(const gy_route_t *table, gy_http_request_t *req, void *arg)
+{
+    gy_route_dispatch_or(table, req, arg, true);
+}
+
+/*  ---- answers ---- */
+
+void gy_error_set(gy_error_t *err, int http_status, const char *code, const char *field,
+                  const char *fmt, ...)
+{
+    assert(err && code && fmt);
+    err->http_status = http_status;
+    snprintf(err->code, sizeof err->code, "%s", code); /* ours: ASCII */
+    /*  Fields and messages may quote outside text: cut at a character. */
+    gy_text_format(err->field, sizeof err->field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    gy_text_vformat(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+}
+
+void gy_reply_json_headers(gy_http_request_t *req, int status, const char *headers, json_t *body)
+{
+    assert(req && body);
+    char *text = json_dumps(body, JSON_COMPACT);
+    gy_http_respond(req, status, NULL, headers, text, strlen(text));
+    free(text);
+    json_decref(body);
+}
+
+void gy_reply_json(gy_http_request_t *req, int status, json_t *body)
+{
+    gy_reply_json_headers(req, status, NULL, body);
+}
+
+void gy_reply_error(gy_http_request_t *req, const gy_error_t *err)
+{
+    assert(req && err);
+    gy_http_respond_error(req, err->http_status, err->code, err->message,
+                          err->field[0] ? err->field : NULL);
+}
+
+char *gy_error_body(const char *code, const char *message, const char *field)
+{
+    json_t *body = json_pack("{s:{s:s,s:s,s:o}}", "error", "code", code, "message", message,
+                             "field", field ? json_string(field) : json_null());
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    return text;
+}
+
+typedef struct {
+    gy_http_request_t *req;
+    const char *not_found;
+    json_t *row;
+} s_row_query_t;
+
+static void s_on_row(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_row_query_t *q = arg;
+    if (q->row || gy_pg_ntuples(res) < 1)
+        return;
+    q->row = json_object();
+    for (int c = 0; c < gy_pg_nfields(res); c++)
+        json_object_set_new(q->row, gy_pg_fname(res, c),
+                            gy_pg_isnull(res, 0, c) ? json_null()
+                                                    : json_string(gy_pg_value(res, 0, c)));
+}
+
+static void s_on_row_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_row_query_t *q = arg;
+    if (status == GY_PG_OK && q->row) {
+        gy_reply_json(q->req, 200, q->row);
+        q->row = NULL;
+    } else if (status == GY_PG_OK) {
+        gy_http_respond_error(q->req, 404, "not_found", q->not_found, NULL);
+    } else {
+        gy_http_respond_error(q->req, 503, "unavailable",
+                              "the database is unavailable; retry later", NULL);
+    }
+    json_decref(q->row);
+    free(q);
+}
+
+void gy_reply_row(gy_pg_t *pg, gy_http_request_t *req, const char *stmt, int nparams,
+                  const char *const *values, const char *not_found)
+{
+    assert(pg && req && stmt && not_found);
+    s_row_query_t *q = gy_calloc(1, sizeof *q);
+    q->req = req;
+    q->not_found = not_found;
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, stmt, nparams, values, NULL);
+    if (gy_pg_run(pg, &tx, s_on_row, s_on_row_done, q) < 0)
+        s_on_row_done(q, GY_PG_DOWN, "");
+}

@@ -1,0 +1,244 @@
+/*  test_gy_route — the route table, as a service declares and uses it.
+ *
+ *  The lookups are pure (gy_route_find); the answers (404, 405 with Allow,
+ *  HEAD, OPTIONS, the JSON helpers) are read back from a real gy_http
+ *  server by a blocking client socket in the same thread, while the loop
+ *  runs in small steps.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gy_route.h"
+#include "gy_util.h"
+
+/*  ---- a service's table ---- */
+
+static void s_clue(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    (void)arg;
+    gy_reply_json(req, 200, json_pack("{s:s}", "id", gy_route_param(m, "id")));
+}
+
+static void s_reporter(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    gy_error_t err;
+    gy_error_set(&err, 403, "forbidden", NULL, "not yours: %s", gy_route_param(m, "id"));
+    gy_reply_error(req, &err);
+}
+
+static void s_submit(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    gy_reply_json(req, 201, json_pack("{s:b}", "stored", 1));
+}
+
+static void s_me(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    gy_reply_json(req, 200, json_pack("{s:s}", "who", "me"));
+}
+
+static void s_action(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    gy_reply_json(req, 200,
+                  json_pack("{s:s,s:s}", "id", gy_route_param(m, "id"), "action",
+                            gy_route_param(m, "action")));
+}
+
+static const gy_route_t s_routes[] = {
+    {"POST", "/api/v1/clues", "clues_submit", s_submit},
+    {"GET", "/api/v1/clues/{id}", "clue_get", s_clue},
+    {"GET", "/api/v1/clues/{id}/reporter", "clue_reporter", s_reporter},
+    {"GET", "/api/v1/volunteers/{id}", "volunteer_get", s_clue},
+    {"GET", "/api/v1/volunteers/me", "volunteer_me", s_me},
+    {"POST", "/api/v1/volunteers/applications", "volunteer_apply", s_submit},
+    {"POST", "/api/v1/volunteers/{id}/{action}", "volunteer_action", s_action},
+    {NULL, NULL, NULL, NULL},
+};
+
+/*  ---- lookups ---- */
+
+static void test_parameters_by_name(void **state)
+{
+    gy_route_match_t m;
+    assert_int_equal(gy_route_find(s_routes, "GET", "/api/v1/clues/abc/reporter", &m),
+                     GY_ROUTE_FOUND);
+    assert_string_equal(m.route->name, "clue_reporter");
+    assert_string_equal(gy_route_param(&m, "id"), "abc");
+    assert_null(gy_route_param(&m, "i"));
+    assert_null(gy_route_param(&m, "action"));
+
+    assert_int_equal(gy_route_find(s_routes, "POST", "/api/v1/volunteers/v1/appoint", &m),
+                     GY_ROUTE_FOUND);
+    assert_string_equal(gy_route_param(&m, "id"), "v1");
+    assert_string_equal(gy_route_param(&m, "action"), "appoint");
+}
+
+static void test_segments_match_whole(void **state)
+{
+    gy_route_match_t m;
+    assert_int_equal(gy_route_find(s_routes, "GET", "/api/v1/clues/", &m), GY_ROUTE_NOT_FOUND);
+    assert_int_equal(gy_route_find(s_routes, "GET", "/api/v1/cluesx/1", &m), GY_ROUTE_NOT_FOUND);
+    assert_int_equal(gy_route_find(s_routes, "GET", "/api/v1/clues/1/", &m), GY_ROUTE_NOT_FOUND);
+    assert_int_equal(gy_route_find(s_routes, "GET", "/api/v1/clue", &m), GY_ROUTE_NOT_FOUND);
+    assert_int_equal(gy_route_find(s_routes, "GET", "/api/v1/clues/a/b/c", &m), GY_ROUTE_NOT_FOUND);
+    assert_int_equal(gy_route_find(s_routes, "GET", "/", &m), GY_ROUTE_NOT_FOUND);
+}
+
+/*  The most literal pattern wins, whatever the table's order, and only its
+ *  methods count. */
+static void test_literal_before_parameter(void **state)
+{
+    gy_route_match_t m;
+    assert_int_equal(gy_route_find(s_routes, "GET", "/api/v1/volunteers/me", &m), GY_ROUTE_FOUND);
+    assert_string_equal(m.route->name, "volunteer_me");
+    assert_int_equal(gy_route_find(s_routes, "GET", "/api/v1/volunteers/v7", &m), GY_ROUTE_FOUND);
+    assert_string_equal(m.route->name, "volunteer_get");
+    /*  "applications" is a POST route: a GET of it is not a volunteer id. */
+    assert_int_equal(gy_route_find(s_routes, "GET", "/api/v1/volunteers/applications", &m),
+                     GY_ROUTE_NO_METHOD);
+    assert_string_equal(m.allow, "POST");
+}
+
+static void test_method_not_allowed_lists_methods(void **state)
+{
+    gy_route_match_t m;
+    assert_int_equal(gy_route_find(s_routes, "DELETE", "/api/v1/clues/1", &m), GY_ROUTE_NO_METHOD);
+    assert_string_equal(m.allow, "GET");
+    assert_string_equal(m.route->name, "clue_get");
+    assert_int_equal(gy_route_find(s_routes, "GET", "/api/v1/clues", &m), GY_ROUTE_NO_METHOD);
+    assert_string_equal(m.allow, "POST");
+    assert_int_equal(gy_route_find(s_routes, "HEAD", "/api/v1/clues/1", &m), GY_ROUTE_FOUND);
+    assert_string_equal(m.route->name, "clue_get");
+}
+
+/*  ---- answers, through a real server ---- */
+
+typedef struct {
+    uv_loop_t loop;
+    gy_http_server_t *server;
+    int port;
+} s_fixture_t;
+
+static void s_handler(gy_http_request_t *req, void *arg)
+{
+    gy_route_dispatch(s_routes, req, arg);
+}
+
+static int s_setup(void **state)
+{
+    s_fixture_t *fx = gy_calloc(1, sizeof *fx);
+    uv_loop_init(&fx->loop);
+    gy_http_config_t config = {.host = "127.0.0.1", .port = 0};
+    fx->server = gy_http_server_new(&fx->loop, &config, s_handler, fx);
+    assert_non_null(fx->server);
+    fx->port = gy_http_server_port(fx->server);
+    *state = fx;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    s_fixture_t *fx = *state;
+    gy_http_server_destroy(&fx->server);
+    uv_run(&fx->loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&fx->loop), 0);
+    free(fx);
+    return 0;
+}
+
+/*  Sends one request (Connection: close) and returns everything the server
+ *  answered; the caller frees. */
+static char *s_exchange(s_fixture_t *fx, const char *request)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fx->port)};
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    assert_int_equal(send(fd, request, strlen(request), 0), (ssize_t)strlen(request));
+    gy_buf_t got = {0};
+    for (int spins = 0; spins < 100000; spins++) {
+        uv_run(&fx->loop, UV_RUN_NOWAIT);
+        char chunk[4096];
+        ssize_t n = recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+        if (n == 0)
+            break;
+        if (n > 0)
+            gy_buf_append(&got, chunk, (size_t)n);
+        else
+            assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
+        usleep(100);
+    }
+    close(fd);
+    gy_buf_append(&got, "", 1);
+    return got.data;
+}
+
+static void test_answers(void **state)
+{
+    s_fixture_t *fx = *state;
+    char *r =
+        s_exchange(fx, "GET /api/v1/clues/c42 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 200 "));
+    assert_non_null(strstr(r, "\r\n\r\n{\"id\":\"c42\"}"));
+    free(r);
+
+    r = s_exchange(fx, "GET /api/v1/clues/c42/reporter HTTP/1.1\r\nHost: t\r\nConnection: "
+                       "close\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 403 "));
+    assert_non_null(strstr(r, "{\"error\":{\"code\":\"forbidden\",\"message\":\"not yours: "
+                              "c42\",\"field\":null}}"));
+    free(r);
+
+    r = s_exchange(fx, "GET /nowhere HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 404 "));
+    assert_non_null(strstr(r, "\"code\":\"not_found\""));
+    free(r);
+
+    r = s_exchange(fx, "PUT /api/v1/clues/c42 HTTP/1.1\r\nHost: t\r\nConnection: "
+                       "close\r\nContent-Length: 0\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 405 "));
+    assert_non_null(strstr(r, "\r\nAllow: GET\r\n"));
+    assert_non_null(strstr(r, "\"code\":\"method_not_allowed\""));
+    free(r);
+}
+
+static void test_head_and_options(void **state)
+{
+    s_fixture_t *fx = *state;
+    char *r = s_exchange(fx, "HEAD /api/v1/clues/c42 HTTP/1.1\r\nHost: t\r\nConnection: "
+                             "close\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 200 "));
+    assert_non_null(strstr(r, "Content-Length: 12\r\n")); /* GET's length, no body */
+    assert_string_equal(strstr(r, "\r\n\r\n"), "\r\n\r\n");
+    free(r);
+
+    r = s_exchange(fx, "OPTIONS /api/v1/clues HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    assert_non_null(strstr(r, "HTTP/1.1 204 "));
+    assert_non_null(strstr(r, "\r\nAllow: POST\r\n"));
+    free(r);
+}
+
+int main(void)
+{
+    gy_log_init("test_gy_route", "error");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parameters_by_name),
+        cmocka_unit_test(test_segments_match_whole),
+        cmocka_unit_test(test_literal_before_parameter),
+        cmocka_unit_test(test_method_not_allowed_lists_methods),
+        cmocka_unit_test_setup_teardown(test_answers, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_head_and_options, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
