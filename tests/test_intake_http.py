@@ -158,6 +158,26 @@ class FollowUpTest(IntakeTestCase):
         for secret in SECRETS:
             self.assertNotIn(secret, text)
 
+    def test_received_by_the_process_clock(self):
+        """received_at is the instant of intake's clock (the one ClueReceived
+        carries), not the database's: an intake set to a fixed date shows
+        that date."""
+        other = gytest.Intake(S["folder"], "intake-clock", S["dbname"],
+                              env={"GY_CLOCK_START": "2026-10-03T23:30:00+08:00"}).start()
+        try:
+            created = self.assertCreated(other.post_clue(valid_clue()))
+            body = other.get("/api/v1/clues/" + created["receipt_code"]).json()
+        finally:
+            other.stop()
+        self.assertRegex(body["received_at"], r"^2026-10-03T15:3\d:\d\d\.\d{3}Z$")
+        self.assertEqual(body["timeline"], [{"step": "received", "at": body["received_at"]}])
+        stored_ms = self.db.scalar(
+            "SELECT (extract(epoch FROM received_at) * 1000)::bigint FROM intake.clue"
+            " WHERE id = %s", (created["id"],))
+        time_ms = self.db.scalar("SELECT time_ms FROM intake.outbox WHERE producer = %s",
+                                 ("intake-clock",))
+        self.assertLessEqual(abs(stored_ms - time_ms), 1)
+
     def test_unknown_or_malformed_receipt_is_not_found(self):
         for code in ("GY-00000-00000-00000-00000", "GY-ABCDE", "nothing",
                      "GY-00000-00000-00000-0000%27%20OR%201%3D1"):
