@@ -392,6 +392,16 @@ class HealthAndReplayTest(gytest.IntakeTestCase):
         m = S["router"].metrics()
         self.assertIsNotNone(gytest.metric_value(m, "gy_router_clues_routed_total"))
 
+    def test_the_api_is_off_without_a_seal_key(self):
+        # This router has no GY_SEAL_KEY_FILE: the API's paths answer 503,
+        # any other unknown path 404; clues are routed all the same.
+        r = S["router"].get("/api/v1/volunteers")
+        self.assertEqual(r.status, 503, r)
+        self.assertEqual(r.json()["error"]["code"], "api_unavailable")
+        r = S["router"].get("/nothing/here")
+        self.assertEqual(r.status, 404, r)
+        self.assertEqual(r.json()["error"]["code"], "not_found")
+
     def test_a_late_follower_gets_every_event_by_replay(self):
         submit(S["intakes"][0], description="回放测试 " + uuid.uuid4().hex)
         db = S["db"]

@@ -775,3 +775,14 @@ void intake_clue_clear(intake_clue_t *clue)
     free(clue->title);
     memset(clue, 0, sizeof *clue);
 }
+
+const char *intake_trace_error(const char *trace)
+{
+    size_t len = strlen(trace);
+    long chars = gy_text_check(trace, len, GY_TEXT_LINE);
+    if (chars == GY_TEXT_INVALID_UTF8)
+        return "invalid_utf8";
+    if (chars == GY_TEXT_CONTROL || len == 0 || len > INTAKE_TRACE_MAX)
+        return "invalid_value";
+    return NULL;
+}

@@ -67,4 +67,12 @@ char *intake_clue_attachments_json(const intake_clue_t *clue);
 
 void intake_clue_clear(intake_clue_t *clue);
 
+/*  A trace id from outside (X-Request-Id, Envelope.trace_id) is checked
+ *  whole, never cut: 1 to INTAKE_TRACE_MAX bytes of one-line text. */
+#define INTAKE_TRACE_MAX 64
+
+/*  NULL when trace is fine, else the error code ("invalid_utf8" or
+ *  "invalid_value"). */
+const char *intake_trace_error(const char *trace);
+
 #endif

@@ -1,5 +1,8 @@
 /*  gy-intake — receives clues over HTTP and the bus, stores each durably
- *  once, and announces it.  Configuration: environment variables, see
+ *  once and announces it (ClueReceived); answers a clue's status timeline
+ *  by receipt code; and, following the router's events (GY_ROUTER_SOURCES),
+ *  shows a reporter's identity to the prosecutors competent for the clue,
+ *  every read logged.  Configuration: environment variables, see
  *  docs/configuration.md. */
 #include <stdio.h>
 #include <stdlib.h>

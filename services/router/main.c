@@ -1,8 +1,12 @@
-/*  gy-router — consumes ClueReceived from every intake, triages each clue,
- *  decides the competent procuratorate and its duplicate cluster, keeps the
- *  reporter's deadlines, and announces ClueRouted / ClueDeadlineDue, each
- *  exactly once.  Configuration: environment variables, see
- *  docs/configuration.md and docs/router.md. */
+/*  gy-router — consumes ClueReceived from every intake exactly once:
+ *  triages each clue, decides the competent procuratorate and its duplicate
+ *  cluster, and announces ClueRouted (with GY_ASSESSMENT=on a new matter
+ *  goes to volunteer assessors first: AssessmentRequested); keeps the
+ *  reporter's deadlines on the holiday calendar (ClueDeadlineDue).  Its
+ *  HTTP API (with a seal key) runs the volunteer registry, the
+ *  prosecutors' queues, reclassification, transfers, duplicate clusters
+ *  and reviews, and the assessors' tasks.  Configuration: environment
+ *  variables, see docs/configuration.md and docs/router.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <uv.h>

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "gy_auth.h"
+#include "gy_config.h"
 #include "gy_crypto.h"
 #include "gy_hold.h"
 #include "gy_page.h"
@@ -1159,7 +1160,52 @@ static const gy_route_t s_routes[] = {
 
 bool router_api_handle(router_api_t *self, gy_http_request_t *req)
 {
-    return gy_route_dispatch_or(s_routes, req, self, false);
+    if (self)
+        return gy_route_dispatch_or(s_routes, req, self, false);
+    if (strncmp(gy_http_path(req), "/api/", 5) != 0)
+        return false;
+    gy_http_respond_error(req, 503, "api_unavailable",
+                          "the router's API is off on this instance (no GY_SEAL_KEY_FILE)", NULL);
+    return true;
+}
+
+/*  ---- settings ---- */
+
+int router_api_settings_load(router_api_settings_t *settings)
+{
+    const char *seal = gy_config_str("GY_SEAL_KEY_FILE", NULL);
+    settings->on = seal != NULL;
+    if (!seal)
+        gy_log_warning("the router's API (volunteers, routed clues) is off: GY_SEAL_KEY_FILE is "
+                       "not set (its endpoints answer 503); clues are routed all the same");
+    else if (gy_crypto_load_key(seal, settings->seal_key) < 0)
+        return -1;
+    const char *pk = gy_config_str("GY_TOKEN_PUBLIC_KEY_FILE", NULL);
+    if (pk) {
+        if (gy_token_load_key(pk, settings->token_public, sizeof settings->token_public) < 0)
+            return -1;
+        settings->has_token_public = true;
+    }
+    const char *sk = gy_config_str("GY_TOKEN_SECRET_KEY_FILE", NULL);
+    if (sk) {
+        if (gy_token_load_key(sk, settings->token_secret, sizeof settings->token_secret) < 0)
+            return -1;
+        settings->has_token_secret = true;
+    }
+    return gy_config_int("GY_TOKEN_TTL_S", INT64_C(12) * 3600, 60, INT64_C(30) * 86400,
+                         &settings->token_ttl_s) < 0 ||
+                   gy_config_int("GY_RATE_LIMIT_APPLY_PER_HOUR", 10, 0, 1000000,
+                                 &settings->apply_per_hour) < 0 ||
+                   gy_config_int("GY_RATE_LIMIT_LOGIN_PER_MIN", 10, 0, 1000000,
+                                 &settings->login_per_min) < 0
+               ? -1
+               : 0;
+}
+
+void router_api_settings_clear(router_api_settings_t *settings)
+{
+    sodium_memzero(settings->seal_key, sizeof settings->seal_key);
+    sodium_memzero(settings->token_secret, sizeof settings->token_secret);
 }
 
 /*  ---- lifecycle ---- */

@@ -30,13 +30,39 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "gy_crypto.h"
 #include "gy_http.h"
 #include "gy_outbox.h"
 #include "gy_pg.h"
 #include "gy_ratelimit.h"
 #include "gy_refdata.h"
+#include "gy_token.h"
 
 typedef struct router_api router_api_t;
+
+/*  The API's keys and limits, from the environment (docs/configuration.md).
+ *  The volunteer registry seals personal data, so the API runs only with a
+ *  seal key (GY_SEAL_KEY_FILE); without one the router still routes clues
+ *  and the API's paths answer 503.  Logins are signed with the token secret
+ *  key (GY_TOKEN_SECRET_KEY_FILE) and bearer tokens checked with the public
+ *  key (GY_TOKEN_PUBLIC_KEY_FILE, gy-token keygen). */
+typedef struct {
+    bool on; /* a seal key is configured */
+    uint8_t seal_key[GY_SEAL_KEY_BYTES];
+    bool has_token_public, has_token_secret;
+    uint8_t token_public[GY_TOKEN_PUBLIC_KEY_BYTES];
+    uint8_t token_secret[GY_TOKEN_SECRET_KEY_BYTES];
+    int64_t token_ttl_s;    /* GY_TOKEN_TTL_S */
+    int64_t apply_per_hour; /* GY_RATE_LIMIT_APPLY_PER_HOUR */
+    int64_t login_per_min;  /* GY_RATE_LIMIT_LOGIN_PER_MIN */
+} router_api_settings_t;
+
+/*  Reads the settings; 0, or -1 (logged).  The API being off is not an
+ *  error (a warning is logged). */
+int router_api_settings_load(router_api_settings_t *settings);
+
+/*  Wipes the keys. */
+void router_api_settings_clear(router_api_settings_t *settings);
 
 typedef struct {
     gy_pg_t *pg;                 /* borrowed; statements from router_api_prepare */
@@ -66,7 +92,8 @@ router_api_t *router_api_new(uv_loop_t *loop, const router_api_config_t *config)
 void router_api_destroy(router_api_t **self_p);
 
 /*  Answers the request when its path is one of the API's (true), or leaves
- *  it to the caller (false). */
+ *  it to the caller (false).  self NULL: the API is off, and every path
+ *  under /api/ is answered 503 "api_unavailable". */
 bool router_api_handle(router_api_t *self, gy_http_request_t *req);
 
 #endif

@@ -498,3 +498,12 @@ void router_deadline_destroy(router_deadline_t **self_p)
     uv_close((uv_handle_t *)&self->timer, s_timer_close_cb);
     *self_p = NULL;
 }
+
+int router_deadline_calendar_merge(const gy_calendar_t *calendar, gy_pg_session_t *session)
+{
+    char *json = gy_calendar_json(calendar);
+    const char *params[] = {json};
+    int rc = gy_pg_session_exec(session, "SELECT router.calendar_merge($1::json)", 1, params, NULL);
+    free(json);
+    return rc;
+}

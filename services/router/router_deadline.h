@@ -17,6 +17,7 @@
  *  calendar.md) is read, checked, and every provisional unfired deadline is
  *  computed again with the reason recorded.
  *
+ *      router_deadline_calendar_merge(file_calendar, session);   // prepare_db
  *      router_deadline_prepare(writer, reader);        // before gy_pg_start
  *      d = router_deadline_new(loop, &config, &file_calendar);
  *      consumer apply:  router_deadline_tx_add(d, tx, clue_id, received_ms);
@@ -44,6 +45,11 @@ typedef struct {
     gy_outbox_t *outbox;   /* borrowed */
     gy_metrics_t *metrics; /* borrowed */
 } router_deadline_config_t;
+
+/*  At start, after the migrations (the node's spec.prepare_db): the file's
+ *  calendar years replace those years in the database; a year loaded there
+ *  since (docs/calendar.md) stays.  0, or -1 (logged). */
+int router_deadline_calendar_merge(const gy_calendar_t *calendar, gy_pg_session_t *session);
 
 /*  Registers the statements; call before gy_pg_start. */
 void router_deadline_prepare(gy_pg_t *writer, gy_pg_t *reader);

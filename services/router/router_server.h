@@ -1,11 +1,18 @@
-/*  router_server — the router on the kit (gy_node, docs/kit.md): its
- *  configuration (triage rules, jurisdiction, calendar, duplicates,
- *  assessment, the registry's keys and limits), the calendar synced at
- *  start, the store that routes each ClueReceived in the node's consumer,
- *  and the API (router_api) when a seal key is configured.  The node brings
- *  the connections, migrations, bus endpoints, outbox relay and replay,
+/*  router_server — the router's wiring on the kit (gy_node, docs/kit.md):
+ *  its configuration (reference data, triage rules, jurisdiction, the
+ *  holiday calendar file; the routing settings, router_store; the API's
+ *  keys and limits, router_api), the node's spec and hooks, and its parts
+ *  built at start: the deadlines and the calendar (router_deadline, the
+ *  file's calendar merged at start), the store that routes each
+ *  ClueReceived in the node's consumer (router_store), and the API
+ *  (router_api) when a seal key is configured.  The node brings the
+ *  connections, migrations, bus endpoints, outbox relay and replay,
  *  consumer, Redis (with the API) and HTTP with /healthz (adding
- *  "assessment") and /metrics.
+ *  "assessment" and "calendar") and /metrics.
+ *
+ *      router_server_t *server = router_server_new(&loop);   // NULL: logged
+ *      gy_service_run(&loop, stop_cb, server);   // stop_cb: router_server_stop
+ *      router_server_destroy(&server);
  */
 #ifndef ROUTER_SERVER_H
 #define ROUTER_SERVER_H

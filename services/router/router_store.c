@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_config.h"
 #include "gy_util.h"
 #include "router_assess.h"
 #include "router_simhash.h"
@@ -685,4 +686,36 @@ void router_store_destroy(router_store_t **self_p)
     uv_timer_stop(&self->scan_timer);
     uv_close((uv_handle_t *)&self->scan_timer, s_scan_timer_close_cb);
     *self_p = NULL;
+}
+
+/*  ---- settings ---- */
+
+int router_store_settings_load(router_store_config_t *config)
+{
+    const char *assessment = gy_config_str("GY_ASSESSMENT", "off");
+    if (strcmp(assessment, "on") != 0 && strcmp(assessment, "off") != 0) {
+        gy_log_error("invalid value for GY_ASSESSMENT: \"%s\" (on or off)", assessment);
+        return -1;
+    }
+    int64_t assessors, due_s, max_distance, window_days, near_m, scan_ms;
+    if (gy_config_int("GY_ASSESSORS", 3, 1, 9, &assessors) < 0 ||
+        gy_config_int("GY_ASSESSMENT_DUE_S", INT64_C(72) * 3600, 1, INT64_C(90) * 86400, &due_s) <
+            0)
+        return -1;
+    /*  The four 16-bit bands find every fingerprint within 3 bits
+     *  (pigeonhole); more would need more bands. */
+    if (gy_config_int("GY_DUP_MAX_DISTANCE", ROUTER_SIMHASH_MAX_DISTANCE, 0, 3, &max_distance) <
+            0 ||
+        gy_config_int("GY_DUP_WINDOW_DAYS", ROUTER_SIMHASH_WINDOW_DAYS, 0, 3650, &window_days) <
+            0 ||
+        gy_config_int("GY_DUP_NEAR_M", (int64_t)(ROUTER_NEAR_KM * 1000), 0, 100000, &near_m) < 0 ||
+        gy_config_int("GY_DEADLINE_SCAN_MS", 1000, 0, 3600000, &scan_ms) < 0)
+        return -1;
+    config->assess_k = strcmp(assessment, "on") == 0 ? (int)assessors : 0;
+    config->assess_due_ms = due_s * 1000;
+    config->max_distance = (int)max_distance;
+    config->window_ms = window_days * 86400000;
+    config->near_km = (double)near_m / 1000.0;
+    config->scan_interval_ms = (uint64_t)scan_ms;
+    return 0;
 }

@@ -57,6 +57,13 @@ typedef struct {
     router_deadline_t *deadlines;              /* borrowed: writes each clue's deadlines */
 } router_store_config_t;
 
+/*  Reads the routing settings from the environment into config
+ *  (docs/configuration.md): GY_ASSESSMENT (on or off), GY_ASSESSORS,
+ *  GY_ASSESSMENT_DUE_S, GY_DUP_MAX_DISTANCE, GY_DUP_WINDOW_DAYS,
+ *  GY_DUP_NEAR_M and GY_DEADLINE_SCAN_MS; 0, or -1 (logged).  The
+ *  borrowed parts are the caller's to set. */
+int router_store_settings_load(router_store_config_t *config);
+
 /*  Registers the statements; call before gy_pg_start. */
 void router_store_prepare(gy_pg_t *writer, gy_pg_t *reader);
 

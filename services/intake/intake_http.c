@@ -1,0 +1,253 @@
+/*  intake_http — see intake_http.h. */
+#include "intake_http.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gy_auth.h"
+#include "gy_crypto.h"
+#include "gy_route.h"
+#include "gy_text.h"
+#include "gy_token.h"
+#include "gy_util.h"
+#include "intake_clue.h"
+#include "intake_timeline.h"
+
+#define S_RATE_WINDOW_MS 60000
+/*  Outside ids (docs/api.md): checked whole, never cut. */
+#define S_IDEMPOTENCY_MAX 128
+
+struct intake_http {
+    intake_http_config_t config; /* its pointers borrowed */
+};
+
+/*  ---- POST /api/v1/clues ---- */
+
+typedef struct {
+    intake_http_t *http;
+    gy_http_request_t *req;
+    char subject[65];
+    bool has_subject;
+    char trace[INTAKE_TRACE_MAX + 1];
+} s_submission_t;
+
+static void s_on_stored(void *arg, const intake_result_t *result)
+{
+    s_submission_t *sub = arg;
+    switch (result->outcome) {
+    case INTAKE_STORED:
+    case INTAKE_DUPLICATE:
+        gy_reply_json(sub->req, result->outcome == INTAKE_STORED ? 201 : 200,
+                      json_pack("{s:s,s:s,s:s}", "id", result->id, "receipt_code",
+                                result->receipt_code, "status", result->status));
+        break;
+    case INTAKE_CONFLICT:
+        gy_http_respond_error(sub->req, 409, "idempotency_conflict",
+                              "this Idempotency-Key was used with a different body",
+                              "Idempotency-Key");
+        break;
+    case INTAKE_UNAVAILABLE:
+        gy_http_respond_error(sub->req, 503, "unavailable",
+                              "the clue could not be stored now; nothing was kept; retry later "
+                              "with the same Idempotency-Key",
+                              NULL);
+        break;
+    }
+    free(sub);
+}
+
+static void s_submit_checked(s_submission_t *sub)
+{
+    const intake_http_config_t *config = &sub->http->config;
+    gy_http_request_t *req = sub->req;
+    size_t len;
+    const char *body = gy_http_body(req, &len);
+    intake_clue_t clue;
+    intake_error_t err;
+    if (intake_clue_from_json(&clue, body, len, config->refdata, gy_now_ms(), &err) < 0) {
+        gy_reply_error(req, &err);
+        free(sub);
+        return;
+    }
+    const char *key = gy_http_header(req, "Idempotency-Key");
+    if (key)
+        clue.idempotency_key = gy_sprintf("http:%s", key);
+    if (sub->has_subject)
+        clue.reporter_subject = gy_strdup(sub->subject);
+    intake_store_submit(config->store, &clue, sub->trace, s_on_stored, sub);
+}
+
+static void s_on_volunteer_limit(void *arg, bool allowed)
+{
+    s_submission_t *sub = arg;
+    if (!allowed) {
+        gy_http_respond_error(sub->req, 429, "rate_limited",
+                              "too many submissions from this volunteer; wait a minute", NULL);
+        free(sub);
+        return;
+    }
+    s_submit_checked(sub);
+}
+
+static void s_on_address_limit(void *arg, bool allowed)
+{
+    s_submission_t *sub = arg;
+    const intake_http_config_t *config = &sub->http->config;
+    if (!allowed) {
+        gy_http_respond_error(sub->req, 429, "rate_limited",
+                              "too many submissions from this address; wait a minute", NULL);
+        free(sub);
+        return;
+    }
+    if (sub->has_subject && config->volunteer_rate_per_min > 0) {
+        char key[96];
+        snprintf(key, sizeof key, "vol:%s", sub->subject);
+        gy_ratelimit_check(config->limiter, key, (uint32_t)config->volunteer_rate_per_min,
+                           S_RATE_WINDOW_MS, s_on_volunteer_limit, sub);
+        return;
+    }
+    s_submit_checked(sub);
+}
+
+static bool s_is_json(const char *content_type)
+{
+    if (!content_type)
+        return false;
+    size_t n = strlen("application/json");
+    if (strncasecmp(content_type, "application/json", n) != 0)
+        return false;
+    char next = content_type[n];
+    return next == '\0' || next == ';' || next == ' ';
+}
+
+static void s_post_clue(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    intake_http_t *self = arg;
+    if (!s_is_json(gy_http_header(req, "Content-Type"))) {
+        gy_http_respond_error(req, 415, "unsupported_media_type",
+                              "Content-Type must be application/json", NULL);
+        return;
+    }
+    if (!gy_http_header(req, "Content-Length") && !gy_http_header(req, "Transfer-Encoding")) {
+        gy_http_respond_error(req, 411, "length_required",
+                              "a submission needs a body with Content-Length", NULL);
+        return;
+    }
+    const char *key = gy_http_header(req, "Idempotency-Key");
+    if (key && !gy_text_id_valid(key, S_IDEMPOTENCY_MAX)) {
+        gy_http_respond_error(req, 400, "invalid_idempotency_key",
+                              "Idempotency-Key must be 1 to 128 printable ASCII characters",
+                              "Idempotency-Key");
+        return;
+    }
+    /*  The trace is the caller's when given (whole: never cut), else ours;
+     *  the clue's event carries it. */
+    const char *trace = gy_http_header(req, "X-Request-Id");
+    if (trace && intake_trace_error(trace)) {
+        gy_http_respond_error(req, 400, "invalid_request_id",
+                              "X-Request-Id must be 1 to 64 bytes of UTF-8 text without control "
+                              "characters",
+                              "X-Request-Id");
+        return;
+    }
+    /*  A volunteer's token names them; none is anonymous; a bad one is
+     *  refused rather than taken as anonymous, and so is another role's:
+     *  a prosecutor or an integrator does not report "as a volunteer". */
+    gy_token_claims_t claims;
+    bool has_subject = false;
+    switch (gy_auth_bearer(req, self->config.token_key, &claims)) {
+    case GY_AUTH_ANSWERED: return;
+    case GY_AUTH_OK:
+        if (strcmp(claims.role, "volunteer") != 0) {
+            gy_http_respond_error(req, 403, "forbidden",
+                                  "only a volunteer's token submits a clue; leave Authorization "
+                                  "out to report as a member of the public",
+                                  "Authorization");
+            return;
+        }
+        has_subject = true;
+        break;
+    case GY_AUTH_NONE: break;
+    }
+    s_submission_t *sub = gy_calloc(1, sizeof *sub);
+    sub->http = self;
+    sub->req = req;
+    if (trace)
+        snprintf(sub->trace, sizeof sub->trace, "%s", trace); /* checked: fits */
+    else
+        gy_uuid(sub->trace);
+    if (has_subject) {
+        snprintf(sub->subject, sizeof sub->subject, "%s", claims.sub);
+        sub->has_subject = true;
+    }
+    char limit_key[80];
+    snprintf(limit_key, sizeof limit_key, "ip:%s", gy_http_client_addr(req));
+    gy_ratelimit_check(self->config.limiter, limit_key, (uint32_t)self->config.rate_per_min,
+                       S_RATE_WINDOW_MS, s_on_address_limit, sub);
+}
+
+/*  ---- the reads ---- */
+
+static void s_get_clue(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    intake_http_t *self = arg;
+    const char *code = gy_route_param(m, "code");
+    if (!gy_receipt_valid(code)) {
+        gy_http_respond_error(req, 404, "not_found", "no clue has this receipt code", NULL);
+        return;
+    }
+    char upper[GY_RECEIPT_LEN + 1];
+    for (int i = 0; i <= GY_RECEIPT_LEN; i++)
+        upper[i] = (char)toupper((unsigned char)code[i]);
+    intake_timeline_get(self->config.reader, req, upper);
+}
+
+static void s_get_reporter(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    intake_http_t *self = arg;
+    if (!self->config.reporter) {
+        gy_http_respond_error(req, 503, "unavailable",
+                              "this intake instance does not follow the router's events "
+                              "(GY_ROUTER_SOURCES is not set), so it cannot tell who may see "
+                              "a reporter",
+                              NULL);
+        return;
+    }
+    intake_reporter_get(self->config.reporter, req, gy_route_param(m, "clue_id"));
+}
+
+/*  Receipt codes and clue ids differ in shape, but the routes do not rely
+ *  on it: they differ in segments. */
+static const gy_route_t s_routes[] = {
+    {"POST", "/api/v1/clues", "clues_submit", s_post_clue},
+    {"GET", "/api/v1/clues/{code}", "clues_status", s_get_clue},
+    {"GET", "/api/v1/clues/{clue_id}/reporter", "clues_reporter", s_get_reporter},
+    {NULL, NULL, NULL, NULL},
+};
+
+intake_http_t *intake_http_new(const intake_http_config_t *config)
+{
+    assert(config && config->store && config->reader && config->limiter && config->refdata);
+    intake_http_t *self = gy_calloc(1, sizeof *self);
+    self->config = *config;
+    return self;
+}
+
+bool intake_http_handle(intake_http_t *self, gy_http_request_t *req)
+{
+    assert(self);
+    return gy_route_dispatch_or(s_routes, req, self, false);
+}
+
+void intake_http_destroy(intake_http_t **self_p)
+{
+    assert(self_p);
+    free(*self_p);
+    *self_p = NULL;
+}
