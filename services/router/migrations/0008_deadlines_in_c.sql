@@ -7,7 +7,7 @@ DROP TRIGGER deadline_working_day ON router.deadline;
 DROP FUNCTION router.deadline_on_working_day();
 DROP FUNCTION router.working_day_on_or_after(date);
 DROP FUNCTION router.calendar_replace(json);
-DROP FUNCTION router.fire_deadline(uuid, text, text, uuid, bigint, text, text, bytea);
+DROP FUNCTION IF EXISTS router.fire_deadline(uuid, text, text, uuid, bigint, text, text, bytea);
 
 -- The rule's version: a deadline keeps the version that computed it.
 ALTER TABLE router.deadline_rule ADD COLUMN version integer NOT NULL DEFAULT 1;

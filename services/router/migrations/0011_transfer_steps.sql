@@ -90,7 +90,7 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Replaced by the above and router_transfer.c.
-DROP FUNCTION router.api_transfer_request(uuid, text, text, text, text, text);
-DROP FUNCTION router.api_transfer_answer(uuid, text, text, boolean, text, text);
-DROP FUNCTION router.api_transfer_decide(uuid, text, text, text, text, text);
-DROP FUNCTION router.emit_transfer(text, uuid, uuid, text, text, text, text, text, text, text);
+DROP FUNCTION IF EXISTS router.api_transfer_request(uuid, text, text, text, text, text);
+DROP FUNCTION IF EXISTS router.api_transfer_answer(uuid, text, text, boolean, text, text);
+DROP FUNCTION IF EXISTS router.api_transfer_decide(uuid, text, text, text, text, text);
+DROP FUNCTION IF EXISTS router.emit_transfer(text, uuid, uuid, text, text, text, text, text, text, text);

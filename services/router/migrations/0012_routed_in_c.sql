@@ -114,7 +114,7 @@ BEGIN
 END $$;
 
 -- Replaced by the two above.
-DROP FUNCTION router.route_clue(uuid, text, bigint, text, text, text, double precision,
+DROP FUNCTION IF EXISTS router.route_clue(uuid, text, bigint, text, text, text, double precision,
     double precision, text, text, real, text, boolean, text, text, text, text, integer, bigint,
     smallint, smallint, smallint, smallint, bigint, integer, bigint, double precision, text,
     uuid, bigint, text, bytea, text, integer, bigint);

@@ -82,6 +82,6 @@ BEGIN
 END $$;
 
 -- Replaced by the above and router_cluster.c.
-DROP FUNCTION router.api_cluster_merge(uuid, uuid, text, text, text, text);
-DROP FUNCTION router.api_clue_split(uuid, text, text, text, text);
-DROP FUNCTION router.emit_cluster_changed(text, text, uuid, uuid, text, text);
+DROP FUNCTION IF EXISTS router.api_cluster_merge(uuid, uuid, text, text, text, text);
+DROP FUNCTION IF EXISTS router.api_clue_split(uuid, text, text, text, text);
+DROP FUNCTION IF EXISTS router.emit_cluster_changed(text, text, uuid, uuid, text, text);

@@ -166,19 +166,28 @@ $$;
 
 -- Holding a new matter (route_clue_packed, 0012) marks it; the tasks are
 -- router.task_insert statements of the same transaction.
-DROP FUNCTION router.api_task_submit(uuid, uuid, integer, integer, integer, text, text, text);
-DROP FUNCTION router.api_task_decline(uuid, uuid, text, bigint, text);
-DROP FUNCTION router.api_clue_decide(uuid, text, text, text, text, text, text);
-DROP FUNCTION router.assessment_expire(bigint, bigint, text, integer);
-DROP FUNCTION router.assessment_decide(uuid, text, text);
-DROP FUNCTION router.hold_for_assessment(uuid, bytea, integer, bigint, text, text);
-DROP FUNCTION router.assign_assessors(uuid, integer, bigint, text, text);
-DROP FUNCTION router.release_routed(router.clue, integer, text, text, text);
-DROP FUNCTION router.emit_rejected(router.clue, text, text, text, text, text);
-DROP FUNCTION router.emit_assessment_requested(text, text, router.assessment_task, router.clue,
+DROP FUNCTION IF EXISTS router.api_task_submit(uuid, uuid, integer, integer, integer, text, text, text);
+DROP FUNCTION IF EXISTS router.api_task_decline(uuid, uuid, text, bigint, text);
+DROP FUNCTION IF EXISTS router.api_clue_decide(uuid, text, text, text, text, text, text);
+DROP FUNCTION IF EXISTS router.assessment_expire(bigint, bigint, text, integer);
+DROP FUNCTION IF EXISTS router.assessment_decide(uuid, text, text);
+DROP FUNCTION IF EXISTS router.hold_for_assessment(uuid, bytea, integer, bigint, text, text);
+DROP FUNCTION IF EXISTS router.assign_assessors(uuid, integer, bigint, text, text);
+DROP FUNCTION IF EXISTS router.release_routed(router.clue, integer, text, text, text);
+DROP FUNCTION IF EXISTS router.emit_rejected(router.clue, text, text, text, text, text);
+DROP FUNCTION IF EXISTS router.emit_assessment_requested(text, text, router.assessment_task, router.clue,
                                                text);
 
 -- Nothing builds protobuf in SQL any more (DESIGN.md, "events packed only
--- in C"): the encoders go.
-DROP FUNCTION router.pb_string(integer, text);
-DROP FUNCTION router.pb_varint(bigint);
+-- in C"): the encoders that the released 0003 created (router.pb_*) go
+-- where they exist; a fresh database never had them.  By the catalog, so
+-- that no migration names them.
+DO $$
+DECLARE f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
+              WHERE p.pronamespace = 'router'::regnamespace AND p.proname LIKE 'pb\_%'
+    LOOP
+        EXECUTE format('DROP FUNCTION %s', f);
+    END LOOP;
+END $$;
