@@ -155,6 +155,23 @@ class UpgradeTest(gytest.IntakeTestCase):
             self.assertEqual(rows, [], schema)
         self.assert_routes(S["fresh"])
 
+    def test_every_function_is_in_a_repeatable_file(self):
+        """A change to a function is an edit of its R__ file: each function
+        of the fresh schema is defined there."""
+        for schema in SCHEMAS:
+            folder = os.path.join(SOURCE, "services", schema, "migrations")
+            text = ""
+            for f in sorted(os.listdir(folder)):
+                if f.startswith("R__"):
+                    with open(os.path.join(folder, f), encoding="utf-8") as fh:
+                        text += fh.read()
+            names = S["fresh"].db.query(
+                "SELECT p.proname FROM pg_proc p WHERE p.pronamespace = %s::regnamespace",
+                (schema,))
+            self.assertTrue(names, schema)
+            for (name,) in names:
+                self.assertIn("CREATE OR REPLACE FUNCTION %s.%s(" % (schema, name), text)
+
     def test_no_migration_builds_protobuf(self):
         """Issue 8: grep finds no protobuf building in any .sql file."""
         pattern = re.compile(r"pb_varint|pb_string|\\x32|\\x38|set_byte")
