@@ -190,6 +190,12 @@ class AssessmentTest(gytest.IntakeTestCase):
         req = site.events("AssessmentRequested", cid)[0].assessment_requested
         self.assertEqual(req.field_code, "ecology")
         self.assertGreater(req.due_unix_ms, gytest.now_ms())
+        # Assigned by the router's clock, as its due time (GY_TEST_CLOCK).
+        for (assigned,) in site.db.query(
+                "SELECT (extract(epoch FROM assigned_at) * 1000)::bigint"
+                " FROM router.assessment_task WHERE clue_id = %s", (cid,)):
+            self.assertLess(abs(assigned - gytest.now_ms()), 60000,
+                            gytest.format_instant(assigned))
 
         r = site.assess("a1", cid, "route", severity=4, harm=5)
         self.assertEqual(r.status, 200, r)

@@ -500,7 +500,9 @@ $$;
 -- router.task_insert statements follow in the same transaction) keeps
 -- p_body for later instead (sequence 0).  A clue id already stored gives
 -- created = false.  Its deadlines are router_deadline's statements, after
--- this one.
+-- this one.  routed_at is the event's time (p_time_ms, the process clock),
+-- not the database's now(): the times a user sees follow one clock, the
+-- one tests set.
 CREATE OR REPLACE FUNCTION router.route_clue_packed(p_clue json, p_cluster uuid, p_received_ms bigint,
     p_producer text, p_event_id uuid, p_time_ms bigint, p_trace text, p_body bytea,
     p_hold_k integer)
@@ -540,7 +542,7 @@ BEGIN
     INSERT INTO router.clue (id, source_producer, source_sequence, title,
         description, region_code, lat, lon, reporter_field_code, field_code,
         field_confidence, major, procuratorate, city, queue, rule, priority,
-        cluster_id, simhash, received_at, reporter_subject, decided_by,
+        cluster_id, simhash, received_at, routed_at, reporter_subject, decided_by,
         origin_producer, origin_reference)
     VALUES (v_id, p_clue->>'source_producer', (p_clue->>'source_sequence')::bigint,
         p_clue->>'title', p_clue->>'description', p_clue->>'region_code',
@@ -548,7 +550,8 @@ BEGIN
         p_clue->>'field_code', (p_clue->>'field_confidence')::real,
         (p_clue->>'major')::boolean, v_proc, p_clue->>'city', p_clue->>'queue',
         p_clue->>'rule', (p_clue->>'priority')::integer, p_cluster,
-        (p_clue->>'simhash')::bigint, v_received, nullif(p_clue->>'reporter_subject', ''),
+        (p_clue->>'simhash')::bigint, v_received, to_timestamp(p_time_ms / 1000.0),
+        nullif(p_clue->>'reporter_subject', ''),
         'triage', p_clue->>'origin_producer', p_clue->>'origin_reference');
 
     INSERT INTO router.classification (clue_id, field_code, confidence, decided_by, reason)
@@ -762,13 +765,15 @@ BEGIN
 END $$;
 
 -- A new task and its AssessmentRequested (packed in C).  Nothing when the
--- volunteer was asked for this clue already (a retried batch).
+-- volunteer was asked for this clue already (a retried batch).  Assigned
+-- at the event's time, on the clock its due time was computed by.
 CREATE OR REPLACE FUNCTION router.task_insert(p_id uuid, p_clue uuid, p_volunteer uuid, p_due_ms bigint,
     p_producer text, p_event_id uuid, p_time_ms bigint, p_trace text, p_procuratorate text,
     p_body bytea) RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO router.assessment_task (id, clue_id, volunteer_id, due_at)
-    VALUES (p_id, p_clue, p_volunteer, to_timestamp(p_due_ms / 1000.0))
+    INSERT INTO router.assessment_task (id, clue_id, volunteer_id, assigned_at, due_at)
+    VALUES (p_id, p_clue, p_volunteer, to_timestamp(p_time_ms / 1000.0),
+            to_timestamp(p_due_ms / 1000.0))
     ON CONFLICT (clue_id, volunteer_id) DO NOTHING;
     IF NOT FOUND THEN
         RETURN 0;
