@@ -209,6 +209,14 @@ class AssessmentTest(gytest.IntakeTestCase):
         self.assertEqual(routed[0].clue_routed.procuratorate, site.db.scalar(
             "SELECT procuratorate FROM router.clue WHERE id = %s", (cid,)))
         self.assertEqual(routed[0].clue_routed.cluster_id, cid)
+        # Routed and submitted by the router's clock (GY_TEST_CLOCK).
+        for (at,) in site.db.query(
+                "SELECT (extract(epoch FROM routed_at) * 1000)::bigint FROM router.clue"
+                " WHERE id = %s UNION ALL"
+                " SELECT (extract(epoch FROM submitted_at) * 1000)::bigint"
+                "  FROM router.assessment_task WHERE clue_id = %s AND status = 'submitted'",
+                (cid, cid)):
+            self.assertLess(abs(at - gytest.now_ms()), 60000, gytest.format_instant(at))
         # The third assessment is still taken, but decides nothing more.
         r = site.assess("a3", cid, "reject")
         self.assertEqual(r.status, 200, r)
@@ -262,6 +270,10 @@ class AssessmentTest(gytest.IntakeTestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json()["status"], "routed")
         self.assertEqual(len(site.wait_events("ClueRouted", cid, 1)), 1)
+        routed_at = site.db.scalar("SELECT (extract(epoch FROM routed_at) * 1000)::bigint"
+                                   "  FROM router.clue WHERE id = %s", (cid,))
+        self.assertLess(abs(routed_at - gytest.now_ms()), 60000,
+                        gytest.format_instant(routed_at))
         self.assertError(site.call("POST", path, {"decision": "route", "reason": "again"},
                                    bearer=prosecutor("321112")), 409, "invalid_state", "status")
 

@@ -392,8 +392,12 @@ END $$;
 -- ---- as written by 0011_transfer_steps.sql ----
 -- A new transfer of a clue still where the router saw it (procuratorate
 -- and version).  The unique index transfer_open refuses a second open one.
+-- The times of transfers (p_at_ms) are the router's clock, not now().
+DROP FUNCTION IF EXISTS router.transfer_insert(uuid, integer, uuid, text, text, text, text, text,
+    text);
 CREATE OR REPLACE FUNCTION router.transfer_insert(p_clue uuid, p_clue_version integer, p_id uuid,
-    p_from text, p_to text, p_to_city text, p_superior text, p_reason text, p_actor text)
+    p_from text, p_to text, p_to_city text, p_superior text, p_reason text, p_actor text,
+    p_at_ms bigint)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE t router.transfer;
 BEGIN
@@ -404,8 +408,9 @@ BEGIN
               USING ERRCODE = 'serialization_failure';
     END IF;
     INSERT INTO router.transfer (id, clue_id, from_proc, to_proc, to_city, superior, reason,
-                                 requested_by)
-    VALUES (p_id, p_clue, p_from, p_to, p_to_city, p_superior, p_reason, p_actor)
+                                 requested_by, requested_at)
+    VALUES (p_id, p_clue, p_from, p_to, p_to_city, p_superior, p_reason, p_actor,
+            to_timestamp(p_at_ms / 1000.0))
     RETURNING * INTO t;
     RETURN router.transfer_json(t);
 END $$;
@@ -414,19 +419,22 @@ END $$;
 -- answer (accepted, disputed) keeps the receiver's reason; a decision the
 -- superior's, with p_to.  When the clue changes hands (accepted, or
 -- decided to p_to) it moves there with its pending deadlines.
+DROP FUNCTION IF EXISTS router.transfer_step(uuid, text, integer, text, text, text, text, text);
 CREATE OR REPLACE FUNCTION router.transfer_step(p_id uuid, p_state text, p_version integer, p_next text,
-    p_to text, p_to_city text, p_reason text, p_actor text)
+    p_to text, p_to_city text, p_reason text, p_actor text, p_at_ms bigint)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE t router.transfer;
 BEGIN
     IF p_next = 'decided' THEN
         UPDATE router.transfer x SET status = p_next, version = x.version + 1,
-               decided_proc = p_to, decision = p_reason, decided_by = p_actor, decided_at = now()
+               decided_proc = p_to, decision = p_reason, decided_by = p_actor,
+               decided_at = to_timestamp(p_at_ms / 1000.0)
          WHERE x.id = p_id AND x.status = p_state AND x.version = p_version
         RETURNING * INTO t;
     ELSE
         UPDATE router.transfer x SET status = p_next, version = x.version + 1,
-               answer = p_reason, answered_by = p_actor, answered_at = now()
+               answer = p_reason, answered_by = p_actor,
+               answered_at = to_timestamp(p_at_ms / 1000.0)
          WHERE x.id = p_id AND x.status = p_state AND x.version = p_version
         RETURNING * INTO t;
     END IF;
@@ -730,25 +738,31 @@ BEGIN
 END $$;
 
 -- The outcome decided in C: routed (with the priority it was packed
--- with), rejected, or left for review.
+-- with; at p_at_ms, the router's clock), rejected, or left for review.
+DROP FUNCTION IF EXISTS router.clue_outcome(uuid, text, integer, text);
 CREATE OR REPLACE FUNCTION router.clue_outcome(p_clue uuid, p_status text, p_priority integer,
-    p_decided_by text) RETURNS void LANGUAGE sql AS $$
+    p_decided_by text, p_at_ms bigint) RETURNS void LANGUAGE sql AS $$
     UPDATE router.clue c SET status = p_status, decided_by = p_decided_by,
            priority = CASE WHEN p_status = 'routed' THEN p_priority ELSE c.priority END,
-           routed_at = CASE WHEN p_status = 'routed' THEN now() ELSE c.routed_at END
+           routed_at = CASE WHEN p_status = 'routed' THEN to_timestamp(p_at_ms / 1000.0)
+                             ELSE c.routed_at END
      WHERE c.id = p_clue
 $$;
 
--- A task's step from the status and version read.  A submission keeps the
--- assessment; a decline its reason (and the volunteer's conflict with the
--- clue, so they are not asked again).
+-- A task's step from the status and version read (at p_at_ms, the
+-- router's clock).  A submission keeps the assessment; a decline its
+-- reason (and the volunteer's conflict with the clue, so they are not
+-- asked again).
+DROP FUNCTION IF EXISTS router.task_step(uuid, text, integer, text, integer, integer, integer,
+    text, text);
 CREATE OR REPLACE FUNCTION router.task_step(p_task uuid, p_status text, p_version integer, p_next text,
     p_credibility integer, p_severity integer, p_harm integer, p_recommendation text,
-    p_comment text) RETURNS void LANGUAGE plpgsql AS $$
+    p_comment text, p_at_ms bigint) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE t router.assessment_task;
 BEGIN
     UPDATE router.assessment_task x SET status = p_next, version = x.version + 1,
-           submitted_at = CASE WHEN p_next = 'submitted' THEN now() END,
+           submitted_at = CASE WHEN p_next = 'submitted'
+                                 THEN to_timestamp(p_at_ms / 1000.0) END,
            credibility = p_credibility, severity = p_severity, harm = p_harm,
            recommendation = p_recommendation,
            comment = CASE WHEN p_next = 'late' THEN x.comment ELSE p_comment END
