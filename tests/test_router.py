@@ -271,13 +271,16 @@ class DeadlineTest(gytest.IntakeTestCase):
                                   " WHERE id = %s", (cid,))
         start = gytest.parse_instant(instant)
         self.assertTrue(start <= received < start + 60000, gytest.format_instant(received))
-        routed, router_received = self.db.query(
-            "SELECT " + ms % "routed_at" + ", " + ms % "received_at" + " FROM router.clue"
-            " WHERE id = %s", (cid,))[0]
+        routed, router_received, triaged = self.db.query(
+            "SELECT " + ms % "c.routed_at" + ", " + ms % "c.received_at" + ", "
+            + ms % "h.decided_at" + " FROM router.clue c"
+            " JOIN router.classification h ON h.clue_id = c.id AND h.decided_by = 'triage'"
+            " WHERE c.id = %s", (cid,))[0]
         self.assertEqual(router_received, received)
         router_start = gytest.parse_instant(self.ROUTER_CLOCK)
-        self.assertTrue(router_start <= routed < router_start + 600000,
-                        gytest.format_instant(routed))
+        for at in (routed, triaged):
+            self.assertTrue(router_start <= at < router_start + 600000,
+                            gytest.format_instant(at))
 
     def test_a_due_date_on_each_kind_of_day(self):
         cases = [

@@ -508,9 +508,9 @@ $$;
 -- router.task_insert statements follow in the same transaction) keeps
 -- p_body for later instead (sequence 0).  A clue id already stored gives
 -- created = false.  Its deadlines are router_deadline's statements, after
--- this one.  routed_at is the event's time (p_time_ms, the process clock),
--- not the database's now(): the times a user sees follow one clock, the
--- one tests set.
+-- this one.  routed_at and triage's decided_at are the event's time
+-- (p_time_ms, the process clock), not the database's now(): the times a
+-- user sees follow one clock, the one tests set.
 CREATE OR REPLACE FUNCTION router.route_clue_packed(p_clue json, p_cluster uuid, p_received_ms bigint,
     p_producer text, p_event_id uuid, p_time_ms bigint, p_trace text, p_body bytea,
     p_hold_k integer)
@@ -562,9 +562,10 @@ BEGIN
         nullif(p_clue->>'reporter_subject', ''),
         'triage', p_clue->>'origin_producer', p_clue->>'origin_reference');
 
-    INSERT INTO router.classification (clue_id, field_code, confidence, decided_by, reason)
+    INSERT INTO router.classification (clue_id, field_code, confidence, decided_by, reason,
+                                       decided_at)
     VALUES (v_id, p_clue->>'field_code', (p_clue->>'field_confidence')::real, 'triage',
-            p_clue->>'reason');
+            p_clue->>'reason', to_timestamp(p_time_ms / 1000.0));
 
     IF p_hold_k > 0 THEN
         UPDATE router.clue c SET status = 'assessing', routed_body = p_body, assess_k = p_hold_k
