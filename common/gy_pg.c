@@ -648,6 +648,24 @@ void gy_pg_migration_checksum(const char *sql, char out[65])
     gy_hex(digest, sizeof digest, out);
 }
 
+bool gy_pg_migration_replaces(const char *sql, const char *sum)
+{
+    static const char mark[] = "-- gy:replaces-checksum ";
+    size_t len = strlen(sum);
+    for (const char *line = sql; line && *line; line = strchr(line, '\n')) {
+        if (*line == '\n')
+            line++;
+        if (strncmp(line, mark, sizeof mark - 1) != 0)
+            continue;
+        const char *listed = line + sizeof mark - 1;
+        /*  The whole token must match: a prefix of a checksum is not it. */
+        if (strncmp(listed, sum, len) == 0 && (listed[len] == '\0' || listed[len] == '\n' ||
+                                               listed[len] == '\r' || listed[len] == ' '))
+            return true;
+    }
+    return false;
+}
+
 /*  The statements of one schema's migration bookkeeping. */
 typedef struct {
     const char *schema;
@@ -675,6 +693,14 @@ static int s_migrate_numbered(gy_pg_session_t *self, const s_ledger_t *ledger,
         /*  Applied before checksums were kept: this text is taken as the
          *  one that was applied. */
         gy_log_info("recording the checksum of migration %s.%s", ledger->schema, m->name);
+        return gy_pg_session_exec(self, ledger->update, 2, row, NULL) < 0 ? -1 : 0;
+    }
+    if (seen && strcmp(applied_sum, sum) != 0 && gy_pg_migration_replaces(m->sql, applied_sum)) {
+        /*  The new text says it stands for the applied one (dead code
+         *  removed from a released migration): the ledger follows it. */
+        gy_log_info("migration %s.%s: its text replaces the applied one (checksum %s), "
+                    "recording checksum %s",
+                    ledger->schema, m->name, applied_sum, sum);
         return gy_pg_session_exec(self, ledger->update, 2, row, NULL) < 0 ? -1 : 0;
     }
     if (seen && strcmp(applied_sum, sum) != 0) {

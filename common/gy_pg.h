@@ -110,7 +110,10 @@ typedef struct {
  *    applied in array order; one already applied must have the same text
  *    (SHA-256 checksum), or nothing is done and -1 is returned with the
  *    file, both checksums and a hint logged: the service refuses to start.
- *    Rows from before checksums were kept get this text's checksum;
+ *    Rows from before checksums were kept get this text's checksum. A
+ *    changed text that lists the applied checksum on a line
+ *    "-- gy:replaces-checksum <sha256>" supersedes it: nothing is run,
+ *    the ledger records the new checksum (logged at info);
  *  - then repeatable files (names starting "R__": functions and views,
  *    written to be re-run, CREATE OR REPLACE) are applied in array order
  *    when new or when their checksum changed.
@@ -122,6 +125,8 @@ int gy_pg_migrate(gy_pg_session_t *self, const char *schema, const gy_pg_migrati
 bool gy_pg_migration_repeatable(const char *name);
 /*  The checksum recorded for a migration: lower-case hex SHA-256 of its text. */
 void gy_pg_migration_checksum(const char *sql, char out[65]);
+/*  Whether sql has a line "-- gy:replaces-checksum <sum>" naming sum. */
+bool gy_pg_migration_replaces(const char *sql, const char *sum);
 
 /*  Builds a conninfo from a DSN and an optional password (quoted as libpq
  *  wants).  The caller frees. */

@@ -311,6 +311,59 @@ static void test_ledger_without_checksums_upgrades(void **state)
     gy_pg_session_destroy(&session);
 }
 
+/*  A released migration's text may be superseded (dead code removed) by a
+ *  text that names the applied checksum; the ledger then follows the new
+ *  text.  A change that names no checksum, or another one, is refused. */
+static void test_superseding_text_names_the_applied_checksum(void **state)
+{
+    gy_pg_session_t *session = gy_pg_session_new(s_conninfo);
+    const char *old_sql = "CREATE TABLE m4.a (k int);"
+                          "CREATE FUNCTION m4.dead() RETURNS int LANGUAGE sql AS 'SELECT 1'";
+    gy_pg_migration_t v1[] = {{"0001_a.sql", old_sql}};
+    assert_int_equal(gy_pg_migrate(session, "m4", v1, 1), 0);
+    char old_sum[65];
+    gy_pg_migration_checksum(old_sql, old_sum);
+
+    /*  Another checksum, or a prefix of the right one: still refused. */
+    char *wrong = gy_sprintf("-- gy:replaces-checksum %064d\nCREATE TABLE m4.a (k int)", 0);
+    char *prefix = gy_sprintf("-- gy:replaces-checksum %.63s\nCREATE TABLE m4.a (k int)", old_sum);
+    gy_pg_migration_t bad[] = {
+        {"0001_a.sql", "CREATE TABLE m4.a (k int)"}, {"0001_a.sql", wrong}, {"0001_a.sql", prefix}};
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(gy_pg_migrate(session, "m4", &bad[i], 1), -1);
+
+    char *new_sql = gy_sprintf("-- the dead function is gone\n"
+                               "-- gy:replaces-checksum %064d\n"
+                               "-- gy:replaces-checksum %s\n"
+                               "CREATE TABLE m4.a (k int)",
+                               1, old_sum);
+    gy_pg_migration_t v2[] = {{"0001_a.sql", new_sql}, {"0002_b.sql", "CREATE TABLE m4.b (k int)"}};
+    assert_int_equal(gy_pg_migrate(session, "m4", v2, 2), 0);
+    assert_int_equal(s_count(session, "SELECT count(*) FROM m4.b"), 0);
+    /*  Not re-run: the old text's function is still there (a later
+     *  migration drops what the new text no longer makes). */
+    assert_int_equal(s_count(session, "SELECT m4.dead()"), 1);
+    char new_sum[65];
+    gy_pg_migration_checksum(new_sql, new_sum);
+    const char *params[] = {new_sum};
+    gy_pg_result_t *res = NULL;
+    assert_int_equal(gy_pg_session_exec(session,
+                                        "SELECT count(*) FROM m4.gy_migrations WHERE name = "
+                                        "'0001_a.sql' AND checksum = $1",
+                                        1, params, &res),
+                     0);
+    assert_string_equal(gy_pg_value(res, 0, 0), "1");
+    gy_pg_result_free(&res);
+    assert_int_equal(gy_pg_migrate(session, "m4", v2, 2), 0); /* again: nothing to do */
+    /*  The old text itself is now a change. */
+    gy_pg_migration_t v3[] = {{"0001_a.sql", old_sql}, {"0002_b.sql", "CREATE TABLE m4.b (k int)"}};
+    assert_int_equal(gy_pg_migrate(session, "m4", v3, 2), -1);
+    free(new_sql);
+    free(prefix);
+    free(wrong);
+    gy_pg_session_destroy(&session);
+}
+
 int main(void)
 {
     gy_log_init("test", "error");
@@ -321,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_changed_migration_is_refused),
         cmocka_unit_test(test_repeatable_files_follow_their_text),
         cmocka_unit_test(test_ledger_without_checksums_upgrades),
+        cmocka_unit_test(test_superseding_text_names_the_applied_checksum),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

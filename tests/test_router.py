@@ -261,6 +261,27 @@ class DeadlineTest(gytest.IntakeTestCase):
         self.assertEqual(sorted(out), ["acknowledge_7d", "progress_3m"])
         return out
 
+    def test_received_and_routed_at_are_the_services_clocks(self):
+        """intake's received_at and the router's routed_at are the events'
+        times, from each process's clock, never the database's now()."""
+        instant = "2026-11-18T10:00:00+08:00"
+        cid = self.received_at(instant)
+        ms = "(extract(epoch FROM %s) * 1000)::bigint"
+        received = self.db.scalar("SELECT " + ms % "received_at" + " FROM intake.clue"
+                                  " WHERE id = %s", (cid,))
+        start = gytest.parse_instant(instant)
+        self.assertTrue(start <= received < start + 60000, gytest.format_instant(received))
+        routed, router_received, triaged = self.db.query(
+            "SELECT " + ms % "c.routed_at" + ", " + ms % "c.received_at" + ", "
+            + ms % "h.decided_at" + " FROM router.clue c"
+            " JOIN router.classification h ON h.clue_id = c.id AND h.decided_by = 'triage'"
+            " WHERE c.id = %s", (cid,))[0]
+        self.assertEqual(router_received, received)
+        router_start = gytest.parse_instant(self.ROUTER_CLOCK)
+        for at in (routed, triaged):
+            self.assertTrue(router_start <= at < router_start + 600000,
+                            gytest.format_instant(at))
+
     def test_a_due_date_on_each_kind_of_day(self):
         cases = [
             # (event instant, acknowledge_7d last day, its reasons)

@@ -288,6 +288,14 @@ class ActionTest(gytest.IntakeTestCase):
                          (cid, "321112", "321111", "321100"))
         self.assertEqual(m.reason, "危害结果发生地在润州区")
         self.assertEqual(events[1].clue_transferred.reason, "该厂注册地和排污口均在丹徒区")
+        # Its times are the router's clock (GY_TEST_CLOCK), as the events'.
+        times = S["db"].query(
+            "SELECT (extract(epoch FROM requested_at) * 1000)::bigint,"
+            "       (extract(epoch FROM answered_at) * 1000)::bigint,"
+            "       (extract(epoch FROM decided_at) * 1000)::bigint"
+            "  FROM router.transfer WHERE id = %s", (t["id"],))[0]
+        for at in times:
+            self.assertLess(abs(at - gytest.now_ms()), 60000, gytest.format_instant(at))
         # The reporter's deadlines follow the clue.
         self.assertEqual(S["db"].query("SELECT DISTINCT procuratorate FROM router.deadline "
                                        "WHERE clue_id = %s", (cid,)), [("321111",)])

@@ -190,6 +190,12 @@ class AssessmentTest(gytest.IntakeTestCase):
         req = site.events("AssessmentRequested", cid)[0].assessment_requested
         self.assertEqual(req.field_code, "ecology")
         self.assertGreater(req.due_unix_ms, gytest.now_ms())
+        # Assigned by the router's clock, as its due time (GY_TEST_CLOCK).
+        for (assigned,) in site.db.query(
+                "SELECT (extract(epoch FROM assigned_at) * 1000)::bigint"
+                " FROM router.assessment_task WHERE clue_id = %s", (cid,)):
+            self.assertLess(abs(assigned - gytest.now_ms()), 60000,
+                            gytest.format_instant(assigned))
 
         r = site.assess("a1", cid, "route", severity=4, harm=5)
         self.assertEqual(r.status, 200, r)
@@ -203,6 +209,14 @@ class AssessmentTest(gytest.IntakeTestCase):
         self.assertEqual(routed[0].clue_routed.procuratorate, site.db.scalar(
             "SELECT procuratorate FROM router.clue WHERE id = %s", (cid,)))
         self.assertEqual(routed[0].clue_routed.cluster_id, cid)
+        # Routed and submitted by the router's clock (GY_TEST_CLOCK).
+        for (at,) in site.db.query(
+                "SELECT (extract(epoch FROM routed_at) * 1000)::bigint FROM router.clue"
+                " WHERE id = %s UNION ALL"
+                " SELECT (extract(epoch FROM submitted_at) * 1000)::bigint"
+                "  FROM router.assessment_task WHERE clue_id = %s AND status = 'submitted'",
+                (cid, cid)):
+            self.assertLess(abs(at - gytest.now_ms()), 60000, gytest.format_instant(at))
         # The third assessment is still taken, but decides nothing more.
         r = site.assess("a3", cid, "reject")
         self.assertEqual(r.status, 200, r)
@@ -256,6 +270,10 @@ class AssessmentTest(gytest.IntakeTestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json()["status"], "routed")
         self.assertEqual(len(site.wait_events("ClueRouted", cid, 1)), 1)
+        routed_at = site.db.scalar("SELECT (extract(epoch FROM routed_at) * 1000)::bigint"
+                                   "  FROM router.clue WHERE id = %s", (cid,))
+        self.assertLess(abs(routed_at - gytest.now_ms()), 60000,
+                        gytest.format_instant(routed_at))
         self.assertError(site.call("POST", path, {"decision": "route", "reason": "again"},
                                    bearer=prosecutor("321112")), 409, "invalid_state", "status")
 

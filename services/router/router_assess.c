@@ -122,9 +122,10 @@ static const char s_sql_assessors_of_task[] =
     "SELECT volunteer_id, procuratorate FROM router.assessors_for(" S_CLUE_OF_TASK ", 1)";
 static const char s_sql_clue[] = S_CLUE_COLUMNS " FROM router.assess_clue_state($1::uuid)";
 static const char s_sql_task_step[] = "SELECT router.task_step($1::uuid, $2, $3::int, $4, $5::int,"
-                                      " $6::int, $7::int, $8, $9)";
+                                      " $6::int, $7::int, $8, $9, $10::bigint)";
 static const char s_sql_clue_guard[] = "SELECT router.clue_guard($1::uuid, $2, $3::int)";
-static const char s_sql_clue_outcome[] = "SELECT router.clue_outcome($1::uuid, $2, $3::int, $4)";
+static const char s_sql_clue_outcome[] =
+    "SELECT router.clue_outcome($1::uuid, $2, $3::int, $4, $5::bigint)";
 static const char s_sql_task_insert[] =
     "SELECT router.task_insert($1::uuid, $2::uuid, $3::uuid, $4::bigint, $5, $6::uuid,"
     " $7::bigint, $8, $9, $10::bytea)";
@@ -409,11 +410,12 @@ static const char *s_add_outcome(s_job_t *job, gy_pg_tx_t *tx, bool asked_anothe
                                                    : ROUTER_CLUE_QUORUM_REVIEW;
     int next = gy_machine_next(&router_clue_machine, ROUTER_CLUE_ASSESSING, event);
     assert(next != GY_MACHINE_REFUSED);
-    char prio[12];
+    char prio[12], at[24];
     snprintf(prio, sizeof prio, "%d", priority);
+    snprintf(at, sizeof at, "%" PRId64, gy_now_ms());
     const char *values[] = {job->clue_id, gy_machine_state_name(&router_clue_machine, next), prio,
-                            "assessment"};
-    gy_pg_tx_add(tx, "assess_clue_outcome", 4, values, NULL);
+                            "assessment", at};
+    gy_pg_tx_add(tx, "assess_clue_outcome", 5, values, NULL);
     if (outcome == ROUTER_OUTCOME_ROUTE && s_add_routed(job, tx, priority) < 0)
         return NULL; /* logged; the clue stays as it is for a person to see */
     if (outcome == ROUTER_OUTCOME_REJECT)
@@ -461,6 +463,8 @@ static void s_decide_task(s_job_t *job)
         snprintf(harm, sizeof harm, "%d", job->scores.harm);
     }
     bool submit = job->kind == S_SUBMIT;
+    char at[24]; /* the router's clock, as the events' times */
+    snprintf(at, sizeof at, "%" PRId64, gy_now_ms());
     const char *step[] = {job->id,
                           job->task_status,
                           job->task_version,
@@ -469,8 +473,9 @@ static void s_decide_task(s_job_t *job)
                           submit ? sev : NULL,
                           submit ? harm : NULL,
                           submit ? job->scores.recommendation : NULL,
-                          submit ? job->scores.comment : job->reason};
-    gy_pg_tx_add(tx, "assess_task_step", 9, step, NULL);
+                          submit ? job->scores.comment : job->reason,
+                          at};
+    gy_pg_tx_add(tx, "assess_task_step", 10, step, NULL);
     /*  Every step of a task moves its clue's version: two assessors
      *  submitting together cannot both miss the quorum. */
     const char *guard[] = {job->clue_id, job->clue_status, job->clue_version};
@@ -514,10 +519,11 @@ static void s_decide_review(s_job_t *job)
     gy_pg_tx_t *tx = gy_pg_tx_new();
     const char *guard[] = {job->clue_id, job->clue_status, job->clue_version};
     gy_pg_tx_add(tx, "assess_clue_guard", 3, guard, NULL);
-    char prio[12];
+    char prio[12], at[24];
     snprintf(prio, sizeof prio, "%d", job->priority);
-    const char *values[] = {job->clue_id, gy_machine_state_name(m, next), prio, job->actor};
-    gy_pg_tx_add(tx, "assess_clue_outcome", 4, values, NULL);
+    snprintf(at, sizeof at, "%" PRId64, gy_now_ms());
+    const char *values[] = {job->clue_id, gy_machine_state_name(m, next), prio, job->actor, at};
+    gy_pg_tx_add(tx, "assess_clue_outcome", 5, values, NULL);
     if (route && s_add_routed(job, tx, job->priority) < 0) {
         gy_pg_tx_destroy(&tx);
         s_fail(job, 500, "internal", NULL, "internal error");

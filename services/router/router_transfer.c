@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +21,9 @@ static const char s_sql_clue_state[] =
     "SELECT procuratorate, version, open_transfer, origin_producer, origin_reference"
     "  FROM router.clue_transfer_state($1::uuid)";
 static const char s_sql_insert[] = "SELECT router.transfer_insert($1::uuid, $2::int, $3::uuid, $4,"
-                                   " $5, $6, $7, $8, $9)::text";
+                                   " $5, $6, $7, $8, $9, $10::bigint)::text";
 static const char s_sql_step[] =
-    "SELECT router.transfer_step($1::uuid, $2, $3::int, $4, $5, $6, $7, $8)::text";
+    "SELECT router.transfer_step($1::uuid, $2, $3::int, $4, $5, $6, $7, $8, $9::bigint)::text";
 
 typedef struct {
     router_transfer_ctx_t ctx;
@@ -210,10 +211,12 @@ static void s_decide_request(s_job_t *job)
     gy_uuid(transfer_id);
     router_city_of(to, to_city);
     router_common_superior(job->from, to, superior);
+    char at[24]; /* the router's clock, as the event's time */
+    snprintf(at, sizeof at, "%" PRId64, gy_now_ms());
     gy_pg_tx_t *tx = gy_pg_tx_new();
-    const char *values[] = {job->clue_id, job->version, transfer_id,      job->from,      to,
-                            to_city,      superior,     job->step.reason, job->step.actor};
-    gy_pg_tx_add(tx, "transfer_insert", 9, values, NULL);
+    const char *values[] = {job->clue_id, job->version, transfer_id,      job->from,       to,
+                            to_city,      superior,     job->step.reason, job->step.actor, at};
+    gy_pg_tx_add(tx, "transfer_insert", 10, values, NULL);
     s_add_event(job, tx, transfer_id, "requested", "", to);
     s_write(job, &tx);
 }
@@ -253,11 +256,19 @@ static void s_decide_step(s_job_t *job)
     }
     char to_city[7];
     router_city_of(to, to_city);
+    char at[24]; /* the router's clock, as the event's time */
+    snprintf(at, sizeof at, "%" PRId64, gy_now_ms());
     gy_pg_tx_t *tx = gy_pg_tx_new();
-    const char *values[] = {
-        job->step.id, job->state, job->version,     gy_machine_state_name(m, next),
-        to,           to_city,    job->step.reason, job->step.actor};
-    gy_pg_tx_add(tx, "transfer_step", 8, values, NULL);
+    const char *values[] = {job->step.id,
+                            job->state,
+                            job->version,
+                            gy_machine_state_name(m, next),
+                            to,
+                            to_city,
+                            job->step.reason,
+                            job->step.actor,
+                            at};
+    gy_pg_tx_add(tx, "transfer_step", 9, values, NULL);
     s_add_event(job, tx, job->step.id, gy_machine_state_name(m, next), superior, concerned);
     s_write(job, &tx);
 }

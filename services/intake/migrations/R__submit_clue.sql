@@ -1,5 +1,6 @@
 -- intake.submit_clue: stores a submission and appends ClueReceived in one
--- transaction (repeatable: edit it here; 0001 made the first version).
+-- transaction (repeatable: edit it here; the released 0001 made the first
+-- version).
 -- A clue is received when the process clock (common/gy_clock) says: the
 -- instant ClueReceived carries as received_unix_ms (p_time_ms), not the
 -- database's now() -- the reporter's timeline showed "received" at the

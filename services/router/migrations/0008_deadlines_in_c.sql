@@ -7,7 +7,7 @@ DROP TRIGGER deadline_working_day ON router.deadline;
 DROP FUNCTION router.deadline_on_working_day();
 DROP FUNCTION router.working_day_on_or_after(date);
 DROP FUNCTION router.calendar_replace(json);
-DROP FUNCTION router.fire_deadline(uuid, text, text, uuid, bigint, text, text, bytea);
+DROP FUNCTION IF EXISTS router.fire_deadline(uuid, text, text, uuid, bigint, text, text, bytea);
 
 -- The rule's version: a deadline keeps the version that computed it.
 ALTER TABLE router.deadline_rule ADD COLUMN version integer NOT NULL DEFAULT 1;
@@ -54,34 +54,3 @@ CREATE TRIGGER holiday_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON r
 CREATE TRIGGER calendar_year_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON router.calendar_year
     FOR EACH STATEMENT EXECUTE FUNCTION router.calendar_changed();
-
--- Puts a calendar file's years in ({"years":[{year,source}],
--- "days":[{day,kind,name}]}, common/gy_calendar.h): each year it covers is
--- replaced by the file's rows; years the file does not have stay as
--- loaded.  Nothing changes (no version bump) when the file matches.
-CREATE FUNCTION router.calendar_merge(p_calendar json) RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-    CREATE TEMP TABLE calendar_file_day ON COMMIT DROP AS
-        SELECT d.day, d.kind, d.name
-          FROM json_to_recordset(p_calendar -> 'days') AS d(day date, kind text, name text);
-    CREATE TEMP TABLE calendar_file_year ON COMMIT DROP AS
-        SELECT y.year, y.source
-          FROM json_to_recordset(p_calendar -> 'years') AS y(year integer, source text);
-    IF EXISTS (SELECT year, source FROM calendar_file_year
-               EXCEPT SELECT year, source FROM router.calendar_year)
-       OR EXISTS (SELECT h.day, h.kind, h.name FROM router.holiday h
-                   WHERE extract(year FROM h.day)::int IN (SELECT year FROM calendar_file_year)
-                  EXCEPT SELECT day, kind, name FROM calendar_file_day)
-       OR EXISTS (SELECT day, kind, name FROM calendar_file_day
-                  EXCEPT SELECT day, kind, name FROM router.holiday) THEN
-        DELETE FROM router.holiday h
-         WHERE extract(year FROM h.day)::int IN (SELECT year FROM calendar_file_year)
-           AND NOT EXISTS (SELECT 1 FROM calendar_file_day f WHERE f.day = h.day);
-        INSERT INTO router.holiday (day, kind, name) SELECT day, kind, name FROM calendar_file_day
-            ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name;
-        INSERT INTO router.calendar_year (year, source) SELECT year, source FROM calendar_file_year
-            ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, loaded_at = now();
-    END IF;
-    DROP TABLE calendar_file_day;
-    DROP TABLE calendar_file_year;
-END $$;
