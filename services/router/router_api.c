@@ -1224,6 +1224,29 @@ router_api_t *router_api_new(uv_loop_t *loop, const router_api_config_t *config)
     return self;
 }
 
+router_api_t *router_api_start(gy_node_t *node, const router_api_settings_t *settings,
+                               const gy_refdata_t *refdata, int64_t assess_due_ms)
+{
+    assert(node && settings && settings->on);
+    gy_pg_t *pg = gy_node_pg(node, "pg api", NULL, NULL);
+    router_api_prepare(pg);
+    router_api_config_t config = {
+        .pg = pg,
+        .refdata = refdata,
+        .seal_key = settings->seal_key,
+        .token_public = settings->has_token_public ? settings->token_public : NULL,
+        .token_secret = settings->has_token_secret ? settings->token_secret : NULL,
+        .token_ttl_s = settings->token_ttl_s,
+        .limiter = gy_node_limiter(node),
+        .apply_per_hour = (uint32_t)settings->apply_per_hour,
+        .login_per_min = (uint32_t)settings->login_per_min,
+        .producer = gy_node_producer(node),
+        .outbox = gy_node_outbox(node),
+        .assess_due_ms = assess_due_ms,
+    };
+    return router_api_new(gy_node_loop(node), &config);
+}
+
 void router_api_destroy(router_api_t **self_p)
 {
     assert(self_p);

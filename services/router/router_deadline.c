@@ -486,6 +486,20 @@ static void s_timer_close_cb(uv_handle_t *handle)
     free(self);
 }
 
+router_deadline_t *router_deadline_start(gy_node_t *node, uint64_t interval_ms,
+                                         gy_calendar_t **calendar_p)
+{
+    router_deadline_config_t config = {
+        .producer = gy_node_producer(node),
+        .interval_ms = interval_ms,
+        .writer = gy_node_writer(node),
+        .reader = gy_node_reader(node),
+        .outbox = gy_node_outbox(node),
+        .metrics = gy_node_metrics(node),
+    };
+    return router_deadline_new(gy_node_loop(node), &config, calendar_p);
+}
+
 void router_deadline_destroy(router_deadline_t **self_p)
 {
     assert(self_p);
