@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gongyi.pb-c.h"
+#include "gy_config.h"
 #include "gy_due.h"
 #include "gy_util.h"
 
@@ -433,6 +434,14 @@ json_t *router_deadline_health(const router_deadline_t *self)
 }
 
 /*  ---- life cycle ---- */
+
+gy_calendar_t *router_deadline_calendar_load(const char *refdir)
+{
+    char *default_path = gy_sprintf("%s/holidays.csv", refdir);
+    gy_calendar_t *calendar = gy_calendar_load(gy_config_str("GY_HOLIDAYS", default_path));
+    free(default_path);
+    return calendar;
+}
 
 void router_deadline_prepare(gy_pg_t *writer, gy_pg_t *reader)
 {

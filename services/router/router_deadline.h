@@ -52,6 +52,10 @@ typedef struct {
  *  since (docs/calendar.md) stays.  0, or -1 (logged). */
 int router_deadline_calendar_merge(const gy_calendar_t *calendar, gy_pg_session_t *session);
 
+/*  The holiday calendar file named by GY_HOLIDAYS (default
+ *  refdir/holidays.csv); NULL (logged) when it cannot be read. */
+gy_calendar_t *router_deadline_calendar_load(const char *refdir);
+
 /*  Registers the statements; call before gy_pg_start. */
 void router_deadline_prepare(gy_pg_t *writer, gy_pg_t *reader);
 

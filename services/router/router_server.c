@@ -43,28 +43,15 @@ struct router_server {
 
 static int s_load_config(router_server_t *self)
 {
-    if (router_store_settings_load(&self->store_config) < 0)
-        return -1;
     const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
-    self->refdata = gy_refdata_new(refdir);
-    if (!self->refdata)
-        return -1;
-    char *rules = gy_sprintf("%s/triage_rules.csv", refdir);
-    char *holidays = gy_sprintf("%s/holidays.csv", refdir);
-    self->rules = router_rules_new(gy_config_str("GY_TRIAGE_RULES", rules), self->refdata);
-    if (self->rules)
-        self->calendar = gy_calendar_load(gy_config_str("GY_HOLIDAYS", holidays));
-    free(rules);
-    free(holidays);
-    if (!self->calendar || router_api_settings_load(&self->api_settings) < 0)
+    if (router_store_settings_load(&self->store_config) < 0 ||
+        !(self->refdata = gy_refdata_new(refdir)) ||
+        !(self->rules = router_rules_load(refdir, self->refdata)) ||
+        !(self->calendar = router_deadline_calendar_load(refdir)) ||
+        router_api_settings_load(&self->api_settings, self->store_config.assess_k > 0) < 0)
         return -1;
     self->jurisdiction = router_jurisdiction_new(self->refdata);
     self->spec.redis = self->api_settings.on; /* rate limits of the API only */
-    if (self->store_config.assess_k > 0 && !self->api_settings.on) {
-        gy_log_error("GY_ASSESSMENT=on needs the router's API, where assessors log in and "
-                     "submit: set GY_SEAL_KEY_FILE");
-        return -1;
-    }
     return 0;
 }
 
