@@ -39,6 +39,7 @@ struct gy_node {
     void *replay_arg;
     gy_outbox_t *outbox;
     gy_consumer_t *consumer;
+    void *consumer_arg; /* the consumer callbacks' arg: the service's unless set */
     gy_redis_t *redis;
     gy_ratelimit_t *limiter;
     gy_http_server_t *http;
@@ -268,11 +269,12 @@ static int s_start_redis(gy_node_t *self)
     return 0;
 }
 
-/*  The consumer's callbacks reach the service's with its own arg. */
+/*  The consumer's callbacks reach the service's with its arg (or the one
+ *  gy_node_set_consumer_arg gave). */
 static void s_read(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
 {
     gy_node_t *self = arg;
-    self->spec->read(self->arg, event, tx);
+    self->spec->read(self->consumer_arg, event, tx);
 }
 
 static void s_read_result(void *arg, gy_consumer_event_t *event, size_t index,
@@ -280,20 +282,20 @@ static void s_read_result(void *arg, gy_consumer_event_t *event, size_t index,
 {
     gy_node_t *self = arg;
     if (self->spec->read_result)
-        self->spec->read_result(self->arg, event, index, res);
+        self->spec->read_result(self->consumer_arg, event, index, res);
 }
 
 static void s_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
 {
     gy_node_t *self = arg;
-    self->spec->apply(self->arg, event, tx);
+    self->spec->apply(self->consumer_arg, event, tx);
 }
 
 static void s_result(void *arg, gy_consumer_event_t *event, size_t index, const gy_pg_result_t *res)
 {
     gy_node_t *self = arg;
     if (self->spec->result)
-        self->spec->result(self->arg, event, index, res);
+        self->spec->result(self->consumer_arg, event, index, res);
 }
 
 /*  Without the service's own done callback, what a batch appended to the
@@ -302,7 +304,7 @@ static void s_done(void *arg, gy_consumer_event_t *event, gy_pg_status_t status)
 {
     gy_node_t *self = arg;
     if (self->spec->done)
-        self->spec->done(self->arg, event, status);
+        self->spec->done(self->consumer_arg, event, status);
     else if (self->outbox && (status == GY_PG_OK || status == GY_PG_LOST))
         gy_outbox_check(self->outbox);
 }
@@ -397,6 +399,7 @@ gy_node_t *gy_node_new(uv_loop_t *loop, const gy_node_spec_t *spec, void *arg)
     self->loop = loop;
     self->spec = spec;
     self->arg = arg;
+    self->consumer_arg = arg;
     /*  libsodium first: ids (gy_uuid), hashing and sealing use it. */
     if (gy_crypto_init() < 0 || s_load_config(self) < 0 || s_prepare_database(self) < 0 ||
         s_start(self) < 0) {
@@ -524,4 +527,10 @@ gy_ratelimit_t *gy_node_limiter(gy_node_t *self)
 int gy_node_http_port(gy_node_t *self)
 {
     return self->http ? gy_http_server_port(self->http) : 0;
+}
+
+void gy_node_set_consumer_arg(gy_node_t *self, void *arg)
+{
+    assert(self && !self->consumer);
+    self->consumer_arg = arg;
 }

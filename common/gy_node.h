@@ -72,7 +72,8 @@ typedef struct {
     const char *replay;          /* default of GY_BUS_REPLAY (ROUTER); NULL: no replay */
     bool outbox;                 /* a gy_outbox on schema: relay, heartbeat and replay */
     const char *sources;         /* default of GY_SOURCES, with a consumer */
-    gy_consumer_apply_fn *apply; /* NULL: no consumer; arg is the service's */
+    gy_consumer_apply_fn *apply; /* NULL: no consumer; arg is the service's, or see
+                                    gy_node_set_consumer_arg */
     gy_consumer_result_fn *result;
     gy_consumer_done_fn *done; /* NULL: the outbox is checked after each commit */
     gy_consumer_read_fn *read; /* a read before the write (gy_consumer.h); may be NULL */
@@ -130,5 +131,10 @@ gy_pg_t *gy_node_pg(gy_node_t *self, const char *name, gy_pg_state_cb *state_cb,
 /*  The replay socket's requests go to handler instead of the outbox (a
  *  service whose outbox lives in its store); from spec.start. */
 void gy_node_on_replay(gy_node_t *self, gy_bus_msg_cb *handler, void *arg);
+
+/*  The consumer's callbacks get arg instead of the service's (e.g. a part
+ *  built in spec.start whose functions are the spec's callbacks); from
+ *  spec.start, which runs before the consumer starts. */
+void gy_node_set_consumer_arg(gy_node_t *self, void *arg);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gongyi.pb-c.h"
+#include "gy_config.h"
 #include "gy_text.h"
 #include "gy_util.h"
 #include "intake_clue.h"
@@ -236,6 +237,20 @@ intake_bus_t *intake_bus_new(const intake_bus_config_t *config)
     self->config = *config;
     gy_metrics_describe(self->config.metrics, "gy_bus_submissions_total", "counter",
                         "Submissions over the bus, by result.");
+    return self;
+}
+
+intake_bus_t *intake_bus_start(gy_node_t *node, const gy_refdata_t *refdata, intake_store_t *store)
+{
+    intake_bus_config_t config = {.producer = gy_node_producer(node),
+                                  .metrics = gy_node_metrics(node),
+                                  .refdata = refdata,
+                                  .store = store};
+    intake_bus_t *self = intake_bus_new(&config);
+    if (!gy_bus_bind(gy_node_bus(node), GY_BUS_ROUTER,
+                     gy_config_str("GY_BUS_SUBMIT", "tcp://127.0.0.1:7103"), intake_bus_on_submit,
+                     self))
+        intake_bus_destroy(&self);
     return self;
 }
 

@@ -12,12 +12,14 @@
  *                  intake_bus_on_submit, submissions);
  *      ...
  *      intake_bus_destroy(&submissions);   // after the store's callbacks ran
+ *  or on a node, from spec.start: submissions = intake_bus_start(node, refdata, store);
  */
 #ifndef INTAKE_BUS_H
 #define INTAKE_BUS_H
 
 #include "gy_bus.h"
 #include "gy_metrics.h"
+#include "gy_node.h"
 #include "gy_refdata.h"
 #include "intake_store.h"
 
@@ -31,6 +33,11 @@ typedef struct {
 } intake_bus_config_t;
 
 intake_bus_t *intake_bus_new(const intake_bus_config_t *config);
+
+/*  intake_bus_new on the node's producer and metrics, its ROUTER socket
+ *  bound on the node's bus to GY_BUS_SUBMIT (default tcp://127.0.0.1:7103).
+ *  NULL (logged) when the bind fails. */
+intake_bus_t *intake_bus_start(gy_node_t *node, const gy_refdata_t *refdata, intake_store_t *store);
 
 /*  A gy_bus_msg_cb for the ROUTER socket (arg: the intake_bus_t); takes
  *  msg and answers it exactly once. */

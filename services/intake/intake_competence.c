@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_config.h"
 #include "gy_consumer.h"
 #include "gy_scope.h"
 #include "gy_util.h"
@@ -156,6 +157,18 @@ int intake_competence_check(const char *sources)
     return -1;
 }
 
+int intake_competence_sources_load(const char **sources)
+{
+    /*  Who may see a reporter depends on the router's decisions; without
+     *  its events intake cannot tell, and the reporter route says so. */
+    *sources = gy_config_str("GY_ROUTER_SOURCES", NULL);
+    if (*sources)
+        return intake_competence_check(*sources);
+    gy_log_info("GY_ROUTER_SOURCES is not set: reporters' identities are not shown by this "
+                "instance (GET /api/v1/clues/{clue_id}/reporter answers 503)");
+    return 0;
+}
+
 static void s_retry_close_cb(uv_handle_t *handle)
 {
     free(handle->data);
@@ -191,6 +204,42 @@ intake_competence_t *intake_competence_new(uv_loop_t *loop,
         return NULL;
     }
     return self;
+}
+
+/*  The state of intake_competence_start's connection: the competence's
+ *  while it exists (not yet when the connection is made, and no longer
+ *  after it is destroyed). */
+static void s_on_pg_state(void *arg, bool up)
+{
+    intake_competence_t **self_p = arg;
+    if (*self_p)
+        intake_competence_pg_state(*self_p, up);
+}
+
+int intake_competence_start(intake_competence_t **self_p, gy_node_t *node, const char *sources,
+                            const uint8_t *seal_key, const uint8_t *token_key,
+                            intake_reporter_t **reporter_p)
+{
+    assert(self_p && !*self_p && node && sources && seal_key && reporter_p);
+    gy_pg_t *pg = gy_node_pg(node, "pg competence", s_on_pg_state, self_p);
+    intake_competence_prepare(pg);
+    intake_reporter_prepare(gy_node_reader(node));
+    intake_competence_config_t config = {
+        .sources = sources,
+        .pg = pg,
+        .bus = gy_node_bus(node),
+        .metrics = gy_node_metrics(node),
+    };
+    *self_p = intake_competence_new(gy_node_loop(node), &config);
+    if (!*self_p)
+        return -1;
+    intake_reporter_config_t reporter_config = {
+        .pg = gy_node_reader(node),
+        .seal_key = seal_key,
+        .token_key = token_key,
+    };
+    *reporter_p = intake_reporter_new(&reporter_config);
+    return 0;
 }
 
 void intake_competence_destroy(intake_competence_t **self_p)

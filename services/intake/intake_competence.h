@@ -28,6 +28,8 @@
  *      c = intake_competence_new(loop, &config);  // NULL: bad sources (logged)
  *      pg state callback: intake_competence_pg_state(c, up);
  *      shutdown: gy_pg_destroy(pg), intake_competence_destroy(&c), then the bus.
+ *  or on a node, from spec.start (the node destroys the connection first):
+ *      intake_competence_start(&c, node, sources, seal_key, token_key, &reporter);
  */
 #ifndef INTAKE_COMPETENCE_H
 #define INTAKE_COMPETENCE_H
@@ -37,7 +39,9 @@
 
 #include "gy_bus.h"
 #include "gy_metrics.h"
+#include "gy_node.h"
 #include "gy_pg.h"
+#include "intake_reporter.h"
 
 typedef struct intake_competence intake_competence_t;
 
@@ -57,10 +61,27 @@ void intake_competence_prepare(gy_pg_t *pg);
  *  is waited for. */
 int intake_competence_check(const char *sources);
 
+/*  Reads GY_ROUTER_SOURCES into *sources (NULL when unset: then the
+ *  reporter route answers 503, which is logged) and checks it: 0, or -1
+ *  (logged). */
+int intake_competence_sources_load(const char **sources);
+
 /*  Connects to the sources.  NULL (logged, naming GY_ROUTER_SOURCES) when
  *  they are unusable. */
 intake_competence_t *intake_competence_new(uv_loop_t *loop,
                                            const intake_competence_config_t *config);
+/*  GY_ROUTER_SOURCES on the node, from spec.start: the competence in
+ *  *self_p on a connection of its own ("pg competence", apart from the
+ *  writer's group commit), the node's bus and metrics; then the reporter
+ *  route's part in *reporter_p (intake_reporter on the node's reader, with
+ *  seal_key and token_key, borrowed; token_key may be NULL).  The
+ *  connection's state goes to *self_p while it is set, so self_p must
+ *  outlive the node's connections (destroy sets it to NULL).  0, or -1
+ *  (logged). */
+int intake_competence_start(intake_competence_t **self_p, gy_node_t *node, const char *sources,
+                            const uint8_t *seal_key, const uint8_t *token_key,
+                            intake_reporter_t **reporter_p);
+
 /*  Memory goes in close callbacks: run the loop.  Destroy pg first. */
 void intake_competence_destroy(intake_competence_t **self_p);
 

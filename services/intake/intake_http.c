@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "gy_auth.h"
+#include "gy_config.h"
 #include "gy_crypto.h"
 #include "gy_route.h"
 #include "gy_text.h"
@@ -23,8 +24,19 @@
 /*  Outside ids (docs/api.md): checked whole, never cut. */
 #define S_IDEMPOTENCY_MAX 128
 
+typedef struct {
+    intake_store_t *store;          /* borrowed: stores the submissions */
+    gy_pg_t *reader;                /* borrowed: the status timeline */
+    gy_ratelimit_t *limiter;        /* borrowed */
+    const gy_refdata_t *refdata;    /* borrowed: the clue's checks */
+    int64_t rate_per_min;           /* per client address */
+    int64_t volunteer_rate_per_min; /* per volunteer, after the address's; 0: none */
+    const uint8_t *token_key;       /* GY_TOKEN_PUBLIC_KEY_BYTES, borrowed; NULL: no token */
+    intake_reporter_t *reporter;    /* borrowed; NULL: the reporter route answers 503 */
+} s_config_t;
+
 struct intake_http {
-    intake_http_config_t config; /* its pointers borrowed */
+    s_config_t config; /* its pointers borrowed */
 };
 
 /*  ---- POST /api/v1/clues ---- */
@@ -64,7 +76,7 @@ static void s_on_stored(void *arg, const intake_result_t *result)
 
 static void s_submit_checked(s_submission_t *sub)
 {
-    const intake_http_config_t *config = &sub->http->config;
+    const s_config_t *config = &sub->http->config;
     gy_http_request_t *req = sub->req;
     size_t len;
     const char *body = gy_http_body(req, &len);
@@ -98,7 +110,7 @@ static void s_on_volunteer_limit(void *arg, bool allowed)
 static void s_on_address_limit(void *arg, bool allowed)
 {
     s_submission_t *sub = arg;
-    const intake_http_config_t *config = &sub->http->config;
+    const s_config_t *config = &sub->http->config;
     if (!allowed) {
         gy_http_respond_error(sub->req, 429, "rate_limited",
                               "too many submissions from this address; wait a minute", NULL);
@@ -231,11 +243,43 @@ static const gy_route_t s_routes[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-intake_http_t *intake_http_new(const intake_http_config_t *config)
+int intake_http_settings_load(intake_http_settings_t *settings)
 {
-    assert(config && config->store && config->reader && config->limiter && config->refdata);
+    if (gy_config_int("GY_RATE_LIMIT_PER_MIN", 60, 0, 1000000, &settings->rate_per_min) < 0 ||
+        gy_config_int("GY_RATE_LIMIT_VOLUNTEER_PER_MIN", 120, 0, 1000000,
+                      &settings->volunteer_rate_per_min) < 0)
+        return -1;
+    const char *token_key = gy_config_str("GY_TOKEN_PUBLIC_KEY_FILE", NULL);
+    settings->has_token_key = token_key != NULL;
+    if (token_key &&
+        gy_token_load_key(token_key, settings->token_key, sizeof settings->token_key) < 0)
+        return -1;
+    return 0;
+}
+
+const uint8_t *intake_http_token_key(const intake_http_settings_t *settings)
+{
+    return settings->has_token_key ? settings->token_key : NULL;
+}
+
+intake_http_t *intake_http_new(gy_node_t *node, const intake_http_settings_t *settings,
+                               intake_store_t *store, const gy_refdata_t *refdata,
+                               intake_reporter_t *reporter)
+{
+    assert(node && settings && store && refdata);
+    intake_timeline_prepare_reader(gy_node_reader(node));
     intake_http_t *self = gy_calloc(1, sizeof *self);
-    self->config = *config;
+    self->config = (s_config_t){
+        .store = store,
+        .reader = gy_node_reader(node),
+        .limiter = gy_node_limiter(node),
+        .refdata = refdata,
+        .rate_per_min = settings->rate_per_min,
+        .volunteer_rate_per_min = settings->volunteer_rate_per_min,
+        .token_key = intake_http_token_key(settings),
+        .reporter = reporter,
+    };
+    assert(self->config.reader && self->config.limiter);
     return self;
 }
 

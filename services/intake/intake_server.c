@@ -12,7 +12,6 @@
 #include "gy_node.h"
 #include "gy_pg.h"
 #include "gy_refdata.h"
-#include "gy_token.h"
 #include "gy_util.h"
 #include "intake_bus.h"
 #include "intake_competence.h"
@@ -20,7 +19,6 @@
 #include "intake_refdata.h"
 #include "intake_reporter.h"
 #include "intake_store.h"
-#include "intake_timeline.h"
 
 extern const gy_pg_migration_t intake_migrations[];
 extern const size_t intake_migrations_count;
@@ -29,10 +27,8 @@ struct intake_server {
     uv_loop_t *loop;
     gy_node_t *node; /* configuration, connections, bus, Redis, HTTP: the kit's */
     /* configuration */
-    char *producer;                   /* a copy of the node's */
-    intake_http_config_t http_config; /* its rate limits and key; the parts at start */
+    intake_http_settings_t http_settings; /* rate limits, token key: intake_http's */
     uint8_t seal_key[GY_SEAL_KEY_BYTES];
-    uint8_t token_key[GY_TOKEN_PUBLIC_KEY_BYTES];
     const char *router_sources; /* GY_ROUTER_SOURCES (environment), or NULL */
     gy_refdata_t *refdata;
     /* our own parts */
@@ -47,35 +43,10 @@ struct intake_server {
 
 static int s_load_config(intake_server_t *self)
 {
-    intake_http_config_t *http = &self->http_config;
-    if (gy_config_int("GY_RATE_LIMIT_PER_MIN", 60, 0, 1000000, &http->rate_per_min) < 0 ||
-        gy_config_int("GY_RATE_LIMIT_VOLUNTEER_PER_MIN", 120, 0, 1000000,
-                      &http->volunteer_rate_per_min) < 0)
+    if (intake_http_settings_load(&self->http_settings) < 0 ||
+        intake_store_seal_key_load(self->seal_key) < 0 ||
+        intake_competence_sources_load(&self->router_sources) < 0)
         return -1;
-    const char *seal = gy_config_str("GY_SEAL_KEY_FILE", NULL);
-    if (!seal) {
-        gy_log_error("GY_SEAL_KEY_FILE is not set");
-        gy_log_error("hint: it names a file of 64 hex characters, e.g. made with "
-                     "\"head -c 32 /dev/urandom | xxd -p -c 64\"; reporters' identities "
-                     "are sealed with it.");
-        return -1;
-    }
-    if (gy_crypto_load_key(seal, self->seal_key) < 0)
-        return -1;
-    const char *token_key = gy_config_str("GY_TOKEN_PUBLIC_KEY_FILE", NULL);
-    if (token_key) {
-        if (gy_token_load_key(token_key, self->token_key, sizeof self->token_key) < 0)
-            return -1;
-        http->token_key = self->token_key;
-    }
-    /*  Who may see a reporter depends on the router's decisions; without
-     *  its events intake cannot tell, and the reporter route says so. */
-    self->router_sources = gy_config_str("GY_ROUTER_SOURCES", NULL);
-    if (self->router_sources && intake_competence_check(self->router_sources) < 0)
-        return -1;
-    if (!self->router_sources)
-        gy_log_info("GY_ROUTER_SOURCES is not set: reporters' identities are not shown by this "
-                    "instance (GET /api/v1/clues/{clue_id}/reporter answers 503)");
     const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
     self->refdata = gy_refdata_new(refdir);
     return self->refdata ? 0 : -1;
@@ -112,26 +83,11 @@ static bool s_unrouted(void *arg, gy_http_request_t *req)
     return self->http && intake_http_handle(self->http, req);
 }
 
-static void s_on_replay(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
-{
-    intake_server_t *self = arg;
-    intake_store_replay(self->store, socket, msg);
-}
-
-/*  ---- connections ---- */
-
 static void s_on_relay_state(void *arg, bool up)
 {
     intake_server_t *self = arg;
     if (up)
         intake_store_relay_up(self->store);
-}
-
-static void s_on_competence_state(void *arg, bool up)
-{
-    intake_server_t *self = arg;
-    if (self->competence)
-        intake_competence_pg_state(self->competence, up);
 }
 
 /*  Intake's parts on the node's: statements, the store (its outbox relays
@@ -140,61 +96,17 @@ static void s_on_competence_state(void *arg, bool up)
 static int s_start(void *arg, gy_node_t *node)
 {
     intake_server_t *self = arg;
-    intake_http_config_t *http = &self->http_config;
     self->node = node;
-    self->producer = gy_strdup(gy_node_producer(node));
-    gy_pg_t *reader = gy_node_reader(node);
-    gy_pg_t *competence_pg = NULL; /* the router's events, apart from the writer's group commit */
-    intake_store_prepare(gy_node_writer(node), gy_node_relay(node), reader);
-    intake_timeline_prepare_reader(reader);
-    if (self->router_sources) {
-        competence_pg = gy_node_pg(node, "pg competence", s_on_competence_state, self);
-        intake_competence_prepare(competence_pg);
-        intake_reporter_prepare(reader);
-    }
-    intake_store_config_t store_config = {
-        .producer = self->producer,
-        .seal_key = self->seal_key,
-        .writer = gy_node_writer(node),
-        .relay = gy_node_relay(node),
-        .reader = reader,
-        .events = gy_node_events(node),
-        .metrics = gy_node_metrics(node),
-    };
-    self->store = intake_store_new(self->loop, &store_config);
-    gy_node_on_replay(node, s_on_replay, self);
-    intake_bus_config_t bus_config = {.producer = self->producer,
-                                      .metrics = gy_node_metrics(node),
-                                      .refdata = self->refdata,
-                                      .store = self->store};
-    self->submissions = intake_bus_new(&bus_config);
-    if (!gy_bus_bind(gy_node_bus(node), GY_BUS_ROUTER,
-                     gy_config_str("GY_BUS_SUBMIT", "tcp://127.0.0.1:7103"), intake_bus_on_submit,
-                     self->submissions))
+    self->store = intake_store_start(node, self->seal_key);
+    self->submissions = intake_bus_start(node, self->refdata, self->store);
+    if (!self->submissions)
         return -1;
-    if (self->router_sources) {
-        intake_competence_config_t competence_config = {
-            .sources = self->router_sources,
-            .pg = competence_pg,
-            .bus = gy_node_bus(node),
-            .metrics = gy_node_metrics(node),
-        };
-        self->competence = intake_competence_new(self->loop, &competence_config);
-        if (!self->competence)
-            return -1;
-        intake_reporter_config_t reporter_config = {
-            .pg = reader,
-            .seal_key = self->seal_key,
-            .token_key = http->token_key,
-        };
-        self->reporter = intake_reporter_new(&reporter_config);
-    }
-    http->store = self->store;
-    http->reader = reader;
-    http->limiter = gy_node_limiter(node);
-    http->refdata = self->refdata;
-    http->reporter = self->reporter;
-    self->http = intake_http_new(http);
+    if (self->router_sources &&
+        intake_competence_start(&self->competence, node, self->router_sources, self->seal_key,
+                                intake_http_token_key(&self->http_settings), &self->reporter) < 0)
+        return -1;
+    self->http =
+        intake_http_new(node, &self->http_settings, self->store, self->refdata, self->reporter);
     return 0;
 }
 
@@ -253,7 +165,6 @@ void intake_server_destroy(intake_server_t **self_p)
     gy_node_destroy(&self->node);
     gy_refdata_destroy(&self->refdata);
     memset(self->seal_key, 0, sizeof self->seal_key);
-    free(self->producer);
     free(self);
     *self_p = NULL;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_config.h"
 #include "gy_util.h"
 
 /*  More clues per transaction amortise the commit; past a few hundred the
@@ -315,6 +316,19 @@ void intake_store_submit(intake_store_t *self, intake_clue_t *clue, const char *
 
 /*  ---- life cycle ---- */
 
+int intake_store_seal_key_load(uint8_t key[GY_SEAL_KEY_BYTES])
+{
+    const char *seal = gy_config_str("GY_SEAL_KEY_FILE", NULL);
+    if (!seal) {
+        gy_log_error("GY_SEAL_KEY_FILE is not set");
+        gy_log_error("hint: it names a file of 64 hex characters, e.g. made with "
+                     "\"head -c 32 /dev/urandom | xxd -p -c 64\"; reporters' identities "
+                     "are sealed with it.");
+        return -1;
+    }
+    return gy_crypto_load_key(seal, key);
+}
+
 void intake_store_prepare(gy_pg_t *writer, gy_pg_t *relay, gy_pg_t *reader)
 {
     gy_pg_prepare(writer, "submit", s_sql_submit);
@@ -342,6 +356,28 @@ intake_store_t *intake_store_new(uv_loop_t *loop, const intake_store_config_t *c
         .metrics = config->metrics,
     };
     self->outbox = gy_outbox_new(loop, &outbox_config);
+    return self;
+}
+
+static void s_on_replay(void *arg, gy_bus_socket_t *socket, gy_bus_msg_t *msg)
+{
+    intake_store_replay(arg, socket, msg);
+}
+
+intake_store_t *intake_store_start(gy_node_t *node, const uint8_t *seal_key)
+{
+    intake_store_prepare(gy_node_writer(node), gy_node_relay(node), gy_node_reader(node));
+    intake_store_config_t config = {
+        .producer = gy_node_producer(node),
+        .seal_key = seal_key,
+        .writer = gy_node_writer(node),
+        .relay = gy_node_relay(node),
+        .reader = gy_node_reader(node),
+        .events = gy_node_events(node),
+        .metrics = gy_node_metrics(node),
+    };
+    intake_store_t *self = intake_store_new(gy_node_loop(node), &config);
+    gy_node_on_replay(node, s_on_replay, self);
     return self;
 }
 

@@ -25,6 +25,7 @@
 #include "gy_bus.h"
 #include "gy_crypto.h"
 #include "gy_metrics.h"
+#include "gy_node.h"
 #include "gy_outbox.h"
 #include "gy_pg.h"
 #include "intake_clue.h"
@@ -57,10 +58,18 @@ typedef struct {
     gy_metrics_t *metrics;   /* borrowed */
 } intake_store_config_t;
 
+/*  Reads the key that seals reporters' identities from the file named by
+ *  GY_SEAL_KEY_FILE (required); 0, or -1 (logged). */
+int intake_store_seal_key_load(uint8_t key[GY_SEAL_KEY_BYTES]);
+
 /*  Registers the statements each connection needs; call before gy_pg_start. */
 void intake_store_prepare(gy_pg_t *writer, gy_pg_t *relay, gy_pg_t *reader);
 
 intake_store_t *intake_store_new(uv_loop_t *loop, const intake_store_config_t *config);
+/*  On the node, from spec.start: the statements registered on its writer,
+ *  relay and reader, its producer, PUB socket and metrics, and the replay
+ *  socket's requests answered by intake_store_replay.  seal_key borrowed. */
+intake_store_t *intake_store_start(gy_node_t *node, const uint8_t *seal_key);
 void intake_store_destroy(intake_store_t **self_p);
 
 /*  Stores the clue (taking it: *clue_p is cleared).  trace_id may be NULL.

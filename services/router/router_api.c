@@ -1171,7 +1171,7 @@ bool router_api_handle(router_api_t *self, gy_http_request_t *req)
 
 /*  ---- settings ---- */
 
-int router_api_settings_load(router_api_settings_t *settings)
+int router_api_settings_load(router_api_settings_t *settings, bool assessment)
 {
     const char *seal = gy_config_str("GY_SEAL_KEY_FILE", NULL);
     settings->on = seal != NULL;
@@ -1192,14 +1192,18 @@ int router_api_settings_load(router_api_settings_t *settings)
             return -1;
         settings->has_token_secret = true;
     }
-    return gy_config_int("GY_TOKEN_TTL_S", INT64_C(12) * 3600, 60, INT64_C(30) * 86400,
-                         &settings->token_ttl_s) < 0 ||
-                   gy_config_int("GY_RATE_LIMIT_APPLY_PER_HOUR", 10, 0, 1000000,
-                                 &settings->apply_per_hour) < 0 ||
-                   gy_config_int("GY_RATE_LIMIT_LOGIN_PER_MIN", 10, 0, 1000000,
-                                 &settings->login_per_min) < 0
-               ? -1
-               : 0;
+    if (gy_config_int("GY_TOKEN_TTL_S", INT64_C(12) * 3600, 60, INT64_C(30) * 86400,
+                      &settings->token_ttl_s) < 0 ||
+        gy_config_int("GY_RATE_LIMIT_APPLY_PER_HOUR", 10, 0, 1000000, &settings->apply_per_hour) <
+            0 ||
+        gy_config_int("GY_RATE_LIMIT_LOGIN_PER_MIN", 10, 0, 1000000, &settings->login_per_min) < 0)
+        return -1;
+    if (assessment && !settings->on) {
+        gy_log_error("GY_ASSESSMENT=on needs the router's API, where assessors log in and "
+                     "submit: set GY_SEAL_KEY_FILE");
+        return -1;
+    }
+    return 0;
 }
 
 void router_api_settings_clear(router_api_settings_t *settings)
@@ -1222,6 +1226,29 @@ router_api_t *router_api_new(uv_loop_t *loop, const router_api_config_t *config)
     if (self->config.token_ttl_s <= 0)
         self->config.token_ttl_s = INT64_C(12) * 3600;
     return self;
+}
+
+router_api_t *router_api_start(gy_node_t *node, const router_api_settings_t *settings,
+                               const gy_refdata_t *refdata, int64_t assess_due_ms)
+{
+    assert(node && settings && settings->on);
+    gy_pg_t *pg = gy_node_pg(node, "pg api", NULL, NULL);
+    router_api_prepare(pg);
+    router_api_config_t config = {
+        .pg = pg,
+        .refdata = refdata,
+        .seal_key = settings->seal_key,
+        .token_public = settings->has_token_public ? settings->token_public : NULL,
+        .token_secret = settings->has_token_secret ? settings->token_secret : NULL,
+        .token_ttl_s = settings->token_ttl_s,
+        .limiter = gy_node_limiter(node),
+        .apply_per_hour = (uint32_t)settings->apply_per_hour,
+        .login_per_min = (uint32_t)settings->login_per_min,
+        .producer = gy_node_producer(node),
+        .outbox = gy_node_outbox(node),
+        .assess_due_ms = assess_due_ms,
+    };
+    return router_api_new(gy_node_loop(node), &config);
 }
 
 void router_api_destroy(router_api_t **self_p)

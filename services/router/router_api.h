@@ -32,6 +32,7 @@
 
 #include "gy_crypto.h"
 #include "gy_http.h"
+#include "gy_node.h"
 #include "gy_outbox.h"
 #include "gy_pg.h"
 #include "gy_ratelimit.h"
@@ -58,8 +59,9 @@ typedef struct {
 } router_api_settings_t;
 
 /*  Reads the settings; 0, or -1 (logged).  The API being off is not an
- *  error (a warning is logged). */
-int router_api_settings_load(router_api_settings_t *settings);
+ *  error (a warning is logged), unless assessment is on (GY_ASSESSMENT=on:
+ *  assessors log in and submit through the API). */
+int router_api_settings_load(router_api_settings_t *settings, bool assessment);
 
 /*  Wipes the keys. */
 void router_api_settings_clear(router_api_settings_t *settings);
@@ -90,6 +92,13 @@ router_api_t *router_api_new(uv_loop_t *loop, const router_api_config_t *config)
  *  is dropped when the HTTP server is gone), and the memory goes with the
  *  last one: run the loop afterwards. */
 void router_api_destroy(router_api_t **self_p);
+
+/*  The API on the node, from spec.start: its own connection ("pg api",
+ *  statements registered), the node's limiter, producer and outbox, and
+ *  the settings' keys and limits (borrowed: they outlive the API).  NULL
+ *  (logged) as router_api_new. */
+router_api_t *router_api_start(gy_node_t *node, const router_api_settings_t *settings,
+                               const gy_refdata_t *refdata, int64_t assess_due_ms);
 
 /*  Answers the request when its path is one of the API's (true), or leaves
  *  it to the caller (false).  self NULL: the API is off, and every path

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gongyi.pb-c.h"
+#include "gy_config.h"
 #include "gy_due.h"
 #include "gy_util.h"
 
@@ -434,6 +435,14 @@ json_t *router_deadline_health(const router_deadline_t *self)
 
 /*  ---- life cycle ---- */
 
+gy_calendar_t *router_deadline_calendar_load(const char *refdir)
+{
+    char *default_path = gy_sprintf("%s/holidays.csv", refdir);
+    gy_calendar_t *calendar = gy_calendar_load(gy_config_str("GY_HOLIDAYS", default_path));
+    free(default_path);
+    return calendar;
+}
+
 void router_deadline_prepare(gy_pg_t *writer, gy_pg_t *reader)
 {
     gy_pg_prepare(writer, "deadline_upsert", s_sql_upsert);
@@ -484,6 +493,20 @@ static void s_timer_close_cb(uv_handle_t *handle)
     gy_calendar_destroy(&self->calendar);
     free(self->producer);
     free(self);
+}
+
+router_deadline_t *router_deadline_start(gy_node_t *node, uint64_t interval_ms,
+                                         gy_calendar_t **calendar_p)
+{
+    router_deadline_config_t config = {
+        .producer = gy_node_producer(node),
+        .interval_ms = interval_ms,
+        .writer = gy_node_writer(node),
+        .reader = gy_node_reader(node),
+        .outbox = gy_node_outbox(node),
+        .metrics = gy_node_metrics(node),
+    };
+    return router_deadline_new(gy_node_loop(node), &config, calendar_p);
 }
 
 void router_deadline_destroy(router_deadline_t **self_p)

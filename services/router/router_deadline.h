@@ -32,6 +32,7 @@
 
 #include "gy_calendar.h"
 #include "gy_metrics.h"
+#include "gy_node.h"
 #include "gy_outbox.h"
 #include "gy_pg.h"
 
@@ -51,6 +52,10 @@ typedef struct {
  *  since (docs/calendar.md) stays.  0, or -1 (logged). */
 int router_deadline_calendar_merge(const gy_calendar_t *calendar, gy_pg_session_t *session);
 
+/*  The holiday calendar file named by GY_HOLIDAYS (default
+ *  refdir/holidays.csv); NULL (logged) when it cannot be read. */
+gy_calendar_t *router_deadline_calendar_load(const char *refdir);
+
 /*  Registers the statements; call before gy_pg_start. */
 void router_deadline_prepare(gy_pg_t *writer, gy_pg_t *reader);
 
@@ -58,6 +63,10 @@ void router_deadline_prepare(gy_pg_t *writer, gy_pg_t *reader);
  *  read). */
 router_deadline_t *router_deadline_new(uv_loop_t *loop, const router_deadline_config_t *config,
                                        gy_calendar_t **calendar_p);
+/*  router_deadline_new on the node's producer, writer, reader, outbox and
+ *  metrics, from spec.start (router_store_start registers the statements). */
+router_deadline_t *router_deadline_start(gy_node_t *node, uint64_t interval_ms,
+                                         gy_calendar_t **calendar_p);
 /*  Memory goes in close callbacks: run the loop.  Destroy the connections
  *  first. */
 void router_deadline_destroy(router_deadline_t **self_p);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_config.h"
 #include "gy_util.h"
 #include "router_match.h"
 
@@ -130,6 +131,14 @@ router_rules_t *router_rules_new(const char *path, const gy_refdata_t *ref)
         return NULL;
     router_rules_t *self = router_rules_parse(text, path, ref);
     free(text);
+    return self;
+}
+
+router_rules_t *router_rules_load(const char *refdir, const gy_refdata_t *ref)
+{
+    char *default_path = gy_sprintf("%s/triage_rules.csv", refdir);
+    router_rules_t *self = router_rules_new(gy_config_str("GY_TRIAGE_RULES", default_path), ref);
+    free(default_path);
     return self;
 }
 

@@ -53,6 +53,9 @@ typedef struct {
  *  wrong: an unknown field code, an empty keyword, a weight outside
  *  (0, 100]. */
 router_rules_t *router_rules_new(const char *path, const gy_refdata_t *ref);
+/*  router_rules_new on the file named by GY_TRIAGE_RULES (default
+ *  refdir/triage_rules.csv). */
+router_rules_t *router_rules_load(const char *refdir, const gy_refdata_t *ref);
 
 /*  The same from text in memory; `where` names it in messages. */
 router_rules_t *router_rules_parse(const char *text, const char *where, const gy_refdata_t *ref);

@@ -43,30 +43,15 @@ struct router_server {
 
 static int s_load_config(router_server_t *self)
 {
-    if (router_store_settings_load(&self->store_config) < 0)
-        return -1;
     const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
-    self->refdata = gy_refdata_new(refdir);
-    if (!self->refdata)
-        return -1;
-    char *default_rules = gy_sprintf("%s/triage_rules.csv", refdir);
-    self->rules = router_rules_new(gy_config_str("GY_TRIAGE_RULES", default_rules), self->refdata);
-    free(default_rules);
-    if (!self->rules)
+    if (router_store_settings_load(&self->store_config) < 0 ||
+        !(self->refdata = gy_refdata_new(refdir)) ||
+        !(self->rules = router_rules_load(refdir, self->refdata)) ||
+        !(self->calendar = router_deadline_calendar_load(refdir)) ||
+        router_api_settings_load(&self->api_settings, self->store_config.assess_k > 0) < 0)
         return -1;
     self->jurisdiction = router_jurisdiction_new(self->refdata);
-    char *default_calendar = gy_sprintf("%s/holidays.csv", refdir);
-    self->calendar = gy_calendar_load(gy_config_str("GY_HOLIDAYS", default_calendar));
-    free(default_calendar);
-    if (!self->calendar)
-        return -1;
-    if (router_api_settings_load(&self->api_settings) < 0)
-        return -1;
-    if (self->store_config.assess_k > 0 && !self->api_settings.on) {
-        gy_log_error("GY_ASSESSMENT=on needs the router's API, where assessors log in and "
-                     "submit: set GY_SEAL_KEY_FILE");
-        return -1;
-    }
+    self->spec.redis = self->api_settings.on; /* rate limits of the API only */
     return 0;
 }
 
@@ -95,81 +80,19 @@ static bool s_unrouted(void *arg, gy_http_request_t *req)
     return router_api_handle(self->api, req);
 }
 
-/*  The consumer's callbacks go to the store. */
-static void s_read(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
-{
-    router_store_read(((router_server_t *)arg)->store, event, tx);
-}
-
-static void s_read_result(void *arg, gy_consumer_event_t *event, size_t index,
-                          const gy_pg_result_t *res)
-{
-    router_store_read_result(((router_server_t *)arg)->store, event, index, res);
-}
-
-static void s_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
-{
-    router_store_apply(((router_server_t *)arg)->store, event, tx);
-}
-
-static void s_result(void *arg, gy_consumer_event_t *event, size_t index, const gy_pg_result_t *res)
-{
-    router_store_result(((router_server_t *)arg)->store, event, index, res);
-}
-
-static void s_done(void *arg, gy_consumer_event_t *event, gy_pg_status_t status)
-{
-    router_store_done(((router_server_t *)arg)->store, event, status);
-}
-
-static int s_start_registry(router_server_t *self, gy_node_t *node)
-{
-    gy_pg_t *api_pg = gy_node_pg(node, "pg api", NULL, NULL);
-    router_api_prepare(api_pg);
-    const router_api_settings_t *settings = &self->api_settings;
-    router_api_config_t api_config = {
-        .pg = api_pg,
-        .refdata = self->refdata,
-        .seal_key = settings->seal_key,
-        .token_public = settings->has_token_public ? settings->token_public : NULL,
-        .token_secret = settings->has_token_secret ? settings->token_secret : NULL,
-        .token_ttl_s = settings->token_ttl_s,
-        .limiter = gy_node_limiter(node),
-        .apply_per_hour = (uint32_t)settings->apply_per_hour,
-        .login_per_min = (uint32_t)settings->login_per_min,
-        .producer = gy_node_producer(node),
-        .outbox = gy_node_outbox(node),
-        .assess_due_ms = self->store_config.assess_due_ms,
-    };
-    self->api = router_api_new(self->loop, &api_config);
-    return self->api ? 0 : -1;
-}
-
 static int s_start(void *arg, gy_node_t *node)
 {
     router_server_t *self = arg;
-    self->node = node;
-    router_store_prepare(gy_node_writer(node), gy_node_reader(node));
-    router_deadline_config_t deadline_config = {
-        .producer = gy_node_producer(node),
-        .interval_ms = self->store_config.scan_interval_ms,
-        .writer = gy_node_writer(node),
-        .reader = gy_node_reader(node),
-        .outbox = gy_node_outbox(node),
-        .metrics = gy_node_metrics(node),
-    };
-    self->deadlines = router_deadline_new(self->loop, &deadline_config, &self->calendar);
     router_store_config_t *store_config = &self->store_config;
-    store_config->producer = gy_node_producer(node);
+    self->deadlines = router_deadline_start(node, store_config->scan_interval_ms, &self->calendar);
     store_config->rules = self->rules;
     store_config->jurisdiction = self->jurisdiction;
-    store_config->writer = gy_node_writer(node);
-    store_config->reader = gy_node_reader(node);
-    store_config->outbox = gy_node_outbox(node);
-    store_config->metrics = gy_node_metrics(node);
     store_config->deadlines = self->deadlines;
-    self->store = router_store_new(self->loop, store_config);
-    if (self->api_settings.on && s_start_registry(self, node) < 0)
+    self->store = router_store_start(node, store_config);
+    gy_node_set_consumer_arg(node, self->store); /* the spec's callbacks are the store's */
+    if (self->api_settings.on &&
+        !(self->api = router_api_start(node, &self->api_settings, self->refdata,
+                                       store_config->assess_due_ms)))
         return -1;
     gy_log_info("router %s: %zu triage rules", gy_node_producer(node),
                 router_rules_count(self->rules));
@@ -202,11 +125,11 @@ static const gy_node_spec_t s_spec = {
     .replay = "tcp://127.0.0.1:7202",
     .outbox = true,
     .sources = "tcp://127.0.0.1:7101|tcp://127.0.0.1:7102",
-    .read = s_read,
-    .read_result = s_read_result,
-    .apply = s_apply,
-    .result = s_result,
-    .done = s_done,
+    .read = router_store_read,
+    .read_result = router_store_read_result,
+    .apply = router_store_apply,
+    .result = router_store_result,
+    .done = router_store_done,
     .unrouted = s_unrouted,
     .health = s_health,
     .start = s_start,
@@ -220,13 +143,8 @@ router_server_t *router_server_new(uv_loop_t *loop)
     self->loop = loop;
     self->spec = s_spec;
     /*  libsodium first: ids (gy_uuid), password hashing and sealing use it. */
-    if (gy_crypto_init() < 0 || s_load_config(self) < 0) {
-        router_server_destroy(&self);
-        return NULL;
-    }
-    self->spec.redis = self->api_settings.on; /* rate limits of the API only */
-    self->node = gy_node_new(loop, &self->spec, self);
-    if (!self->node) {
+    if (gy_crypto_init() < 0 || s_load_config(self) < 0 ||
+        !(self->node = gy_node_new(loop, &self->spec, self))) {
         router_server_destroy(&self);
         return NULL;
     }

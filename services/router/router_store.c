@@ -668,6 +668,18 @@ router_store_t *router_store_new(uv_loop_t *loop, const router_store_config_t *c
     return self;
 }
 
+router_store_t *router_store_start(gy_node_t *node, router_store_config_t *config)
+{
+    assert(config->rules && config->jurisdiction && config->deadlines);
+    router_store_prepare(gy_node_writer(node), gy_node_reader(node));
+    config->producer = gy_node_producer(node);
+    config->writer = gy_node_writer(node);
+    config->reader = gy_node_reader(node);
+    config->outbox = gy_node_outbox(node);
+    config->metrics = gy_node_metrics(node);
+    return router_store_new(gy_node_loop(node), config);
+}
+
 static void s_scan_timer_close_cb(uv_handle_t *handle)
 {
     router_store_t *self = handle->data;

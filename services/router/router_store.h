@@ -32,6 +32,7 @@
 
 #include "gy_consumer.h"
 #include "gy_metrics.h"
+#include "gy_node.h"
 #include "gy_outbox.h"
 #include "gy_pg.h"
 #include "router_deadline.h"
@@ -68,6 +69,11 @@ int router_store_settings_load(router_store_config_t *config);
 void router_store_prepare(gy_pg_t *writer, gy_pg_t *reader);
 
 router_store_t *router_store_new(uv_loop_t *loop, const router_store_config_t *config);
+/*  From spec.start: registers the statements on the node's writer and
+ *  reader, sets config's producer, writer, reader, outbox and metrics to
+ *  the node's (the rules, jurisdiction and deadlines are the caller's to
+ *  set before), and router_store_new. */
+router_store_t *router_store_start(gy_node_t *node, router_store_config_t *config);
 /*  Stops the scanner; memory goes in a close callback: run the loop.
  *  Destroy the connections first. */
 void router_store_destroy(router_store_t **self_p);
