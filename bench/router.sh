@@ -24,7 +24,9 @@
 #
 # Needs wrk (scripts/deps --bench) and python3-zmq.  BUILD (default build/)
 # names the build folder; it is built if needed.
-# Environment: BACKLOG (20000), DURATION (20 s), RATE (clues/s), SENDERS (16).
+# Environment: BACKLOG (20000), DURATION (20 s), RATE (clues/s), SENDERS (16),
+# LOAD_REFDATA_DIR (the reference folder the backlog's clues are drawn from; default this
+# tree's: point it at an older tree's to send both sides of an A/B the same clues).
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 . "$(dirname "$0")/../scripts/lib/common.sh"
@@ -105,7 +107,7 @@ PGBIN=${PGBIN:-$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -1)}
 psql_q() { "$PGBIN/psql" -h 127.0.0.1 -p "$pg_port" -U gongyi -d gongyi -qtAX -c "$1"; }
 gy_say "bench: filling intake with at least $BACKLOG clues (wrk, router not running)"
 while [ "$(psql_q "SELECT count(*) FROM intake.clue")" -lt "$BACKLOG" ]; do
-    (cd "$TMP" && GY_REFDATA_DIR="$GY_ROOT/reference" wrk -t2 -c32 -d3s --timeout 10s \
+    (cd "$TMP" && GY_REFDATA_DIR="${LOAD_REFDATA_DIR:-$GY_ROOT/reference}" wrk -t2 -c32 -d3s --timeout 10s \
         -s "$GY_ROOT/bench/clue.lua" "http://127.0.0.1:$http_port/api/v1/clues") \
         >"$TMP/wrk.out" 2>&1 || { cat "$TMP/wrk.out" >&2; gy_die "wrk failed"; }
 done
