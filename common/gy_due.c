@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_text.h"
 #include "gy_util.h"
 
 #define S_DEFAULT_BATCH 500
@@ -239,7 +240,7 @@ gy_due_t *gy_due_new(uv_loop_t *loop, const gy_due_config_t *config)
     self->producer = gy_strdup(config->producer);
     self->config.name = self->name;
     self->config.producer = self->producer;
-    snprintf(self->labels, sizeof self->labels, "due=\"%.60s\"", config->name);
+    gy_text_format(self->labels, sizeof self->labels, "due=\"%s\"", config->name);
     if (config->metrics)
         gy_metrics_describe(config->metrics, "gy_due_fired_total", "counter",
                             "Due rows fired (their event committed) by this instance.");

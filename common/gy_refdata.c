@@ -293,3 +293,11 @@ const gy_region_t *gy_refdata_region_at(const gy_refdata_t *self, size_t i)
     assert(i < self->nregions);
     return &self->regions[i];
 }
+
+void gy_region_ancestor(const char *code, int keep, char out[7])
+{
+    assert(code && strlen(code) == 6 && (keep == 2 || keep == 4));
+    memcpy(out, code, (size_t)keep);
+    memset(out + keep, '0', (size_t)(6 - keep));
+    out[6] = '\0';
+}

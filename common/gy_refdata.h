@@ -44,6 +44,9 @@ void gy_refdata_destroy(gy_refdata_t **self_p);
 
 const gy_field_t *gy_refdata_field(const gy_refdata_t *self, const char *code);
 const gy_region_t *gy_refdata_region(const gy_refdata_t *self, const char *code);
+/*  The GB/T 2260 code of an ancestor of a six-digit code: its first keep
+ *  digits (2: the province, 4: the city) followed by zeros. */
+void gy_region_ancestor(const char *code, int keep, char out[7]);
 
 /*  The rank of a procuratorate level, lowest first: county 0, city 1,
  *  province 2, supreme 3; -1 for anything else. */

@@ -18,6 +18,7 @@
 #include "gy_page.h"
 #include "gy_route.h"
 #include "gy_scope.h"
+#include "gy_text.h"
 #include "gy_token.h"
 #include "gy_util.h"
 #include "router_assess.h"
@@ -190,8 +191,9 @@ static void s_on_call_done(void *arg, gy_pg_status_t status, const char *sqlstat
     } else if (status != GY_PG_OK) {
         s_unavailable(call->req);
     } else if (!answer || !json_is_object(body) || http < 200 || http > 599) {
-        gy_log_error("registry answer is not {\"status\",\"body\"}: %.200s",
-                     call->answer ? call->answer : "(no row)");
+        char excerpt[200]; /* the answer, cut at a character boundary */
+        gy_text_excerpt(excerpt, sizeof excerpt, call->answer ? call->answer : "(no row)");
+        gy_log_error("registry answer is not {\"status\",\"body\"}: %s", excerpt);
         gy_http_respond_error(call->req, 500, "internal", "internal error; nothing was changed",
                               NULL);
     } else if (call->person && http == 200 &&

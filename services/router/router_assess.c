@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_text.h"
 #include "gy_util.h"
 #include "router_machines.h"
 
@@ -263,8 +264,9 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
     }
     json_t *body = job->stored ? json_loads(job->stored, 0, NULL) : NULL;
     if (!json_is_object(body)) {
-        gy_log_error("assessment write answered nothing: %.200s",
-                     job->stored ? job->stored : "(no row)");
+        char excerpt[200]; /* the answer, cut at a character boundary */
+        gy_text_excerpt(excerpt, sizeof excerpt, job->stored ? job->stored : "(no row)");
+        gy_log_error("assessment write answered nothing: %s", excerpt);
         json_decref(body);
         s_fail(job, 500, "internal", NULL, "internal error");
         return;

@@ -89,11 +89,11 @@ static const gy_region_t *s_nearest_known(const router_jurisdiction_t *self, con
 {
     char probe[7];
     if (strlen(code) == 6) {
-        snprintf(probe, sizeof probe, "%.4s00", code);
+        gy_region_ancestor(code, 4, probe);
         const gy_region_t *r = gy_refdata_region(self->ref, probe);
         if (r)
             return r;
-        snprintf(probe, sizeof probe, "%.2s0000", code);
+        gy_region_ancestor(code, 2, probe);
         r = gy_refdata_region(self->ref, probe);
         if (r)
             return r;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_refdata.h"
+#include "gy_text.h"
 #include "gy_util.h"
 
 /*  A conflict means another step won the race; a few tries settle it. */
@@ -84,7 +86,7 @@ void router_city_of(const char *code, char out[7])
     if (strlen(code) != 6 || strcmp(code + 2, "0000") == 0)
         out[0] = '\0';
     else
-        snprintf(out, 7, "%.4s00", code);
+        gy_region_ancestor(code, 4, out);
 }
 
 void router_common_superior(const char *a, const char *b, char out[7])
@@ -93,9 +95,9 @@ void router_common_superior(const char *a, const char *b, char out[7])
     if (strcmp(a, b) == 0)
         snprintf(out, 7, "%s", a);
     else if (strncmp(a, b, 4) == 0 && !a_province && !b_province)
-        snprintf(out, 7, "%.4s00", a);
+        gy_region_ancestor(a, 4, out);
     else if (strncmp(a, b, 2) == 0)
-        snprintf(out, 7, "%.2s0000", a);
+        gy_region_ancestor(a, 2, out);
     else
         snprintf(out, 7, "000000");
 }
@@ -135,8 +137,9 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
     }
     json_t *body = job->stored ? json_loads(job->stored, 0, NULL) : NULL;
     if (!json_is_object(body)) {
-        gy_log_error("transfer write answered no transfer: %.200s",
-                     job->stored ? job->stored : "(no row)");
+        char excerpt[200]; /* the answer, cut at a character boundary */
+        gy_text_excerpt(excerpt, sizeof excerpt, job->stored ? job->stored : "(no row)");
+        gy_log_error("transfer write answered no transfer: %s", excerpt);
         json_decref(body);
         s_fail(job, 500, "internal", NULL, "internal error");
         return;
