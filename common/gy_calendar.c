@@ -523,7 +523,7 @@ int gy_period_due(const gy_calendar_t *cal, int64_t start_ms, gy_period_t period
     return 0;
 }
 
-char *gy_due_reasons_json(const gy_due_date_t *due)
+json_t *gy_due_reasons(const gy_due_date_t *due)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < due->nreasons; i++) {
@@ -546,6 +546,12 @@ char *gy_due_reasons_json(const gy_due_date_t *due)
         }
         json_array_append_new(a, o);
     }
+    return a;
+}
+
+char *gy_due_reasons_json(const gy_due_date_t *due)
+{
+    json_t *a = gy_due_reasons(due);
     char *text = json_dumps(a, JSON_COMPACT);
     json_decref(a);
     return text;

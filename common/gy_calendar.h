@@ -43,6 +43,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 /*  ---- Beijing days ---- */
 
 typedef int32_t gy_day_t; /* days since 1970-01-01 */
@@ -162,5 +164,8 @@ int gy_period_due(const gy_calendar_t *cal, int64_t start_ms, gy_period_t period
  *  [{"reason":"rest_day","from":"2026-10-03","to":"2026-10-08","name":"国庆节"}];
  *  the caller frees. */
 char *gy_due_reasons_json(const gy_due_date_t *due);
+/*  The same array as a jansson value, for a caller that puts it in a
+ *  document of its own; the caller owns it. */
+json_t *gy_due_reasons(const gy_due_date_t *due);
 
 #endif

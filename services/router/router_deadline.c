@@ -29,21 +29,6 @@ static const s_rule_t s_rules[] = {
 };
 #define S_NRULES (sizeof s_rules / sizeof s_rules[0])
 
-static const char s_sql_upsert[] =
-    /*  The row is new (router.route_clue_packed leaves the deadlines to
-     *  this), or an older router.route_clue inserted it first with a plain
-     *  sum (rule_version NULL) and this computes it in the same
-     *  transaction. */
-    "INSERT INTO router.deadline (clue_id, rule, rule_version, due_at, procuratorate,"
-    "                             start_event, start_at, provisional, reasons)"
-    " SELECT c.id, $2, $3::int, to_timestamp($4::bigint / 1000.0), c.procuratorate,"
-    "        'ClueReceived', to_timestamp($5::bigint / 1000.0), $6::boolean, $7::jsonb"
-    "   FROM router.clue c WHERE c.id = $1::uuid"
-    " ON CONFLICT (clue_id, rule) DO UPDATE SET rule_version = EXCLUDED.rule_version,"
-    "     due_at = EXCLUDED.due_at, start_event = EXCLUDED.start_event,"
-    "     start_at = EXCLUDED.start_at, provisional = EXCLUDED.provisional,"
-    "     reasons = EXCLUDED.reasons"
-    "  WHERE router.deadline.rule_version IS NULL";
 static const char s_sql_due[] =
     "SELECT d.clue_id, d.rule, (extract(epoch FROM d.due_at) * 1000)::bigint, d.procuratorate,"
     "       (extract(epoch FROM c.received_at) * 1000)::bigint, c.origin_producer,"
@@ -104,24 +89,22 @@ static const s_rule_t *s_rule(const char *name, int version)
 
 /*  ---- writing a clue's deadlines ---- */
 
-void router_deadline_tx_add(router_deadline_t *self, gy_pg_tx_t *tx, const char *clue_id,
-                            int64_t received_ms)
+json_t *router_deadline_json(const router_deadline_t *self, int64_t received_ms)
 {
+    json_t *rows = json_array();
     for (size_t i = 0; i < S_NRULES; i++) {
         gy_due_date_t due;
         if (gy_period_due(self->calendar, received_ms, s_rules[i].period, NULL, 0, &due) < 0)
             continue; /* cannot happen with these periods */
-        char *reasons = gy_due_reasons_json(&due);
-        char version[12], due_ms[24], start_ms[24];
-        snprintf(version, sizeof version, "%d", s_rules[i].version);
-        snprintf(due_ms, sizeof due_ms, "%" PRId64, due.due_ms);
-        snprintf(start_ms, sizeof start_ms, "%" PRId64, received_ms);
-        const char *values[] = {clue_id, s_rules[i].rule, version,
-                                due_ms,  start_ms,        due.provisional ? "true" : "false",
-                                reasons};
-        gy_pg_tx_add(tx, "deadline_upsert", 7, values, NULL);
-        free(reasons);
+        json_t *row = json_object();
+        json_object_set_new(row, "rule", json_string(s_rules[i].rule));
+        json_object_set_new(row, "version", json_integer(s_rules[i].version));
+        json_object_set_new(row, "due_ms", json_integer(due.due_ms));
+        json_object_set_new(row, "provisional", json_boolean(due.provisional));
+        json_object_set_new(row, "reasons", gy_due_reasons(&due));
+        json_array_append_new(rows, row);
     }
+    return rows;
 }
 
 /*  ---- firing ---- */
@@ -445,7 +428,6 @@ gy_calendar_t *router_deadline_calendar_load(const char *refdir)
 
 void router_deadline_prepare(gy_pg_t *writer, gy_pg_t *reader)
 {
-    gy_pg_prepare(writer, "deadline_upsert", s_sql_upsert);
     gy_pg_prepare(writer, "deadline_fire", s_sql_fire);
     gy_pg_prepare(writer, "deadline_recompute", s_sql_recompute);
     gy_pg_prepare(reader, "deadlines_due", s_sql_due);

@@ -10,7 +10,7 @@
  *      progress_3m     v1  3 months from ClueReceived
  *
  *  Deadlines are written in the consumer's transaction that routes the
- *  clue (router_deadline_tx_add after router.route_clue_packed).  The calendar is
+ *  clue (router_deadline_json, stored by router.route_clue_packed).  The calendar is
  *  router.calendar_year + router.holiday; the router puts its file there at
  *  start (router.calendar_merge) and polls router.calendar_version every
  *  interval: a change (a year's arrangement loaded with psql, docs/
@@ -20,7 +20,7 @@
  *      router_deadline_calendar_merge(file_calendar, session);   // prepare_db
  *      router_deadline_prepare(writer, reader);        // before gy_pg_start
  *      d = router_deadline_new(loop, &config, &file_calendar);
- *      consumer apply:  router_deadline_tx_add(d, tx, clue_id, received_ms);
+ *      consumer apply:  the clue's JSON gets router_deadline_json(d, received_ms)
  *      /healthz:        json_object_set_new(body, "calendar", router_deadline_health(d));
  */
 #ifndef ROUTER_DEADLINE_H
@@ -71,11 +71,13 @@ router_deadline_t *router_deadline_start(gy_node_t *node, uint64_t interval_ms,
  *  first. */
 void router_deadline_destroy(router_deadline_t **self_p);
 
-/*  Adds the statements that write a routed clue's deadlines to the
- *  consumer's transaction (after router.route_clue_packed, which made the
- *  clue row).  received_ms starts every rule's period. */
-void router_deadline_tx_add(router_deadline_t *self, gy_pg_tx_t *tx, const char *clue_id,
-                            int64_t received_ms);
+/*  A routed clue's deadlines, computed here, for router.route_clue_packed
+ *  to store with the clue in the same statement (its "deadlines" member):
+ *  [{"rule", "version", "due_ms", "provisional", "reasons"}], one per rule;
+ *  received_ms starts every rule's period.  The caller owns the array.
+ *  One statement per clue rather than one more per rule: the router's
+ *  backlog throughput (docs/performance.md). */
+json_t *router_deadline_json(const router_deadline_t *self, int64_t received_ms);
 
 /*  {"covered_until": "YYYY-MM-DD" or null, "warning": text (only when the
  *  calendar does not cover the next 12 months by the process clock)}. */

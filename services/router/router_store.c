@@ -410,7 +410,8 @@ static char *s_clue_json(const router_store_t *self, const s_routing_t *r,
     json_object_set_new(o, "origin_producer", json_string(r->origin ? r->origin->producer : ""));
     json_object_set_new(o, "origin_reference",
                         json_string(r->origin ? r->origin->reference_id : ""));
-    (void)self;
+    json_object_set_new(o, "deadlines",
+                        router_deadline_json(self->config.deadlines, r->received_ms));
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return text;
@@ -512,7 +513,6 @@ void router_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
         free(body);
     }
     free(picked);
-    router_deadline_tx_add(self->config.deadlines, tx, cr->clue_id, r->received_ms);
 }
 
 void router_store_result(void *arg, gy_consumer_event_t *event, size_t index,

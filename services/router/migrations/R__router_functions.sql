@@ -507,8 +507,10 @@ $$;
 -- that C decided to hold for assessment (p_hold_k assessors asked:
 -- router.task_insert statements follow in the same transaction) keeps
 -- p_body for later instead (sequence 0).  A clue id already stored gives
--- created = false.  Its deadlines are router_deadline's statements, after
--- this one.  routed_at and triage's decided_at are the event's time
+-- created = false.  Its deadlines, computed in C (router_deadline_json:
+-- rule, version, due_ms, provisional, reasons), come in p_clue's
+-- "deadlines" and are stored here, started by ClueReceived at
+-- p_received_ms; one statement per clue keeps the backlog fast.  routed_at and triage's decided_at are the event's time
 -- (p_time_ms, the process clock), not the database's now(): the times a
 -- user sees follow one clock, the one tests set.
 CREATE OR REPLACE FUNCTION router.route_clue_packed(p_clue json, p_cluster uuid, p_received_ms bigint,
@@ -566,6 +568,13 @@ BEGIN
                                        decided_at)
     VALUES (v_id, p_clue->>'field_code', (p_clue->>'field_confidence')::real, 'triage',
             p_clue->>'reason', to_timestamp(p_time_ms / 1000.0));
+
+    INSERT INTO router.deadline (clue_id, rule, rule_version, due_at, procuratorate,
+                                 start_event, start_at, provisional, reasons)
+    SELECT v_id, d->>'rule', (d->>'version')::integer,
+           to_timestamp((d->>'due_ms')::bigint / 1000.0), v_proc, 'ClueReceived', v_received,
+           (d->>'provisional')::boolean, (d->'reasons')::jsonb
+      FROM json_array_elements(p_clue->'deadlines') d;
 
     IF p_hold_k > 0 THEN
         UPDATE router.clue c SET status = 'assessing', routed_body = p_body, assess_k = p_hold_k
