@@ -13,8 +13,6 @@
 #include "gy_util.h"
 #include "router_machines.h"
 
-#define S_TRIES 4
-
 /*  ---- the quorum ---- */
 
 router_outcome_t router_assess_decide(int k, const router_assessment_t *submitted, size_t n,
@@ -237,38 +235,21 @@ static void s_on_write_row(void *arg, size_t index, const gy_pg_result_t *res)
 static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 {
     s_job_t *job = arg;
-    bool conflict =
-        status == GY_PG_ERROR && (strcmp(sqlstate, "40001") == 0 ||
-                                  strcmp(sqlstate, "40P01") == 0 || strcmp(sqlstate, "23505") == 0);
-    if (conflict && job->tries < S_TRIES) {
-        s_read(job);
+    json_t *body;
+    router_answer_t failure;
+    /*  An expiry answers nobody: it has no result to read back. */
+    bool want_body = job->kind != S_EXPIRE;
+    switch (router_write_judge(status, sqlstate, job->tries, job->stored, want_body,
+                               job->ctx.outbox, "assessment step", job->id, &body, &failure)) {
+    case ROUTER_WRITE_RETRY:
+        s_read(job); /* decide again on what is stored now */
         return;
+    case ROUTER_WRITE_UNAVAILABLE: s_unavailable(job); return;
+    case ROUTER_WRITE_FAILED: s_finish(job, &failure); return;
+    case ROUTER_WRITE_STORED: break;
     }
-    if (conflict) {
-        gy_log_warning("assessment step on %s still conflicts after %d tries", job->id, job->tries);
-        s_fail(job, 409, "conflict", NULL,
-               "this conflicts with changes made at the same time; reload and retry");
-        return;
-    }
-    if (status == GY_PG_LOST && job->ctx.outbox)
-        gy_outbox_check(job->ctx.outbox);
-    if (status != GY_PG_OK) {
-        s_unavailable(job);
-        return;
-    }
-    if (job->ctx.outbox)
-        gy_outbox_check(job->ctx.outbox); /* the relay reads the events from the outbox */
-    if (job->kind == S_EXPIRE) {
+    if (!want_body) {
         s_nothing_to_do(job);
-        return;
-    }
-    json_t *body = job->stored ? json_loads(job->stored, 0, NULL) : NULL;
-    if (!json_is_object(body)) {
-        char excerpt[200]; /* the answer, cut at a character boundary */
-        gy_text_excerpt(excerpt, sizeof excerpt, job->stored ? job->stored : "(no row)");
-        gy_log_error("assessment write answered nothing: %s", excerpt);
-        json_decref(body);
-        s_fail(job, 500, "internal", NULL, "internal error");
         return;
     }
     router_answer_t answer = {.status = 200, .body = body};

@@ -11,8 +11,6 @@
 #include "gy_text.h"
 #include "gy_util.h"
 
-#define S_TRIES 4
-
 static const char s_sql_state[] =
     "SELECT cluster_id, cluster_version, cluster_size, cluster_procuratorate, clue_id,"
     "       clue_procuratorate, origin_producer, origin_reference"
@@ -120,38 +118,17 @@ static void s_on_write_row(void *arg, size_t index, const gy_pg_result_t *res)
 static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 {
     s_job_t *job = arg;
-    /*  serialization_failure: a guard; deadlock_detected: two merges of
-     *  the same clusters in opposite directions. */
-    bool conflict =
-        status == GY_PG_ERROR && (strcmp(sqlstate, "40001") == 0 ||
-                                  strcmp(sqlstate, "40P01") == 0 || strcmp(sqlstate, "23505") == 0);
-    if (conflict && job->tries < S_TRIES) {
-        s_read(job);
+    json_t *body;
+    router_answer_t failure;
+    switch (router_write_judge(status, sqlstate, job->tries, job->stored, true, job->ctx.outbox,
+                               "cluster change", job->a, &body, &failure)) {
+    case ROUTER_WRITE_RETRY:
+        s_read(job); /* decide again on what is stored now */
         return;
+    case ROUTER_WRITE_UNAVAILABLE: s_unavailable(job); return;
+    case ROUTER_WRITE_FAILED: s_finish(job, &failure); return;
+    case ROUTER_WRITE_STORED: break;
     }
-    if (conflict) {
-        gy_log_warning("cluster change on %s still conflicts after %d tries", job->a, job->tries);
-        s_fail(job, 409, "conflict", NULL,
-               "this conflicts with changes made at the same time; reload and retry");
-        return;
-    }
-    if (status == GY_PG_LOST && job->ctx.outbox)
-        gy_outbox_check(job->ctx.outbox);
-    if (status != GY_PG_OK) {
-        s_unavailable(job);
-        return;
-    }
-    json_t *body = job->stored ? json_loads(job->stored, 0, NULL) : NULL;
-    if (!json_is_object(body)) {
-        char excerpt[200]; /* the answer, cut at a character boundary */
-        gy_text_excerpt(excerpt, sizeof excerpt, job->stored ? job->stored : "(no row)");
-        gy_log_error("cluster write answered nothing: %s", excerpt);
-        json_decref(body);
-        s_fail(job, 500, "internal", NULL, "internal error");
-        return;
-    }
-    if (job->ctx.outbox)
-        gy_outbox_check(job->ctx.outbox);
     router_answer_t answer = {.status = 200, .body = body};
     s_finish(job, &answer);
 }

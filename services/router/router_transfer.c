@@ -14,7 +14,6 @@
 #include "gy_util.h"
 
 /*  A conflict means another step won the race; a few tries settle it. */
-#define S_TRIES 4
 
 static const char s_sql_transfer_state[] =
     "SELECT status, version, clue_id, from_proc, to_proc, superior, origin_producer,"
@@ -116,37 +115,17 @@ static void s_on_write_row(void *arg, size_t index, const gy_pg_result_t *res)
 static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 {
     s_job_t *job = arg;
-    bool conflict =
-        status == GY_PG_ERROR && (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "23505") == 0);
-    if (conflict && job->tries < S_TRIES) {
+    json_t *body;
+    router_answer_t failure;
+    switch (router_write_judge(status, sqlstate, job->tries, job->stored, true, job->ctx.outbox,
+                               "transfer step", job->step.id, &body, &failure)) {
+    case ROUTER_WRITE_RETRY:
         s_read(job); /* decide again on what is stored now */
         return;
+    case ROUTER_WRITE_UNAVAILABLE: s_unavailable(job); return;
+    case ROUTER_WRITE_FAILED: s_finish(job, &failure); return;
+    case ROUTER_WRITE_STORED: break;
     }
-    if (conflict) {
-        gy_log_warning("transfer step on %s still conflicts after %d tries", job->step.id,
-                       job->tries);
-        s_fail(job, 409, "conflict", NULL,
-               "this conflicts with changes made at the same time; reload and retry");
-        return;
-    }
-    if (status == GY_PG_LOST && job->ctx.outbox)
-        gy_outbox_check(job->ctx.outbox);
-    if (status != GY_PG_OK) {
-        s_unavailable(job);
-        return;
-    }
-    json_t *body = job->stored ? json_loads(job->stored, 0, NULL) : NULL;
-    if (!json_is_object(body)) {
-        char excerpt[200]; /* the answer, cut at a character boundary */
-        gy_text_excerpt(excerpt, sizeof excerpt, job->stored ? job->stored : "(no row)");
-        gy_log_error("transfer write answered no transfer: %s", excerpt);
-        json_decref(body);
-        s_fail(job, 500, "internal", NULL, "internal error");
-        return;
-    }
-    /* The event is committed; the relay reads it from the outbox. */
-    if (job->ctx.outbox)
-        gy_outbox_check(job->ctx.outbox);
     router_answer_t answer = {.status = job->step.event == ROUTER_TRANSFER_REQUEST ? 201 : 200,
                               .body = body};
     s_finish(job, &answer);
