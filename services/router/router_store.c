@@ -20,7 +20,7 @@ static const char s_sql_cluster_candidate[] =
     "$1, $2::bigint, $3::smallint, $4::smallint, $5::smallint, $6::smallint, $7::bigint,"
     " $8::bigint, $9, $10::float8, $11::float8, $12::float8, $13::int)";
 static const char s_sql_route[] =
-    "SELECT created, sequence FROM router.route_clue_packed($1::json, $2::uuid, $3::bigint, $4,"
+    "SELECT created, sequence FROM router.route_clue_packed($1::jsonb, $2::uuid, $3::bigint, $4,"
     " $5::uuid, $6::bigint, $7, $8::bytea, $9::int)";
 static const char s_sql_tasks_due[] = "SELECT id FROM router.tasks_due($1::bigint, $2::int)";
 static const char s_sql_assessors[] =

@@ -499,21 +499,26 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Stores a routed clue as decided in C (p_clue, as router_store.c's
--- s_clue_json names its members), in the caller's transaction: starts its
--- cluster (p_cluster = its own id) or joins p_cluster — which must still
--- exist (a merge may have removed it since the read: serialization_failure,
--- and the consumer retries with a fresh read) — makes its classification,
--- and appends p_body, the packed ClueRouted, to the outbox.  A new matter
--- that C decided to hold for assessment (p_hold_k assessors asked:
+-- s_clue_json names its members; jsonb, parsed once: each ->> on json
+-- lexes the whole text again, a tenth of the writer's time per clue), in
+-- the caller's transaction: starts its cluster (p_cluster = its own id) or
+-- joins p_cluster — which must still exist (a merge may have removed it
+-- since the read: serialization_failure, and the consumer retries with a
+-- fresh read) — makes its classification, stores its deadlines, and
+-- appends p_body, the packed ClueRouted, to the outbox.  A new matter that
+-- C decided to hold for assessment (p_hold_k assessors asked:
 -- router.task_insert statements follow in the same transaction) keeps
 -- p_body for later instead (sequence 0).  A clue id already stored gives
--- created = false.  Its deadlines, computed in C (router_deadline_json:
+-- created = false.  The deadlines, computed in C (router_deadline_json:
 -- rule, version, due_ms, provisional, reasons), come in p_clue's
--- "deadlines" and are stored here, started by ClueReceived at
--- p_received_ms; one statement per clue keeps the backlog fast.  routed_at and triage's decided_at are the event's time
--- (p_time_ms, the process clock), not the database's now(): the times a
--- user sees follow one clock, the one tests set.
-CREATE OR REPLACE FUNCTION router.route_clue_packed(p_clue json, p_cluster uuid, p_received_ms bigint,
+-- "deadlines", started by ClueReceived at p_received_ms: stored here, one
+-- statement per clue, not one more per rule.  routed_at and triage's
+-- decided_at are the event's time (p_time_ms, the process clock), not the
+-- database's now(): the times a user sees follow one clock, the one tests
+-- set.
+DROP FUNCTION IF EXISTS router.route_clue_packed(json, uuid, bigint, text, uuid, bigint, text,
+    bytea, integer);
+CREATE OR REPLACE FUNCTION router.route_clue_packed(p_clue jsonb, p_cluster uuid, p_received_ms bigint,
     p_producer text, p_event_id uuid, p_time_ms bigint, p_trace text, p_body bytea,
     p_hold_k integer)
 RETURNS TABLE (created boolean, sequence bigint)
@@ -573,8 +578,8 @@ BEGIN
                                  start_event, start_at, provisional, reasons)
     SELECT v_id, d->>'rule', (d->>'version')::integer,
            to_timestamp((d->>'due_ms')::bigint / 1000.0), v_proc, 'ClueReceived', v_received,
-           (d->>'provisional')::boolean, (d->'reasons')::jsonb
-      FROM json_array_elements(p_clue->'deadlines') d;
+           (d->>'provisional')::boolean, d->'reasons'
+      FROM jsonb_array_elements(p_clue->'deadlines') d;
 
     IF p_hold_k > 0 THEN
         UPDATE router.clue c SET status = 'assessing', routed_body = p_body, assess_k = p_hold_k
