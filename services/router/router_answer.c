@@ -1,6 +1,7 @@
 /*  router_answer — see router_answer.h. */
 #include "router_answer.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,8 +28,8 @@ router_write_t router_write_judge(gy_pg_status_t status, const char *sqlstate, i
                                   const char *what, const char *id, json_t **body_p,
                                   router_answer_t *failure)
 {
-    if (body_p)
-        *body_p = NULL;
+    assert(body_p && failure);
+    *body_p = NULL;
     if (s_conflict(status, sqlstate)) {
         if (tries < ROUTER_WRITE_TRIES)
             return ROUTER_WRITE_RETRY;
