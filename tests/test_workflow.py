@@ -523,6 +523,20 @@ class ServiceTest(gytest.IntakeTestCase):
             lone.start(timeout=10)
         self.assertIn("invalid value for GY_WORKFLOW_SOURCES", str(ctx.exception))
 
+    def test_without_a_token_key_the_api_is_off(self):
+        """Reviews go on from the bus; the API's paths say why they answer
+        no.  (A second instance on the same schema, following nothing.)"""
+        off = gytest.Workflow(S["folder"], "workflow-w-off", S["dbname"], [],
+                              env={"GY_SOURCES": "tcp://127.0.0.1:%d|tcp://127.0.0.1:%d"
+                                                 % (gytest.free_port(), gytest.free_port())})
+        off.start()
+        try:
+            r = off.get("/api/v1/workflow/reviews")
+            self.assertError(r, 503, "api_unavailable")
+            self.assertEqual(off.get("/api/v1/elsewhere").status, 404)
+        finally:
+            off.stop()
+
     def test_the_queues_query_is_checked(self):
         chief = token("chief_prosecutor", "140213")
         self.assertError(wf("GET", "/reviews?queue=inbox", bearer=chief), 400, "invalid_value",

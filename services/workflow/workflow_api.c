@@ -40,8 +40,8 @@ static const struct {
     {"api_case_read", "SELECT kind, procuratorate, field_code, state, version"
                       " FROM workflow.case_read($1::uuid)"},
     {"api_review_step", "SELECT workflow.review_step($1::uuid, $2, $3::integer, $4, $5, $6, $7,"
-                        " $8::json, $9::bigint)"},
-    {"api_case_open", "SELECT workflow.case_open($1::json, $2::uuid, $3, $4::bigint)"},
+                        " $8::jsonb, $9::bigint)"},
+    {"api_case_open", "SELECT workflow.case_open($1::jsonb, $2::uuid, $3, $4::bigint)"},
     {"api_case_join", "SELECT workflow.case_join($1::uuid, $2, $3::integer, $4::uuid, $5,"
                       " $6::bigint)"},
 };

@@ -19,11 +19,11 @@ static const char s_sql_review_state[] =
     " origin_producer, origin_reference FROM workflow.review_state($1::uuid[])";
 static const char s_sql_rotation_state[] =
     "SELECT prosecutors::text, position, version FROM workflow.rotation_state($1)";
-static const char s_sql_review_insert[] = "SELECT workflow.review_insert($1::json, $2::bigint)";
+static const char s_sql_review_insert[] = "SELECT workflow.review_insert($1::jsonb, $2::bigint)";
 static const char s_sql_rotation_advance[] =
     "SELECT workflow.rotation_advance($1, $2::integer, $3::integer)";
 static const char s_sql_review_step[] = "SELECT workflow.review_step($1::uuid, $2, $3::integer,"
-                                        " $4, $5, $6, $7, $8::json, $9::bigint)";
+                                        " $4, $5, $6, $7, $8::jsonb, $9::bigint)";
 static const char s_sql_review_cluster[] =
     "SELECT workflow.review_cluster($1::uuid, $2::uuid[], $3, $4, $5::bigint)";
 
