@@ -498,6 +498,79 @@ class MovesTest(gytest.IntakeTestCase):
         self.assertEqual(r.json()["history"][-1]["event"], "cluster")
 
 
+class AccessMatrixTest(gytest.IntakeTestCase):
+    """Every endpoint x role x jurisdiction, on a review of 平城区 (140213)
+    that is decided already and its case: a caller who may act gets past
+    the guard and the scope to the state check (409) or the answer (200);
+    anyone else 401, 403 or 404 — and nothing is written either way."""
+
+    def test_every_endpoint_role_and_jurisdiction(self):
+        cid, _ = submit("140213")
+        wait_review(cid)
+        chief = token("chief_prosecutor", "140213")
+        r = wf("POST", "/reviews/%s/decide" % cid, {"decision": "open", "case_kind": "civil"},
+               bearer=chief)
+        self.assertEqual(r.status, 201, r)
+        case_id = r.json()["review"]["case_id"]
+        before = written(cid)
+        rotation = S["db"].query("SELECT * FROM workflow.rotation WHERE procuratorate = '140213'")
+
+        # (method, path, body, who may: role -> expected status when in scope)
+        endpoints = [
+            ("GET", "/reviews?queue=all", None, {"prosecutor": 200, "chief_prosecutor": 200}),
+            ("GET", "/reviews/%s" % cid, None, {"prosecutor": 200, "chief_prosecutor": 200}),
+            ("POST", "/reviews/%s/assign" % cid, {"prosecutor": "p-x"},
+             {"prosecutor": 403, "chief_prosecutor": 409}),
+            ("POST", "/reviews/%s/decide" % cid, {"decision": "join", "case_id": case_id},
+             {"prosecutor": 409, "chief_prosecutor": 409}),
+            ("POST", "/reviews/%s/decide" % cid,
+             {"decision": "not_opened", "reason": "x", "public_reason": "y"},
+             {"prosecutor": 403, "chief_prosecutor": 409}),
+            ("GET", "/cases/%s" % case_id, None, {"prosecutor": 200, "chief_prosecutor": 200}),
+            ("GET", "/rotations/140213", None, {"prosecutor": 200, "chief_prosecutor": 200}),
+        ]
+        # in scope: the county, its city, its province; out: a sibling
+        # county, another province's county
+        places = {"140213": True, "140200": True, "140000": True, "140212": False,
+                  "430104": False}
+        for method, path, body, allowed in endpoints:
+            for role in ("prosecutor", "chief_prosecutor", "volunteer", "admin", "integrator"):
+                for proc, in_scope in places.items():
+                    with self.subTest(method=method, path=path, role=role, proc=proc):
+                        r = wf(method, path, body, bearer=token(role, proc))
+                        if role not in allowed:
+                            self.assertError(r, 403, "forbidden")
+                            continue
+                        want = allowed[role]
+                        if want == 403:  # the role's own refusal comes first
+                            self.assertError(r, 403, "forbidden")
+                        elif not in_scope and path.startswith("/reviews?"):
+                            self.assertEqual(r.status, 200, r)
+                            self.assertNotIn(cid, r.body.decode())
+                        elif not in_scope:
+                            self.assertError(r, 404, "not_found")
+                            self.assertNotIn(cid, r.body.decode())
+                        else:
+                            self.assertEqual(r.status, want, r)
+            with self.subTest(method=method, path=path, role=None):
+                self.assertError(wf(method, path, body), 401, "unauthenticated", "Authorization")
+        # Setting the rotation: the chief of the place or above only.
+        for proc, in_scope in places.items():
+            for role in ("prosecutor", "chief_prosecutor", "admin"):
+                with self.subTest(path="PUT /rotations/140213", role=role, proc=proc):
+                    r = wf("PUT", "/rotations/140213", {"prosecutors": []},
+                           bearer=token(role, proc))
+                    if role != "chief_prosecutor":
+                        self.assertError(r, 403, "forbidden")
+                    elif not in_scope:
+                        self.assertError(r, 404, "not_found")
+                    else:
+                        self.assertEqual(r.status, 200, r)
+        self.assertEqual(written(cid), before)
+        self.assertEqual(S["db"].query("SELECT * FROM workflow.rotation "
+                                       "WHERE procuratorate = '140213'"), rotation)
+
+
 class ServiceTest(gytest.IntakeTestCase):
 
     def test_health_and_metrics(self):
