@@ -452,6 +452,28 @@ class MovesTest(gytest.IntakeTestCase):
                           for e in events("ClueReviewStarted", clue_id=cid)],
                          [("140215", "140200")])
 
+    def test_a_triage_clue_the_superior_keeps_comes_under_review_there(self):
+        """A dispute decided for the side that had the clue: the router puts
+        it in that procuratorate's handling queue, so its review starts
+        there."""
+        cid, _ = submit("140200")
+        wait_review(cid, state="triage")
+        city = token("prosecutor", "140200")
+        r = call("router", "POST", "/api/v1/routed-clues/%s/transfer" % cid,
+                 {"to": "140221", "reason": "疑属阳高县管辖"}, bearer=city)
+        self.assertEqual(r.status, 201, r)
+        tid = r.json()["id"]
+        r = call("router", "POST", "/api/v1/transfers/%s/dispute" % tid,
+                 {"reason": "污染源不在本县"}, bearer=token("prosecutor", "140221"))
+        self.assertEqual(r.status, 200, r)
+        r = call("router", "POST", "/api/v1/transfers/%s/decide" % tid,
+                 {"procuratorate": "140200", "reason": "由市院办理"}, bearer=city)
+        self.assertEqual(r.status, 200, r)
+        wait_review(cid, procuratorate="140200")
+        self.assertEqual([(e.procuratorate, e.from_procuratorate)
+                          for e in events("ClueReviewStarted", clue_id=cid)],
+                         [("140200", "140200")])
+
     def test_the_clues_of_one_matter_are_shown_together(self):
         """A review carries its cluster: the router's cluster id and its
         siblings, the other clues of that cluster in the caller's scope,

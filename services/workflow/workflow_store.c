@@ -206,9 +206,9 @@ void workflow_store_read(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
         if (!to)
             return; /* requested or disputed: the clue stays where it is */
         const Gongyi__V1__ClueTransferred *t = env->clue_transferred;
-        if (!gy_uuid_valid(t->clue_id) || !gy_scope_code_valid(to) || !s_text_ok(t->by, 256) ||
-            !s_text_ok(t->reason, 4000)) {
-            s_malformed(self, event, "clue id, procuratorate, by or reason");
+        if (!gy_uuid_valid(t->clue_id) || !gy_uuid_valid(t->transfer_id) ||
+            !gy_scope_code_valid(to) || !s_text_ok(t->by, 256) || !s_text_ok(t->reason, 4000)) {
+            s_malformed(self, event, "clue id, transfer id, procuratorate, by or reason");
             return;
         }
         event->user = gy_calloc(1, sizeof(s_work_t));
@@ -376,8 +376,11 @@ static void s_apply_transferred(workflow_store_t *self, gy_consumer_event_t *eve
         s_passed_over(self, event, "no review of this clue here (never routed to this workflow)");
         return;
     }
-    if (strcmp(r->procuratorate, to) == 0)
-        return; /* decided for the side that had it: nothing moves */
+    /*  Decided for the side that had it: a review stays as it is, but a
+     *  clue of a triage queue is placed there (the router puts it in that
+     *  procuratorate's handling queue). */
+    if (strcmp(r->procuratorate, to) == 0 && r->state != WORKFLOW_REVIEW_TRIAGE)
+        return;
     const gy_machine_t *m = &workflow_review_machine;
     int next = gy_machine_next(m, r->state, WORKFLOW_REVIEW_TRANSFER);
     if (next == GY_MACHINE_REFUSED) {

@@ -9,10 +9,13 @@
  *    ClueRouted, queue triage    -> a review "triage": not for review until
  *                                   a transfer places it (no event)
  *    ClueTransferred accepted /  -> the review moves to the procuratorate
- *    decided (to the other side)    that has the clue now (transfer event of
+ *    decided                        that has the clue now (transfer event of
  *                                   workflow_review's machine), unassigned
  *                                   there or by its rotation, history kept;
- *                                   ClueReviewStarted with from_procuratorate
+ *                                   ClueReviewStarted with from_procuratorate.
+ *                                   Decided for the side that had it: a
+ *                                   review stays, a triage clue comes under
+ *                                   review there (the router placed it)
  *    ClusterChanged              -> the reviews of clue_ids take cluster_id
  *  Every other event only moves the position.
  *
