@@ -390,6 +390,42 @@ class DecisionTest(gytest.IntakeTestCase):
                             bearer=chief), 404, "not_found")
         self.assertEqual(written(cid), before)
 
+    def test_concurrent_decisions_one_wins(self):
+        """Optimistic concurrency: many assignments on one version, and many
+        chiefs opening one review at once — one wins, the others get 409
+        and write nothing."""
+        import threading
+        cid, _ = submit("140213")
+        wait_review(cid)
+        chief = token("chief_prosecutor", "140213")
+
+        def race(bodies, path):
+            results = [None] * len(bodies)
+
+            def go(i):
+                results[i] = wf("POST", path, bodies[i], bearer=chief)
+            threads = [threading.Thread(target=go, args=(i,)) for i in range(len(bodies))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            return results
+
+        results = race([{"prosecutor": "p-%d" % i, "expected_version": 1} for i in range(8)],
+                       "/reviews/%s/assign" % cid)
+        self.assertEqual(sorted(r.status for r in results), [200] + [409] * 7, results)
+        for r in results:
+            if r.status == 409:
+                self.assertEqual(r.json()["error"]["code"], "conflict")
+        self.assertEqual(S["db"].scalar("SELECT count(*) FROM workflow.review_history "
+                                        "WHERE clue_id = %s AND event = 'assign'", (cid,)), 1)
+        results = race([{"decision": "open", "case_kind": "civil"}] * 6,
+                       "/reviews/%s/decide" % cid)
+        self.assertEqual(sorted(r.status for r in results), [201] + [409] * 5, results)
+        self.assertEqual(S["db"].scalar("SELECT count(*) FROM workflow.case_clue "
+                                        "WHERE clue_id = %s", (cid,)), 1)
+        self.assertEqual(len([e for e in events("CaseOpened") if list(e.clue_ids) == [cid]]), 1)
+
     def test_a_field_allows_only_its_case_kinds(self):
         # 国有财产保护 allows administrative cases only (reference/fields.csv).
         cid, _ = submit("140213", text="国有资产被低价转让，国有财产流失，编号 %s。"
