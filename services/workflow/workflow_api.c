@@ -278,6 +278,7 @@ typedef struct {
     long case_version;
     char new_case_id[37];
     /* what the write answered */
+    size_t answer_index; /* the statement that reads the review back */
     char *answer;
 } s_step_t;
 
@@ -300,9 +301,8 @@ static void s_step_read(s_step_t *s);
 static void s_on_write_row(void *arg, size_t index, const gy_pg_result_t *res)
 {
     s_step_t *s = arg;
-    (void)index;
     /*  The last statement answers the review as it is now. */
-    if (gy_pg_ntuples(res) == 1 && gy_pg_nfields(res) == 1 && !gy_pg_isnull(res, 0, 0)) {
+    if (index == s->answer_index && gy_pg_ntuples(res) == 1 && !gy_pg_isnull(res, 0, 0)) {
         free(s->answer);
         s->answer = gy_strdup(gy_pg_value(res, 0, 0));
     }
@@ -539,6 +539,7 @@ static void s_decide(s_step_t *s)
     }
     s_add_event(s, tx, at_ms);
     const char *rv[] = {s->clue_id, s->prefix};
+    s->answer_index = gy_pg_tx_size(tx);
     gy_pg_tx_add(tx, "api_review", 2, rv, NULL);
     if (gy_pg_run(s->api->pg, &tx, s_on_write_row, s_on_write_done, s) < 0) {
         s_unavailable(s->req);
