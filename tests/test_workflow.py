@@ -346,6 +346,32 @@ class DecisionTest(gytest.IntakeTestCase):
         self.assertError(r, 422, "unknown_case", "case_id")
         self.assertEqual(written(far), before)
 
+    def test_the_cases_in_scope_page_by_page(self):
+        ids = []
+        chief = token("chief_prosecutor", "140222")
+        for _ in range(3):
+            cid, _ = submit("140222")
+            wait_review(cid)
+            r = wf("POST", "/reviews/%s/decide" % cid,
+                   {"decision": "open", "case_kind": "administrative"}, bearer=chief)
+            self.assertEqual(r.status, 201, r)
+            ids.append(r.json()["review"]["case_id"])
+        seen, after = [], None
+        while True:
+            r = wf("GET", "/cases?limit=2" + ("&after=" + after if after else ""), bearer=chief)
+            self.assertEqual(r.status, 200, r)
+            seen += [c["id"] for c in r.json()["items"]]
+            after = r.json()["next"]
+            if not after:
+                break
+        self.assertEqual(seen, ids)
+        city = [c["id"] for c in wf("GET", "/cases?limit=100",
+                                    bearer=token("prosecutor", "140200")).json()["items"]]
+        self.assertTrue(set(ids) <= set(city))
+        self.assertEqual(wf("GET", "/cases?limit=100",
+                            bearer=token("prosecutor", "140221")).json()["items"], [])
+        self.assertError(wf("GET", "/cases?state=open", bearer=chief), 400, "unknown_parameter")
+
     def test_refusals_write_nothing(self):
         cid, _ = submit("140213")
         wait_review(cid)
@@ -585,6 +611,7 @@ class AccessMatrixTest(gytest.IntakeTestCase):
              {"decision": "not_opened", "reason": "x", "public_reason": "y"},
              {"prosecutor": 403, "chief_prosecutor": 409}),
             ("GET", "/cases/%s" % case_id, None, {"prosecutor": 200, "chief_prosecutor": 200}),
+            ("GET", "/cases?limit=100", None, {"prosecutor": 200, "chief_prosecutor": 200}),
             ("GET", "/rotations/140213", None, {"prosecutor": 200, "chief_prosecutor": 200}),
         ]
         # in scope: the county, its city, its province; out: a sibling
@@ -602,7 +629,7 @@ class AccessMatrixTest(gytest.IntakeTestCase):
                         want = allowed[role]
                         if want == 403:  # the role's own refusal comes first
                             self.assertError(r, 403, "forbidden")
-                        elif not in_scope and path.startswith("/reviews?"):
+                        elif not in_scope and "?" in path:
                             self.assertEqual(r.status, 200, r)
                             self.assertNotIn(cid, r.body.decode())
                         elif not in_scope:

@@ -32,6 +32,8 @@ static const struct {
                     "interval '1 microsecond', $5::uuid, $6::integer)::text"},
     {"api_review", "SELECT workflow.api_review($1::uuid, $2)::text"},
     {"api_case", "SELECT workflow.api_case($1::uuid, $2)::text"},
+    {"api_cases", "SELECT workflow.api_cases($1, 'epoch'::timestamptz + $2::bigint * "
+                  "interval '1 microsecond', $3::uuid, $4::integer)::text"},
     {"api_rotation", "SELECT workflow.api_rotation($1)::text"},
     {"api_rotation_set", "SELECT workflow.rotation_set($1, $2::text[], $3, $4::bigint)::text"},
     {"api_review_read", "SELECT state, version, procuratorate, field_code, case_kinds, cluster_id,"
@@ -196,6 +198,26 @@ static void s_case(gy_http_request_t *req, const gy_route_match_t *match, void *
     }
     const char *values[] = {id, prefix};
     s_read(self, req, "api_case", 2, values, "no such case");
+}
+
+static void s_cases(gy_http_request_t *req, const gy_route_match_t *match, void *arg)
+{
+    workflow_api_t *self = arg;
+    (void)match;
+    gy_token_claims_t claims;
+    char prefix[7];
+    if (gy_auth_guard(req, self->public_key, &s_handlers, &claims, prefix) < 0)
+        return;
+    gy_page_spec_t spec = {NULL, NULL, 20, 100};
+    gy_page_t page;
+    gy_error_t err;
+    if (gy_page_parse(&spec, gy_http_query(req), &page, &err) < 0) {
+        gy_reply_error(req, &err);
+        return;
+    }
+    const char *values[] = {prefix, page.has_after ? page.after_us : NULL,
+                            page.has_after ? page.after_id : NULL, page.limit_text};
+    s_read(self, req, "api_cases", 4, values, "no cases");
 }
 
 /*  ---- rotations ---- */
@@ -708,6 +730,7 @@ static const gy_route_t s_routes[] = {
     {"GET", "/api/v1/workflow/reviews/{clue_id}", "workflow_review", s_review},
     {"POST", "/api/v1/workflow/reviews/{clue_id}/assign", "workflow_assign", s_assign},
     {"POST", "/api/v1/workflow/reviews/{clue_id}/decide", "workflow_decide", s_decide_route},
+    {"GET", "/api/v1/workflow/cases", "workflow_cases", s_cases},
     {"GET", "/api/v1/workflow/cases/{case_id}", "workflow_case", s_case},
     {"GET", "/api/v1/workflow/rotations/{procuratorate}", "workflow_rotation", s_rotation},
     {"PUT", "/api/v1/workflow/rotations/{procuratorate}", "workflow_rotation_set", s_rotation_set},

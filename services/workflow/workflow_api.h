@@ -1,7 +1,7 @@
 /*  workflow_api — the workflow's HTTP API for prosecutors and chief
  *  prosecutors (docs/api.md, "Workflow"): the review queues, a review with
- *  its history, assignment, the decision (不立案, 立案, join a case), a
- *  case with its clues, and each procuratorate's round-robin rotation.
+ *  its history, assignment, the decision (不立案, 立案, join a case), the
+ *  cases with their clues, and each procuratorate's round-robin rotation.
  *
  *  Every route takes a bearer token (GY_TOKEN_PUBLIC_KEY_FILE) of a
  *  prosecutor or chief prosecutor whose procuratorate is a code

@@ -244,8 +244,8 @@ LANGUAGE sql STABLE AS $$
      WHERE r.clue_id = p_clue AND r.procuratorate LIKE p_prefix || '%'
 $$;
 
--- A case with its clues, or NULL when it is not in the caller's scope.
-CREATE OR REPLACE FUNCTION workflow.api_case(p_case uuid, p_prefix text) RETURNS json
+-- A case with its clues.
+CREATE OR REPLACE FUNCTION workflow.case_json(c workflow."case") RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
         'id', c.id, 'kind', c.kind, 'procuratorate', c.procuratorate,
@@ -257,8 +257,34 @@ LANGUAGE sql STABLE AS $$
                 'clue_id', l.clue_id, 'how', l.how, 'linked_by', l.linked_by,
                 'linked_at', l.linked_at) ORDER BY l.linked_at, l.clue_id), '[]'::json)
               FROM workflow.case_clue l WHERE l.case_id = c.id))
-      FROM workflow."case" c
+$$;
+
+-- A case, or NULL when it is not in the caller's scope.
+CREATE OR REPLACE FUNCTION workflow.api_case(p_case uuid, p_prefix text) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT workflow.case_json(c) FROM workflow."case" c
      WHERE c.id = p_case AND c.procuratorate LIKE p_prefix || '%'
+$$;
+
+-- One page of the cases in scope, oldest opened first, after the keyset
+-- cursor.
+CREATE OR REPLACE FUNCTION workflow.api_cases(p_prefix text, p_after_at timestamptz,
+    p_after_id uuid, p_limit integer)
+RETURNS json LANGUAGE sql STABLE AS $$
+    WITH page AS (
+        SELECT c FROM workflow."case" c
+         WHERE c.procuratorate LIKE p_prefix || '%'
+           AND (p_after_at IS NULL OR (c.opened_at, c.id) > (p_after_at, p_after_id))
+         ORDER BY c.opened_at, c.id
+         LIMIT p_limit)
+    SELECT json_build_object(
+        'items', coalesce(json_agg(workflow.case_json(page.c)
+                                   ORDER BY (page.c).opened_at, (page.c).id), '[]'::json),
+        'next', CASE WHEN count(*) = p_limit THEN
+            (array_agg(floor(extract(epoch FROM (page.c).opened_at) * 1000000)::bigint::text
+                       || '.' || (page.c).id::text
+                       ORDER BY (page.c).opened_at DESC, (page.c).id DESC))[1] END)
+      FROM page
 $$;
 
 -- The rotation of a procuratorate, replaced by its chief (an empty list
