@@ -345,6 +345,19 @@ class DecisionTest(gytest.IntakeTestCase):
                bearer=token("prosecutor", "140212"))
         self.assertError(r, 422, "unknown_case", "case_id")
         self.assertEqual(written(far), before)
+        # A case that ended takes no more clues.  (Its stages are the case
+        # machines' and not run by the service yet: the row is set here.)
+        for ended in ("closed", "terminated"):
+            late, _ = submit("140213")
+            wait_review(late)
+            S["db"].query('UPDATE workflow."case" SET state = %s WHERE id = %s',
+                          (ended, case_id))
+            before = written(late)
+            r = wf("POST", "/reviews/%s/decide" % late, {"decision": "join", "case_id": case_id},
+                   bearer=p)
+            self.assertError(r, 409, "invalid_case", "case_id")
+            self.assertEqual(written(late), before)
+        S["db"].query('UPDATE workflow."case" SET state = %s WHERE id = %s', ("opened", case_id))
 
     def test_the_cases_in_scope_page_by_page(self):
         ids = []

@@ -511,13 +511,17 @@ static void s_decide(s_step_t *s)
             s_fail(s, 422, "unknown_case", "case_id", "no such case");
             return;
         }
-        /*  Several clues, one case: of one procuratorate, and still open. */
-        if (strcmp(s->case_proc, s->procuratorate) != 0 || strcmp(s->case_state, "closed") == 0) {
+        /*  Several clues, one case: of one procuratorate, and still open
+         *  (closed and terminated are the case machines' final states,
+         *  workflow_machines.h). */
+        bool ended =
+            strcmp(s->case_state, "closed") == 0 || strcmp(s->case_state, "terminated") == 0;
+        if (strcmp(s->case_proc, s->procuratorate) != 0 || ended) {
             json_decref(change);
             s_fail(s, 409, "invalid_case", "case_id",
                    strcmp(s->case_proc, s->procuratorate) != 0
                        ? "the case belongs to another procuratorate than the clue"
-                       : "the case is closed");
+                       : "the case is closed or terminated");
             return;
         }
         json_object_set_new(change, "case_id", json_string(s->case_id));
