@@ -3,6 +3,7 @@
 #
 #   docker run IMAGE intake          gy-intake
 #   docker run IMAGE router          gy-router
+#   docker run IMAGE workflow        gy-workflow
 #   docker run IMAGE keygen DIR NAME gy-keygen (CURVE certificates)
 #   docker run IMAGE token ...       gy-token (Ed25519 token keys, tokens)
 #   docker run IMAGE healthcheck     GET /healthz of the service in this container
@@ -81,7 +82,8 @@ ENV GY_REFDATA_DIR=/usr/local/share/gongyi/reference \
 
 USER 10001:10001
 WORKDIR /
-# intake: HTTP 8081, bus 7101-7103; router: HTTP 8091, bus 7201-7202
-EXPOSE 8081 7101 7102 7103 8091 7201 7202
+# intake: HTTP 8081, bus 7101-7103; router: HTTP 8091, bus 7201-7202;
+# workflow: HTTP 8101, bus 7301-7302
+EXPOSE 8081 7101 7102 7103 8091 7201 7202 8101 7301 7302
 ENTRYPOINT ["/usr/local/bin/gongyi"]
 CMD ["help"]

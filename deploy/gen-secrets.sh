@@ -10,12 +10,14 @@
 #                                losing it makes the stored identities unreadable
 #   router-seal.key              64 hex: the router seals volunteers' personal data
 #   token.secret, token.public   Ed25519 pair for bearer tokens (gy-token keygen)
-#   curve/NAME, curve/NAME_secret  CURVE certificates (gy-keygen) for intake and
-#                                router (GY_CERTS="intake router" to change)
+#   curve/NAME, curve/NAME_secret  CURVE certificates (gy-keygen) for intake,
+#                                router and workflow (GY_CERTS="intake router
+#                                workflow" to change)
 #   curve-clients/               public certificates of the clients every bus
 #                                server of the site lets in (GY_CURVE_CLIENTS:
-#                                the router, which follows intake, and intake,
-#                                which follows the router)
+#                                the router, which follows intake, intake,
+#                                which follows the router and the workflow,
+#                                and the workflow, which follows the router)
 #   curve-public/                public certificates of the site's servers, for
 #                                clients (the router's GY_SOURCES, other sites)
 #
@@ -34,8 +36,8 @@ dir=${1:-$root/deploy/secrets}
 case "$dir" in -h | --help)
     awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 esac
-certs=${GY_CERTS:-intake router}
-clients=${GY_CURVE_CLIENTS:-router intake}
+certs=${GY_CERTS:-intake router workflow}
+clients=${GY_CURVE_CLIENTS:-router intake workflow}
 
 mkdir -p "$dir"
 chmod 700 "$dir"

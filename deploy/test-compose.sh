@@ -15,8 +15,8 @@
 # Checks, in order:
 #   1. the site comes up: PostgreSQL, Redis, 2 intake replicas (migrations
 #      under the advisory lock, started together: exactly one applies them),
-#      the router when the image has one (its health and API through the
-#      edge), the edge on 127.0.0.1:$GY_TEST_PORT (18080);
+#      the router and the workflow when the image has them (their health
+#      and API through the edge), the edge on 127.0.0.1:$GY_TEST_PORT (18080);
 #   2. clues submitted through the edge are stored (GET by receipt code) and
 #      routed (the router's consumed positions reach intake's heads, every
 #      clue is in router.clue, and -- where intake has it -- every clue's
@@ -179,6 +179,8 @@ say "images ready in $((SECONDS - t))s"
 podman run --rm "$GY_IMAGE" help | sed -n '/^programs/,$p' >&2
 has_router=
 podman run --rm --entrypoint test "$GY_IMAGE" -x /usr/local/bin/gy-router && has_router=1
+has_workflow=
+podman run --rm --entrypoint test "$GY_IMAGE" -x /usr/local/bin/gy-workflow && has_workflow=1
 
 gy_podman_service_start || fail "podman system service"
 # A previous run that died half-way.
@@ -191,6 +193,7 @@ GY_SECRETS_USE_IMAGE=1 GY_ENGINE=podman "$ROOT/deploy/gen-secrets.sh" "$GY_SECRE
 # ---- 1. up ------------------------------------------------------------
 services=(postgres redis intake edge)
 [ -n "$has_router" ] && services+=(router)
+[ -n "$has_workflow" ] && services+=(workflow)
 t=$SECONDS
 start_ticker
 say "starting ${services[*]}"
@@ -227,7 +230,14 @@ if [ -n "$has_router" ]; then
     grep -q '"unauthenticated"' "$STATE/routed-clues.json" && [ "$code" = 401 ] ||
         fail "GET /api/v1/routed-clues through the edge: $code $(cat "$STATE/routed-clues.json")"
 fi
-say "site up in $((SECONDS - t))s: $(ctrs intake | wc -l) intake, router: ${has_router:-none}"
+if [ -n "$has_workflow" ]; then
+    wait_for 120 "workflow healthy" n_healthy workflow 1
+    wait_for 30 "the workflow through the edge" http_ok "$EDGE/workflow/healthz"
+    code=$(curl -s -o "$STATE/reviews.json" -m 5 -w '%{http_code}' "$EDGE/api/v1/workflow/reviews")
+    grep -q '"unauthenticated"' "$STATE/reviews.json" && [ "$code" = 401 ] ||
+        fail "GET /api/v1/workflow/reviews through the edge: $code $(cat "$STATE/reviews.json")"
+fi
+say "site up in $((SECONDS - t))s: $(ctrs intake | wc -l) intake, router: ${has_router:-none}, workflow: ${has_workflow:-none}"
 # Both replicas ran the migrations at the same moment: one did them, the
 # other waited on the advisory lock.  Show what each logged about it.
 for c in $(ctrs intake); do

@@ -1076,3 +1076,30 @@ class EventFollower(Subscriber):
             self.errors.append("follower failed: %r" % exc)
         finally:
             sub.close()
+
+
+WORKFLOW_BIN = os.path.join(BUILD_DIR, "services", "workflow", "gy-workflow")
+
+
+def require_workflow_build():
+    require_router_build()
+    if not os.access(WORKFLOW_BIN, os.X_OK):
+        raise RuntimeError("not built yet: " + WORKFLOW_BIN)
+
+
+class Workflow(Service):
+    """One gy-workflow process following the given routers (GY_SOURCES),
+    its API on with the token public key when one is given."""
+
+    binary = WORKFLOW_BIN
+
+    def __init__(self, folder, name, dbname, routers, token_public=None, producer=None, env=None,
+                 pg_port=None):
+        extra = {
+            "GY_REFDATA_DIR": REFDATA_DIR,
+            "GY_SOURCES": ",".join("%s|%s" % (r.events, r.replay) for r in routers),
+        }
+        if token_public:
+            extra["GY_TOKEN_PUBLIC_KEY_FILE"] = token_public
+        extra.update(env or {})
+        super().__init__(folder, name, dbname, producer=producer, pg_port=pg_port, env=extra)

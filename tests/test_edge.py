@@ -40,7 +40,7 @@ class Edge:
     """nginx with the local template, placeholders filled as scripts/up
     fills them."""
 
-    def __init__(self, folder, intake_port, router_port):
+    def __init__(self, folder, intake_port, router_port, workflow_port):
         self.root = os.path.join(folder, "edge")
         for sub in ("pids", "log", "nginx/tmp/client_body", "nginx/tmp/proxy",
                     "nginx/tmp/fastcgi", "nginx/tmp/uwsgi", "nginx/tmp/scgi"):
@@ -55,7 +55,9 @@ class Edge:
                             ("EDGE_SOURCE", EDGE_SOURCE),
                             ("USER_DIRECTIVE", user),
                             ("INTAKE_SERVERS", "        server 127.0.0.1:%d;" % intake_port),
-                            ("ROUTER_SERVERS", "        server 127.0.0.1:%d;" % router_port)):
+                            ("ROUTER_SERVERS", "        server 127.0.0.1:%d;" % router_port),
+                            ("WORKFLOW_SERVERS",
+                             "        server 127.0.0.1:%d;" % workflow_port)):
             tpl = tpl.replace("@%s@" % name, value)
         left = [p for p in re.findall(r"@[A-Z_]+@", tpl) if p != "@NAME@"]
         assert not left, "placeholders left: %s" % left
@@ -110,8 +112,9 @@ def setUpModule():
     # Straight at its port, with the default GY_TRUSTED_PROXIES.
     S["direct"] = gytest.Intake(folder, "intake-direct", dbname, redis_port=redis.port, env={
         "GY_RATE_LIMIT_PER_MIN": "3"}).start()
-    # No router in this module: its routes answer the edge's 503.
-    S["edge"] = Edge(folder, S["intake"].http_port, gytest.free_port()).start()
+    # No router and no workflow in this module: their routes answer the edge's 503.
+    S["edge"] = Edge(folder, S["intake"].http_port, gytest.free_port(),
+                     gytest.free_port()).start()
 
 
 def tearDownModule():
@@ -266,6 +269,10 @@ class MalformedRequestTest(EdgeTestCase):
     def test_upstream_down(self):
         # No router runs: nothing listens on its port.
         self.check(b"GET /router/healthz HTTP/1.1\r\nHost: x\r\n\r\n", 503, "unavailable")
+        # Nor does the workflow: its routes go to it all the same.
+        self.check(b"GET /workflow/healthz HTTP/1.1\r\nHost: x\r\n\r\n", 503, "unavailable")
+        self.check(b"GET /api/v1/workflow/reviews HTTP/1.1\r\nHost: x\r\n\r\n", 503,
+                   "unavailable")
 
     def test_intake_answers_pass_through(self):
         r = gytest.post_clue(S["edge"].port, valid_clue())

@@ -8,6 +8,7 @@
 #   GY_EDGE_PORT     port to listen on (8080)
 #   GY_EDGE_INTAKE   intake's host:port (intake:8081)
 #   GY_EDGE_ROUTER   the router's host:port (router:8091)
+#   GY_EDGE_WORKFLOW the workflow's host:port (workflow:8101)
 #   GY_EDGE_RESOLVER DNS server(s) for the names above; default: the first
 #                    nameserver of /etc/resolv.conf
 set -eu
@@ -30,7 +31,8 @@ sed -e "s/@RESOLVER@/$(esc "$resolver")/" \
     -e "s/@LISTEN@/$(esc "${GY_EDGE_PORT:-8080}")/" \
     -e "s/@INTAKE@/$(esc "${GY_EDGE_INTAKE:-intake:8081}")/" \
     -e "s/@ROUTER@/$(esc "${GY_EDGE_ROUTER:-router:8091}")/" \
+    -e "s/@WORKFLOW@/$(esc "${GY_EDGE_WORKFLOW:-workflow:8101}")/" \
     "$template" >"$conf"
-echo "edge: resolver $resolver, intake ${GY_EDGE_INTAKE:-intake:8081}, router ${GY_EDGE_ROUTER:-router:8091}" >&2
+echo "edge: resolver $resolver, intake ${GY_EDGE_INTAKE:-intake:8081}, router ${GY_EDGE_ROUTER:-router:8091}, workflow ${GY_EDGE_WORKFLOW:-workflow:8101}" >&2
 nginx -t -q -e stderr -c "$conf"
 exec nginx -e stderr -c "$conf" -g 'daemon off;'

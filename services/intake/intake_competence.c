@@ -142,30 +142,51 @@ static void s_on_retry(uv_timer_t *timer)
     s_try_lead(timer->data);
 }
 
-int intake_competence_check(const char *sources)
+/*  gy_consumer's own messages name GY_SOURCES; this value came from
+ *  another variable, so name that one. */
+static int s_check(const char *sources, const char *variable, const char *service)
 {
-    /*  gy_consumer's own messages name GY_SOURCES; this value came from
-     *  another variable, so name that one. */
     char why[512];
     if (gy_consumer_sources_check(sources, why, sizeof why) == 0)
         return 0;
     static const char theirs[] = "invalid value for GY_SOURCES: ";
     const char *detail = strncmp(why, theirs, strlen(theirs)) == 0 ? why + strlen(theirs) : why;
-    gy_log_error("invalid value for GY_ROUTER_SOURCES: %s", detail);
-    gy_log_error("hint: GY_ROUTER_SOURCES lists the router's endpoints like GY_SOURCES, "
-                 "e.g. \"tcp://router:7201|tcp://router:7202\".");
+    gy_log_error("invalid value for %s: %s", variable, detail);
+    gy_log_error("hint: %s lists the %s's endpoints like GY_SOURCES, e.g. "
+                 "\"tcp://%s:%s|tcp://%s:%s\".",
+                 variable, service, service, strcmp(service, "router") == 0 ? "7201" : "7301",
+                 service, strcmp(service, "router") == 0 ? "7202" : "7302");
     return -1;
 }
 
-int intake_competence_sources_load(const char **sources)
+int intake_competence_check(const char *sources)
 {
+    return s_check(sources, "GY_ROUTER_SOURCES", "router");
+}
+
+int intake_competence_sources_load(char **sources)
+{
+    *sources = NULL;
     /*  Who may see a reporter depends on the router's decisions; without
      *  its events intake cannot tell, and the reporter route says so. */
-    *sources = gy_config_str("GY_ROUTER_SOURCES", NULL);
-    if (*sources)
-        return intake_competence_check(*sources);
-    gy_log_info("GY_ROUTER_SOURCES is not set: reporters' identities are not shown by this "
-                "instance (GET /api/v1/clues/{clue_id}/reporter answers 503)");
+    const char *router = gy_config_str("GY_ROUTER_SOURCES", NULL);
+    /*  The workflow's public steps (case opened, not opened) come after
+     *  the router's, on the same consumer. */
+    const char *workflow = gy_config_str("GY_WORKFLOW_SOURCES", NULL);
+    if (!router) {
+        if (workflow) {
+            gy_log_error("GY_WORKFLOW_SOURCES is set but GY_ROUTER_SOURCES is not: the "
+                         "workflow's steps follow the router's; set both");
+            return -1;
+        }
+        gy_log_info("GY_ROUTER_SOURCES is not set: reporters' identities are not shown by this "
+                    "instance (GET /api/v1/clues/{clue_id}/reporter answers 503)");
+        return 0;
+    }
+    if (s_check(router, "GY_ROUTER_SOURCES", "router") < 0 ||
+        (workflow && s_check(workflow, "GY_WORKFLOW_SOURCES", "workflow") < 0))
+        return -1;
+    *sources = workflow ? gy_sprintf("%s,%s", router, workflow) : gy_strdup(router);
     return 0;
 }
 
@@ -178,8 +199,11 @@ intake_competence_t *intake_competence_new(uv_loop_t *loop,
                                            const intake_competence_config_t *config)
 {
     assert(config->sources && config->pg && config->bus);
-    if (intake_competence_check(config->sources) < 0)
+    char why[512];
+    if (gy_consumer_sources_check(config->sources, why, sizeof why) < 0) {
+        gy_log_error("%s", why);
         return NULL;
+    }
     intake_competence_t *self = gy_calloc(1, sizeof *self);
     self->pg = config->pg;
     self->metrics = config->metrics;
@@ -187,8 +211,9 @@ intake_competence_t *intake_competence_new(uv_loop_t *loop,
     self->retry.data = self;
     gy_metrics_describe(config->metrics, "gy_intake_competence_malformed_total", "counter",
                         "Router events passed over as malformed (clue id or procuratorate).");
-    gy_metrics_describe(config->metrics, "gy_intake_timeline_malformed_total", "counter",
-                        "Router events whose public step was passed over as malformed.");
+    gy_metrics_describe(
+        config->metrics, "gy_intake_timeline_malformed_total", "counter",
+        "Router and workflow events whose public step was passed over as malformed.");
     gy_consumer_config_t consumer_config = {
         .schema = "intake",
         .sources = config->sources,

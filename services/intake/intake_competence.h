@@ -14,7 +14,8 @@
  *  as it is; a clue that is not in this database (another site's) is
  *  passed over.  In the same transaction it records the reporter's public
  *  timeline (intake_timeline: AssessmentRequested, ClueRouted,
- *  ClueTransferred, ClueRejected).
+ *  ClueTransferred, ClueRejected, and with GY_WORKFLOW_SOURCES the
+ *  workflow's CaseOpened, ClueJoined and ClueNotOpened).
  *
  *  Several intake instances on one database share intake.competence and
  *  the positions, so one of them applies the events at a time: the one
@@ -46,8 +47,9 @@
 typedef struct intake_competence intake_competence_t;
 
 typedef struct {
-    const char *sources;   /* GY_ROUTER_SOURCES' value: "EVENTS|REPLAY[|CERT],..." */
-    gy_pg_t *pg;           /* borrowed: a connection of its own (not the writer's) */
+    const char *
+        sources; /* GY_ROUTER_SOURCES' value [, GY_WORKFLOW_SOURCES']: "EVENTS|REPLAY[|CERT],..." */
+    gy_pg_t *pg; /* borrowed: a connection of its own (not the writer's) */
     gy_bus_t *bus;         /* borrowed */
     gy_metrics_t *metrics; /* borrowed */
 } intake_competence_config_t;
@@ -61,10 +63,12 @@ void intake_competence_prepare(gy_pg_t *pg);
  *  is waited for. */
 int intake_competence_check(const char *sources);
 
-/*  Reads GY_ROUTER_SOURCES into *sources (NULL when unset: then the
- *  reporter route answers 503, which is logged) and checks it: 0, or -1
- *  (logged). */
-int intake_competence_sources_load(const char **sources);
+/*  Reads GY_ROUTER_SOURCES, and GY_WORKFLOW_SOURCES (the workflow's
+ *  public steps, on the same consumer; it needs GY_ROUTER_SOURCES), into
+ *  *sources, the consumer's sources (to free; NULL when unset: then the
+ *  reporter route answers 503, which is logged), and checks them: 0, or
+ *  -1 (logged, naming the variable). */
+int intake_competence_sources_load(char **sources);
 
 /*  Connects to the sources.  NULL (logged, naming GY_ROUTER_SOURCES) when
  *  they are unusable. */

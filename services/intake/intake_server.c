@@ -29,7 +29,7 @@ struct intake_server {
     /* configuration */
     intake_http_settings_t http_settings; /* rate limits, token key: intake_http's */
     uint8_t seal_key[GY_SEAL_KEY_BYTES];
-    const char *router_sources; /* GY_ROUTER_SOURCES (environment), or NULL */
+    char *router_sources; /* GY_ROUTER_SOURCES [, GY_WORKFLOW_SOURCES], or NULL */
     gy_refdata_t *refdata;
     /* our own parts */
     intake_store_t *store;
@@ -164,6 +164,7 @@ void intake_server_destroy(intake_server_t **self_p)
         return;
     gy_node_destroy(&self->node);
     gy_refdata_destroy(&self->refdata);
+    free(self->router_sources);
     memset(self->seal_key, 0, sizeof self->seal_key);
     free(self);
     *self_p = NULL;

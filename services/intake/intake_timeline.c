@@ -11,6 +11,7 @@
 
 #include "gy_route.h"
 #include "gy_scope.h"
+#include "gy_text.h"
 #include "gy_util.h"
 
 /*  Only a clue stored here gets steps: the router may follow intakes of
@@ -18,9 +19,9 @@
  *  step however many volunteers are asked, and asked again). */
 static const char s_sql_add_step[] =
     "INSERT INTO intake.timeline (clue_id, step, procuratorate, from_procuratorate, reason_code,"
-    " at, recorded_by_event)"
+    " at, recorded_by_event, public_reason)"
     " SELECT c.id, $2, NULLIF($3, ''), NULLIF($4, ''), NULLIF($5, ''),"
-    " coalesce(to_timestamp(NULLIF($6, '')::bigint / 1000.0), now()), $7"
+    " coalesce(to_timestamp(NULLIF($6, '')::bigint / 1000.0), now()), $7, NULLIF($9, '')"
     "   FROM intake.clue c WHERE c.id = $1::uuid"
     "    AND NOT ($8::boolean AND EXISTS (SELECT 1 FROM intake.timeline t"
     "                                      WHERE t.clue_id = c.id AND t.step = $2))";
@@ -34,7 +35,7 @@ static const char s_sql_clue[] =
 static const char s_sql_steps[] =
     "SELECT t.step, t.procuratorate, p.procuratorate_zh, t.from_procuratorate,"
     " f.procuratorate_zh, t.reason_code,"
-    " to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+    " to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), t.public_reason"
     "  FROM intake.clue c JOIN intake.timeline t ON t.clue_id = c.id"
     "  LEFT JOIN intake.region p ON p.code = t.procuratorate"
     "  LEFT JOIN intake.region f ON f.code = t.from_procuratorate"
@@ -72,6 +73,20 @@ static const s_public_t s_public[] = {
      .transfer_step = NULL,
      .step = "rejected",
      .once = false},
+    /*  The workflow's: a clue opened as a case or joined to one is, for
+     *  its reporter, the same step (已立案); 不立案 with its public reason. */
+    {.body = GONGYI__V1__ENVELOPE__BODY_CASE_OPENED,
+     .transfer_step = NULL,
+     .step = "case_opened",
+     .once = true},
+    {.body = GONGYI__V1__ENVELOPE__BODY_CLUE_JOINED,
+     .transfer_step = NULL,
+     .step = "case_opened",
+     .once = true},
+    {.body = GONGYI__V1__ENVELOPE__BODY_CLUE_NOT_OPENED,
+     .transfer_step = NULL,
+     .step = "not_opened",
+     .once = true},
 };
 
 static const s_public_t *s_public_of(const Gongyi__V1__Envelope *env)
@@ -90,12 +105,42 @@ static const s_public_t *s_public_of(const Gongyi__V1__Envelope *env)
 static bool s_code_valid(const char *s)
 {
     size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
-    return n > 0 && n <= 32 && s[n] == '\0';
+    return n > 0 && n <= 32 && n == strlen(s);
 }
 
 void intake_timeline_prepare_consumer(gy_pg_t *pg)
 {
     gy_pg_prepare(pg, "timeline_add_step", s_sql_add_step);
+}
+
+/*  Adds one step of one clue, or passes a malformed one over. */
+static void s_add_step(const gy_consumer_event_t *event, const s_public_t *pub, const char *clue_id,
+                       const char *to, const char *from, const char *code,
+                       const char *public_reason, gy_pg_tx_t *tx, gy_metrics_t *metrics)
+{
+    const Gongyi__V1__Envelope *env = event->envelope;
+    /*  A malformed event would fail its transaction on every retry and stop
+     *  the stream behind it; it is logged and passed over instead. */
+    if (!gy_uuid_valid(clue_id) || (*to && !gy_scope_code_valid(to)) ||
+        (*from && !gy_scope_code_valid(from)) || (*code && !s_code_valid(code)) ||
+        gy_text_check(public_reason, strlen(public_reason), GY_TEXT_MULTILINE) < 0 ||
+        strlen(public_reason) > 4000) {
+        gy_log_warning("%s %s:%" PRIu64 " has no valid clue id, procuratorate, reason code or "
+                       "public reason; its public step is passed over",
+                       env->type, event->producer, event->sequence);
+        gy_metrics_count(metrics, "gy_intake_timeline_malformed_total", "", 1);
+        return;
+    }
+    char at[24] = "";
+    if (env->time_unix_ms > 0)
+        snprintf(at, sizeof at, "%" PRId64, env->time_unix_ms);
+    char *by =
+        gy_sprintf("%s%s%s@%s:%" PRIu64, env->type, pub->transfer_step ? ":" : "",
+                   pub->transfer_step ? pub->transfer_step : "", event->producer, event->sequence);
+    const char *values[] = {
+        clue_id, pub->step, to, from, code, at, by, pub->once ? "true" : "false", public_reason};
+    gy_pg_tx_add(tx, "timeline_add_step", 9, values, NULL);
+    free(by);
 }
 
 void intake_timeline_apply(const gy_consumer_event_t *event, gy_pg_tx_t *tx, gy_metrics_t *metrics)
@@ -104,7 +149,7 @@ void intake_timeline_apply(const gy_consumer_event_t *event, gy_pg_tx_t *tx, gy_
     const s_public_t *pub = s_public_of(env);
     if (!pub)
         return;
-    const char *clue_id = NULL, *to = "", *from = "", *code = "";
+    const char *clue_id = NULL, *to = "", *from = "", *code = "", *public_reason = "";
     switch (env->body_case) {
     case GONGYI__V1__ENVELOPE__BODY_ASSESSMENT_REQUESTED:
         clue_id = env->assessment_requested->clue_id;
@@ -129,28 +174,24 @@ void intake_timeline_apply(const gy_consumer_event_t *event, gy_pg_tx_t *tx, gy_
         to = env->clue_rejected->procuratorate;
         code = env->clue_rejected->reason_code;
         break;
+    case GONGYI__V1__ENVELOPE__BODY_CASE_OPENED:
+        /*  Every clue of the new case: each reporter follows their own. */
+        for (size_t i = 0; i < env->case_opened->n_clue_ids; i++)
+            s_add_step(event, pub, env->case_opened->clue_ids[i], env->case_opened->procuratorate,
+                       "", "", "", tx, metrics);
+        return;
+    case GONGYI__V1__ENVELOPE__BODY_CLUE_JOINED:
+        clue_id = env->clue_joined->clue_id;
+        to = env->clue_joined->procuratorate;
+        break;
+    case GONGYI__V1__ENVELOPE__BODY_CLUE_NOT_OPENED:
+        clue_id = env->clue_not_opened->clue_id;
+        to = env->clue_not_opened->procuratorate;
+        public_reason = env->clue_not_opened->public_reason;
+        break;
     default: assert(false); return;
     }
-    /*  A malformed event would fail its transaction on every retry and stop
-     *  the stream behind it; it is logged and passed over instead. */
-    if (!gy_uuid_valid(clue_id) || (*to && !gy_scope_code_valid(to)) ||
-        (*from && !gy_scope_code_valid(from)) || (*code && !s_code_valid(code))) {
-        gy_log_warning("%s %s:%" PRIu64 " has no valid clue id, procuratorate or reason code; "
-                       "its public step is passed over",
-                       env->type, event->producer, event->sequence);
-        gy_metrics_count(metrics, "gy_intake_timeline_malformed_total", "", 1);
-        return;
-    }
-    char at[24] = "";
-    if (env->time_unix_ms > 0)
-        snprintf(at, sizeof at, "%" PRId64, env->time_unix_ms);
-    char *by =
-        gy_sprintf("%s%s%s@%s:%" PRIu64, env->type, pub->transfer_step ? ":" : "",
-                   pub->transfer_step ? pub->transfer_step : "", event->producer, event->sequence);
-    const char *values[] = {clue_id, pub->step, to, from,
-                            code,    at,        by, pub->once ? "true" : "false"};
-    gy_pg_tx_add(tx, "timeline_add_step", 8, values, NULL);
-    free(by);
+    s_add_step(event, pub, clue_id, to, from, code, public_reason, tx, metrics);
 }
 
 /*  ---- the reporter's view ---- */
@@ -224,6 +265,9 @@ static void s_on_row(void *arg, size_t index, const gy_pg_result_t *res)
             json_object_set_new(step, "reason_code", json_string(code));
             json_object_set_new(step, "reason", json_string(s_reason(code)));
         }
+        /*  不立案: the chief prosecutor's words for the reporter. */
+        if (!gy_pg_isnull(res, row, 7))
+            json_object_set_new(step, "reason", json_string(gy_pg_value(res, row, 7)));
         json_array_append_new(q->timeline, step);
     }
 }

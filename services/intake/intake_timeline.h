@@ -12,13 +12,18 @@
  *                  common superior for the side that did not have it
  *    rejected      it will not be handled: ClueRejected, with its
  *                  reason_code and the public wording of that code
+ *    case_opened   已立案: the workflow opened a case with it (CaseOpened,
+ *                  every clue of the case) or joined it to one (ClueJoined),
+ *                  at the procuratorate named
+ *    not_opened    不立案: ClueNotOpened, with the public reason the chief
+ *                  prosecutor wrote for the reporter (the one free text
+ *                  kept; the internal reason never reaches intake)
  *  Nothing else is public: a transfer requested or disputed (not decided
  *  yet), the volunteers' assessments, clusters (other reporters),
  *  deadlines, and every free text (reasons, comments) and person
- *  (prosecutors' and volunteers' subjects) of any event.  The table keeps
- *  only codes and times (migrations/0003_timeline.sql), so nothing
- *  internal can be shown.  The workflow service's public case steps are
- *  new step names in the same table.
+ *  (prosecutors' and volunteers' subjects) of any event, but the public
+ *  reason of 不立案.  The table keeps only codes, times and that reason
+ *  (migrations/0003_timeline.sql, 0004), so nothing internal can be shown.
  *
  *  Use:
  *      intake_timeline_prepare_consumer(pg);   // the consumer's connection
@@ -37,7 +42,7 @@
 /*  Registers the statement intake_timeline_apply adds. */
 void intake_timeline_prepare_consumer(gy_pg_t *pg);
 
-/*  Adds to tx the step a router event makes public, if any; a malformed
+/*  Adds to tx the step a router or workflow event makes public, if any; a malformed
  *  event is logged, counted on metrics (gy_intake_timeline_malformed_total)
  *  and passed over. */
 void intake_timeline_apply(const gy_consumer_event_t *event, gy_pg_tx_t *tx, gy_metrics_t *metrics);

@@ -1,0 +1,111 @@
+/*  workflow_server — see workflow_server.h. */
+#include "workflow_server.h"
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "gy_config.h"
+#include "gy_crypto.h"
+#include "gy_node.h"
+#include "gy_refdata.h"
+#include "gy_token.h"
+#include "gy_util.h"
+#include "workflow_api.h"
+#include "workflow_store.h"
+
+extern const gy_pg_migration_t workflow_migrations[];
+extern const size_t workflow_migrations_count;
+
+struct workflow_server {
+    gy_node_t *node;       /* connections, bus, outbox, consumer, HTTP: the kit's */
+    gy_refdata_t *refdata; /* fields (case kinds) and procuratorates */
+    bool api_on;           /* a token key is configured */
+    uint8_t token_public[GY_TOKEN_PUBLIC_KEY_BYTES];
+    workflow_store_t *store; /* the consumer's callbacks */
+    workflow_api_t *api;     /* NULL while off or stopped */
+};
+
+/*  Requests no route of the node took: the API's, or 503 while it is off. */
+static bool s_unrouted(void *arg, gy_http_request_t *req)
+{
+    workflow_server_t *self = arg;
+    return workflow_api_handle(self->api, req);
+}
+
+static int s_start(void *arg, gy_node_t *node)
+{
+    workflow_server_t *self = arg;
+    self->store = workflow_store_start(node, self->refdata);
+    gy_node_set_consumer_arg(node, self->store); /* the spec's callbacks are the store's */
+    if (self->api_on)
+        self->api = workflow_api_start(node, self->token_public, self->refdata);
+    gy_log_info("workflow %s: reviewing the router's clues; API %s", gy_node_producer(node),
+                self->api_on ? "on" : "off");
+    return 0;
+}
+
+/*  Stop taking work: requests waiting on the API answer 503. */
+static void s_stop(void *arg)
+{
+    workflow_server_t *self = arg;
+    workflow_api_destroy(&self->api);
+}
+
+/*  After the connections closed (their callbacks reach the store). */
+static void s_release(void *arg)
+{
+    workflow_server_t *self = arg;
+    workflow_store_destroy(&self->store);
+}
+
+static const gy_node_spec_t s_spec = {
+    .name = "workflow",
+    .schema = "workflow",
+    .migrations = workflow_migrations,
+    .migrations_count = &workflow_migrations_count,
+    .http_port = 8101,
+    .events = "tcp://127.0.0.1:7301",
+    .replay = "tcp://127.0.0.1:7302",
+    .outbox = true,
+    .sources = "tcp://127.0.0.1:7201|tcp://127.0.0.1:7202",
+    .read = workflow_store_read,
+    .read_result = workflow_store_read_result,
+    .apply = workflow_store_apply,
+    .done = workflow_store_done,
+    .unrouted = s_unrouted,
+    .start = s_start,
+    .stop = s_stop,
+    .release = s_release,
+};
+
+workflow_server_t *workflow_server_new(uv_loop_t *loop)
+{
+    workflow_server_t *self = gy_calloc(1, sizeof *self);
+    const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
+    /*  libsodium first: ids (gy_uuid) and token checks use it. */
+    if (gy_crypto_init() < 0 || !(self->refdata = gy_refdata_new(refdir)) ||
+        workflow_api_settings_load(&self->api_on, self->token_public) < 0 ||
+        !(self->node = gy_node_new(loop, &s_spec, self))) {
+        workflow_server_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void workflow_server_stop(workflow_server_t *self)
+{
+    gy_node_stop(self->node);
+}
+
+void workflow_server_destroy(workflow_server_t **self_p)
+{
+    assert(self_p);
+    workflow_server_t *self = *self_p;
+    if (!self)
+        return;
+    gy_node_destroy(&self->node);
+    gy_refdata_destroy(&self->refdata);
+    free(self);
+    *self_p = NULL;
+}
