@@ -293,7 +293,7 @@ void workflow_deadline_compute(workflow_deadline_t *self, const gy_calendar_t *c
 
     /*  The closed suspensions, merged where they touch (gy_period_due
      *  wants each reason to fit); the open one, if any, apart. */
-    gy_suspension_t closed[WORKFLOW_MAX_SUSPENSIONS];
+    gy_suspension_t closed[WORKFLOW_MAX_SUSPENSIONS] = {{0, 0}};
     size_t nclosed = 0;
     bool open = false;
     gy_day_t open_from = -1;

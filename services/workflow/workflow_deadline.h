@@ -143,7 +143,9 @@ const workflow_due_t *workflow_deadline_due(const workflow_deadline_t *self);
  *   "provisional","uncovered_year","reasons":[...]}
  *  with every reason the date moved, in order: extension, suspended,
  *  rest_day, calendar_reload.  Instants are UTC ("...Z"), days Beijing
- *  days.  A new reference / text the caller frees. */
+ *  days.  The result's fields (from "paused" on) appear once the deadline
+ *  was computed here: after workflow_deadline_from_json, compute or
+ *  recompute first.  A new reference / text the caller frees. */
 json_t *workflow_deadline_to_json(const workflow_deadline_t *self);
 char *workflow_deadline_json(const workflow_deadline_t *self);
 /*  A deadline from what workflow_deadline_json stored: its rule and
