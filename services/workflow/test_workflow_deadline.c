@@ -414,7 +414,21 @@ static void test_extensions(void **state)
     e.reason = "";
     assert_int_equal(workflow_deadline_extend(d, &e, &err), -1);
     assert_string_equal(err.code, "invalid_extension");
+    e = s_ext(WORKFLOW_EXTEND_CHIEF, 1, GY_PERIOD_MONTHS);
+    e.reason = "\xe9\x89"; /* cut inside a character */
+    assert_int_equal(workflow_deadline_extend(d, &e, &err), -1);
+    assert_string_equal(err.code, "invalid_extension");
+    e = s_ext(WORKFLOW_EXTEND_CHIEF, 1, GY_PERIOD_MONTHS);
+    e.by = "user\x01";
+    assert_int_equal(workflow_deadline_extend(d, &e, &err), -1);
+    assert_string_equal(err.code, "invalid_extension");
     s_expect(d, s_cal, "2026-02-28", false); /* nothing was recorded */
+    /*  A reason of several lines is fine. */
+    e = s_ext(WORKFLOW_EXTEND_CHIEF, 1, GY_PERIOD_MONTHS);
+    e.reason = "鉴定意见尚未作出。\n评估报告预计下月完成。";
+    assert_int_equal(workflow_deadline_extend(d, &e, &err), 0);
+    workflow_deadline_destroy(&d);
+    d = s_new("review_for_suit", "2026-01-31T10:00:00+08:00", false);
 
     /*  The chief's month runs from the end of the first (Feb 28), not
      *  from the start: 28 March, a Saturday: Monday 30 March. */

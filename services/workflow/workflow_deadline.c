@@ -192,6 +192,16 @@ int workflow_deadline_extend(workflow_deadline_t *self, const workflow_extension
         return s_refuse(error, "invalid_extension",
                         "an extension names who decided, the authority, a size of at least 1 "
                         "day or month and a reason");
+    /*  Both reach the stored JSON, which holds only UTF-8: a value jansson
+     *  refused would drop the whole extension from the row. */
+    long by_chars = gy_text_check(ext->by, strlen(ext->by), GY_TEXT_LINE);
+    long reason_chars = gy_text_check(ext->reason, strlen(ext->reason), GY_TEXT_MULTILINE);
+    if (by_chars < 0 || strlen(ext->by) > WORKFLOW_EXTENSION_BY_MAX || reason_chars < 0 ||
+        reason_chars > WORKFLOW_EXTENSION_REASON_MAX)
+        return s_refuse(error, "invalid_extension",
+                        "who decided is one line of at most %d bytes and the reason at most %d "
+                        "characters, both valid UTF-8 without control characters",
+                        WORKFLOW_EXTENSION_BY_MAX, WORKFLOW_EXTENSION_REASON_MAX);
     if (!r->extend.by_role)
         return s_refuse(error, "extension_not_allowed", "rule %s cannot be extended", r->rule);
 

@@ -76,6 +76,10 @@ typedef struct {
     char message[256];
 } workflow_deadline_error_t;
 
+/*  Bounds of an extension's text. */
+#define WORKFLOW_EXTENSION_BY_MAX     128  /* bytes of who decided */
+#define WORKFLOW_EXTENSION_REASON_MAX 2000 /* characters of the reason */
+
 /*  An extension granted; the strings are copied. */
 typedef struct {
     const char *by;        /* who decided: a user id */
