@@ -140,6 +140,18 @@ def reference():
     write("fuzz_holidays", "small", "date,kind,name\n2026,year,通知\n2026-02-14,workday,春节调休\n"
           "2026-02-16,holiday,春节\n# comment\n\n")
     write("fuzz_holidays", "bad_date", "date,kind,name\n2026-02-30,holiday,x\n")
+    write("fuzz_time_limits", "tree", ref("time_limits.csv"))
+    write("fuzz_time_limits", "quoted", ref("time_limits.csv").replace(
+        b"serve_closing,1,case closed", b"serve_closing,2,\"case, \"\"closed\"\"\""))
+    write("fuzz_time_limits", "bad_unit", ref("time_limits.csv").replace(b",5,days,", b",5,weeks,"))
+    write("fuzz_document_templates", "tree",
+          ref("document_templates.csv") + b"\0" + ref("procuratorate_abbr.csv"))
+    write("fuzz_document_templates", "override", ref("document_templates.csv") +
+          "140213,suggestion,*,平城检建〔{year}〕第{seq}号,检察建议书,house\n\0code,abbr\n140213,平\n"
+          .encode())
+    write("fuzz_document_templates", "bad_placeholder",
+          "procuratorate,kind,case_kind,template,name_zh,convention\n"
+          "*,appeal,*,{abbr}检{x}〔{year}〕{seq}号,上诉状,house\n\0code,abbr\n140213,平\n")
 
 
 if __name__ == "__main__":
