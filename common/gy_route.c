@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gy_text.h"
 #include "gy_util.h"
@@ -255,4 +256,17 @@ void gy_reply_row(gy_pg_t *pg, gy_http_request_t *req, const char *stmt, int npa
     gy_pg_tx_add(tx, stmt, nparams, values, NULL);
     if (gy_pg_run(pg, &tx, s_on_row, s_on_row_done, q) < 0)
         s_on_row_done(q, GY_PG_DOWN, "");
+}
+
+int gy_require_json(gy_http_request_t *req)
+{
+    static const char json[] = "application/json";
+    const size_t n = sizeof json - 1;
+    const char *type = gy_http_header(req, "Content-Type");
+    if (type && strncasecmp(type, json, n) == 0 &&
+        (type[n] == '\0' || type[n] == ';' || type[n] == ' '))
+        return 0;
+    gy_http_respond_error(req, 415, "unsupported_media_type",
+                          "Content-Type must be application/json", "Content-Type");
+    return -1;
 }

@@ -110,6 +110,10 @@ void gy_reply_error(gy_http_request_t *req, const gy_error_t *err);
  *  unavailable. */
 void gy_reply_row(gy_pg_t *pg, gy_http_request_t *req, const char *stmt, int nparams,
                   const char *const *values, const char *not_found);
+/*  Whether the request says its body is JSON (Content-Type
+ *  application/json, parameters allowed): 0, or -1 after answering 415
+ *  unsupported_media_type (field "Content-Type"). */
+int gy_require_json(gy_http_request_t *req);
 /*  The error body as text, for answers that carry extra headers; the caller frees. */
 char *gy_error_body(const char *code, const char *message, const char *field);
 

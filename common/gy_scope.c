@@ -23,3 +23,8 @@ int gy_scope_prefix(const char *procuratorate, char prefix[7])
     prefix[n] = '\0';
     return 0;
 }
+
+bool gy_scope_within(const char *code, const char *prefix)
+{
+    return strncmp(code, prefix, strlen(prefix)) == 0;
+}

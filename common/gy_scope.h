@@ -8,7 +8,7 @@
  *
  *      char prefix[7];
  *      if (gy_scope_prefix(claims.proc, prefix) < 0) -> refuse (not a code)
- *      strncmp(code, prefix, strlen(prefix)) == 0    -> within scope
+ *      gy_scope_within(code, prefix)                 -> within scope
  *
  *  Some data is narrower than a scope: a reporter's identity is shown only
  *  to the competent procuratorate itself (intake compares codes for
@@ -27,5 +27,9 @@ int gy_scope_prefix(const char *procuratorate, char prefix[7]);
 
 /*  Whether s is exactly six ASCII digits (the shape of a region code). */
 bool gy_scope_code_valid(const char *s);
+
+/*  Whether the procuratorate or region `code` lies within the scope
+ *  `prefix` (from gy_scope_prefix). */
+bool gy_scope_within(const char *code, const char *prefix);
 
 #endif

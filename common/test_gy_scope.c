@@ -6,7 +6,7 @@
 
 #include <cmocka.h>
 
-#include <string.h>
+#include <stdbool.h>
 
 #include "gy_scope.h"
 
@@ -15,7 +15,7 @@ static bool s_within(const char *caller, const char *code)
     char prefix[7];
     if (gy_scope_prefix(caller, prefix) < 0)
         return false;
-    return strncmp(code, prefix, strlen(prefix)) == 0;
+    return gy_scope_within(code, prefix);
 }
 
 static void test_levels(void **state)

@@ -127,25 +127,11 @@ static void s_on_address_limit(void *arg, bool allowed)
     s_submit_checked(sub);
 }
 
-static bool s_is_json(const char *content_type)
-{
-    if (!content_type)
-        return false;
-    size_t n = strlen("application/json");
-    if (strncasecmp(content_type, "application/json", n) != 0)
-        return false;
-    char next = content_type[n];
-    return next == '\0' || next == ';' || next == ' ';
-}
-
 static void s_post_clue(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
 {
     intake_http_t *self = arg;
-    if (!s_is_json(gy_http_header(req, "Content-Type"))) {
-        gy_http_respond_error(req, 415, "unsupported_media_type",
-                              "Content-Type must be application/json", NULL);
+    if (gy_require_json(req) < 0)
         return;
-    }
     if (!gy_http_header(req, "Content-Length") && !gy_http_header(req, "Transfer-Encoding")) {
         gy_http_respond_error(req, 411, "length_required",
                               "a submission needs a body with Content-Length", NULL);

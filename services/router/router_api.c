@@ -115,18 +115,6 @@ static int s_prosecutor(router_api_t *self, gy_http_request_t *req, gy_token_cla
     return gy_auth_guard(req, self->config.token_public, &s_prosecutors, claims, prefix);
 }
 
-static int s_require_json_body(gy_http_request_t *req)
-{
-    const char *type = gy_http_header(req, "Content-Type");
-    if (!type || strncasecmp(type, "application/json", 16) != 0 ||
-        (type[16] && type[16] != ';' && type[16] != ' ')) {
-        gy_http_respond_error(req, 415, "unsupported_media_type",
-                              "Content-Type must be application/json", "Content-Type");
-        return -1;
-    }
-    return 0;
-}
-
 /*  ---- one SQL call answering {"status","body"} ---- */
 
 typedef struct {
@@ -338,7 +326,7 @@ static void s_on_apply_limit(void *arg, bool allowed)
 static void s_apply(router_api_t *self, gy_http_request_t *req, char **args)
 {
     (void)args;
-    if (s_require_json_body(req) < 0)
+    if (gy_require_json(req) < 0)
         return;
     size_t len;
     const char *body = gy_http_body(req, &len);
@@ -471,7 +459,7 @@ static void s_on_login_limit(void *arg, bool allowed)
 static void s_login(router_api_t *self, gy_http_request_t *req, char **args)
 {
     (void)args;
-    if (s_require_json_body(req) < 0)
+    if (gy_require_json(req) < 0)
         return;
     if (!self->config.token_secret) {
         gy_http_respond_error(req, 503, "login_unavailable",
@@ -568,7 +556,7 @@ static void s_act(router_api_t *self, gy_http_request_t *req, char **args)
         return;
     size_t len;
     const char *body = gy_http_body(req, &len);
-    if (len && s_require_json_body(req) < 0)
+    if (len && gy_require_json(req) < 0)
         return;
     router_action_t act;
     router_error_t err;
@@ -636,7 +624,7 @@ static int s_body(router_api_t *self, gy_http_request_t *req, bool reason_requir
     size_t len;
     const char *body = gy_http_body(req, &len);
     b->root = NULL;
-    if (len && s_require_json_body(req) < 0)
+    if (len && gy_require_json(req) < 0)
         return -2; /* answered */
     if (router_body_parse(len ? body : "{}", len ? len : 2, &b->root, err) < 0 ||
         router_body_string(b->root, "reason", reason_required, 1, 500, true, &b->reason, err) < 0) {
@@ -954,7 +942,7 @@ static int s_score(json_t *root, const char *name, char out[4], router_error_t *
 static void s_task_submit(router_api_t *self, gy_http_request_t *req, char **args)
 {
     gy_token_claims_t claims;
-    if (s_volunteer(self, req, &claims) < 0 || s_require_json_body(req) < 0)
+    if (s_volunteer(self, req, &claims) < 0 || gy_require_json(req) < 0)
         return;
     size_t len;
     const char *body = gy_http_body(req, &len);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "gy_refdata.h"
+#include "gy_scope.h"
 #include "gy_text.h"
 #include "gy_util.h"
 
@@ -73,11 +74,6 @@ static void s_unavailable(s_job_t *job)
 {
     s_fail(job, 503, "unavailable", NULL,
            "the transfer cannot be stored now; nothing was changed; retry later");
-}
-
-static bool s_in_scope(const char *code, const char *prefix)
-{
-    return strncmp(code, prefix, strlen(prefix)) == 0;
 }
 
 void router_city_of(const char *code, char out[7])
@@ -297,7 +293,7 @@ static void s_on_read_done(void *arg, gy_pg_status_t status, const char *sqlstat
     const char *scoped = job->step.event == ROUTER_TRANSFER_REQUEST  ? job->from
                          : job->step.event == ROUTER_TRANSFER_DECIDE ? job->superior
                                                                      : job->to;
-    if (!job->found || !s_in_scope(scoped, job->step.prefix)) {
+    if (!job->found || !gy_scope_within(scoped, job->step.prefix)) {
         s_fail(job, 404, "not_found", NULL,
                job->step.event == ROUTER_TRANSFER_REQUEST ? "no such clue" : "no such transfer");
         return;

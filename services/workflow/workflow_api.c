@@ -71,24 +71,6 @@ static const char *const s_chief_roles[] = {"chief_prosecutor", NULL};
 static const gy_guard_t s_chiefs = {s_chief_roles, true, false,
                                     "only a chief prosecutor may set the rotation"};
 
-static bool s_in_scope(const char *code, const char *prefix)
-{
-    return strncmp(code, prefix, strlen(prefix)) == 0;
-}
-
-static int s_require_json_body(gy_http_request_t *req, const char **body, size_t *len)
-{
-    const char *type = gy_http_header(req, "Content-Type");
-    if (!type || strncasecmp(type, "application/json", 16) != 0 ||
-        (type[16] && type[16] != ';' && type[16] != ' ')) {
-        gy_http_respond_error(req, 415, "unsupported_media_type",
-                              "Content-Type must be application/json", "Content-Type");
-        return -1;
-    }
-    *body = gy_http_body(req, len);
-    return 0;
-}
-
 /*  ---- reads: one statement answering JSON (NULL: not found) ---- */
 
 typedef struct {
@@ -232,7 +214,7 @@ static int s_rotation_head(workflow_api_t *self, gy_http_request_t *req,
     if (gy_auth_guard(req, self->public_key, guard, claims, prefix) < 0)
         return -1;
     *code = gy_route_param(match, "procuratorate");
-    if (!gy_scope_code_valid(*code) || !s_in_scope(*code, prefix) ||
+    if (!gy_scope_code_valid(*code) || !gy_scope_within(*code, prefix) ||
         !gy_refdata_region(self->refdata, *code)) {
         gy_http_respond_error(req, 404, "not_found", "no such procuratorate", NULL);
         return -1;
@@ -258,8 +240,9 @@ static void s_rotation_set(gy_http_request_t *req, const gy_route_match_t *match
     const char *code, *body;
     size_t len;
     if (s_rotation_head(self, req, match, &s_chiefs, &claims, &code) < 0 ||
-        s_require_json_body(req, &body, &len) < 0)
+        gy_require_json(req) < 0)
         return;
+    body = gy_http_body(req, &len);
     char *list;
     gy_error_t err;
     if (workflow_rotation_parse(body, len, &list, &err) < 0) {
@@ -461,7 +444,7 @@ static char *s_default_title(s_step_t *s)
 static void s_decide(s_step_t *s)
 {
     const gy_machine_t *m = &workflow_review_machine;
-    if (!s->found || !s_in_scope(s->procuratorate, s->prefix)) {
+    if (!s->found || !gy_scope_within(s->procuratorate, s->prefix)) {
         s_fail(s, 404, "not_found", NULL, "no such review");
         return;
     }
@@ -506,7 +489,7 @@ static void s_decide(s_step_t *s)
         gy_uuid(s->new_case_id);
         json_object_set_new(change, "case_id", json_string(s->new_case_id));
     } else {
-        if (!s->case_found || !s_in_scope(s->case_proc, s->prefix)) {
+        if (!s->case_found || !gy_scope_within(s->case_proc, s->prefix)) {
             json_decref(change);
             s_fail(s, 422, "unknown_case", "case_id", "no such case");
             return;
@@ -645,10 +628,11 @@ static s_step_t *s_step_new(workflow_api_t *self, gy_http_request_t *req,
     s->api = self;
     s->req = req;
     if (gy_auth_guard(req, self->public_key, &s_handlers, &s->claims, s->prefix) < 0 ||
-        s_require_json_body(req, body, len) < 0) {
+        gy_require_json(req) < 0) {
         s_step_free(s);
         return NULL;
     }
+    *body = gy_http_body(req, len);
     const char *id = gy_route_param(match, "clue_id");
     if (!gy_uuid_valid(id)) {
         s_fail(s, 404, "not_found", NULL, "no such review");
