@@ -259,6 +259,36 @@ static void test_steps(void **state)
     assert_string_equal(err.code, "unknown_property");
 }
 
+static void test_pool_entry(void **state)
+{
+    (void)state;
+    workflow_pool_entry_t e;
+    gy_error_t err;
+    const char *ok = "{\"name\":\"李某\",\"kind\":\"volunteer\",\"volunteer_id\":\"v-7\"}";
+    assert_int_equal(workflow_pool_entry_parse(ok, strlen(ok), &e, &err), 0);
+    assert_string_equal(e.volunteer_id, "v-7");
+    workflow_pool_entry_clear(&e);
+    const char *expert = "{\"name\":\"张教授\",\"kind\":\"expert\"}";
+    assert_int_equal(workflow_pool_entry_parse(expert, strlen(expert), &e, &err), 0);
+    assert_null(e.volunteer_id);
+    workflow_pool_entry_clear(&e);
+    static const struct {
+        const char *body, *code, *field;
+    } bad[] = {
+        {"{\"name\":\"a\",\"kind\":\"volunteer\"}", "missing_field", "volunteer_id"},
+        {"{\"name\":\"a\",\"kind\":\"expert\",\"volunteer_id\":\"v\"}", "invalid_value",
+         "volunteer_id"},
+        {"{\"name\":\"a\",\"kind\":\"judge\"}", "invalid_value", "kind"},
+        {"{\"kind\":\"expert\"}", "missing_field", "name"},
+        {"{\"name\":\"a\",\"kind\":\"expert\",\"phone\":\"1\"}", "unknown_property", "phone"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(workflow_pool_entry_parse(bad[i].body, strlen(bad[i].body), &e, &err), -1);
+        if (strcmp(err.code, bad[i].code) != 0 || strcmp(err.field, bad[i].field) != 0)
+            fail_msg("case %zu: %s on %s", i, err.code, err.field);
+    }
+}
+
 static void test_url(void **state)
 {
     (void)state;
@@ -296,10 +326,10 @@ int main(void)
 {
     gy_log_init("test_workflow_hearing", "error");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_cell),   cmocka_unit_test(test_notice_days),
-        cmocka_unit_test(test_plan_notice),  cmocka_unit_test(test_plan_fields),
-        cmocka_unit_test(test_steps),        cmocka_unit_test(test_url),
-        cmocka_unit_test(test_announcement),
+        cmocka_unit_test(test_every_cell),  cmocka_unit_test(test_notice_days),
+        cmocka_unit_test(test_plan_notice), cmocka_unit_test(test_plan_fields),
+        cmocka_unit_test(test_steps),       cmocka_unit_test(test_pool_entry),
+        cmocka_unit_test(test_url),         cmocka_unit_test(test_announcement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

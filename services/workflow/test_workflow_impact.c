@@ -40,8 +40,10 @@ static void test_reference_file(void **state)
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         const workflow_measure_t *x = workflow_impact_measure(m, want[i].code);
-        if (!x)
+        if (!x) {
             fail_msg("no measure %s", want[i].code);
+            return; /* fail_msg does not return; the analyzer does not know */
+        }
         assert_string_equal(x->unit, want[i].unit);
         assert_int_equal(x->scale, want[i].scale);
         assert_true(x->sums);

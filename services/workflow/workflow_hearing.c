@@ -478,6 +478,53 @@ void workflow_hearing_step_clear(workflow_hearing_step_t *s)
     memset(s, 0, sizeof *s);
 }
 
+int workflow_pool_entry_parse(const char *body, size_t len, workflow_pool_entry_t *e,
+                              gy_error_t *err)
+{
+    static const char *const members[] = {"name", "kind", "volunteer_id", NULL};
+    memset(e, 0, sizeof *e);
+    json_t *root = s_load(body, len, err);
+    if (!root)
+        return -1;
+    e->root = root;
+    if (s_known(root, "", members, err) < 0 ||
+        s_string(root, "name", true, 1, 100, false, &e->name, err) < 0 ||
+        s_string(root, "kind", true, 1, 32, false, &e->kind, err) < 0 ||
+        s_string(root, "volunteer_id", false, 1, 64, false, &e->volunteer_id, err) < 0)
+        goto fail;
+    bool volunteer = strcmp(e->kind, "volunteer") == 0;
+    if (!volunteer && strcmp(e->kind, "people_supervisor") != 0 && strcmp(e->kind, "expert") != 0) {
+        gy_error_set(err, 400, "invalid_value", "kind",
+                     "kind is people_supervisor (人民监督员), expert or volunteer");
+        goto fail;
+    }
+    if (volunteer && !e->volunteer_id) {
+        gy_error_set(err, 400, "missing_field", "volunteer_id",
+                     "a volunteer is added by their registry id");
+        goto fail;
+    }
+    if (!volunteer && e->volunteer_id) {
+        gy_error_set(err, 400, "invalid_value", "volunteer_id",
+                     "volunteer_id belongs to kind volunteer only");
+        goto fail;
+    }
+    if (e->volunteer_id && !gy_text_id_valid(e->volunteer_id, 64)) {
+        gy_error_set(err, 400, "invalid_value", "volunteer_id",
+                     "a volunteer's id is 1 to 64 printable ASCII characters");
+        goto fail;
+    }
+    return 0;
+fail:
+    workflow_pool_entry_clear(e);
+    return -1;
+}
+
+void workflow_pool_entry_clear(workflow_pool_entry_t *e)
+{
+    json_decref(e->root);
+    memset(e, 0, sizeof *e);
+}
+
 char *workflow_hearing_announcement(const char *procuratorate_zh, int64_t starts_ms,
                                     const char *place, const char *topic, const char *stream_url)
 {

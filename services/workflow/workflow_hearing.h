@@ -128,6 +128,19 @@ int workflow_hearing_step_parse(int event, const char *body, size_t len, int64_t
                                 workflow_hearing_step_t *s, gy_error_t *err);
 void workflow_hearing_step_clear(workflow_hearing_step_t *s);
 
+/*  A person added to a procuratorate's hearing pool: {"name", "kind":
+ *  people_supervisor | expert | volunteer, "volunteer_id" (a volunteer's
+ *  registry id: required for a volunteer, refused otherwise)}. */
+typedef struct {
+    json_t *root;
+    const char *name, *kind;
+    const char *volunteer_id; /* NULL unless kind is volunteer */
+} workflow_pool_entry_t;
+
+int workflow_pool_entry_parse(const char *body, size_t len, workflow_pool_entry_t *e,
+                              gy_error_t *err);
+void workflow_pool_entry_clear(workflow_pool_entry_t *e);
+
 /*  Whether url is an https URL a page may link to: "https://", a host of
  *  letters, digits, '-' and '.', an optional port, then printable ASCII
  *  without spaces, quotes or angle brackets; at most
