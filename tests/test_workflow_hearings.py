@@ -15,6 +15,9 @@ one router and one workflow on one database; real PostgreSQL, Redis and
 ZeroMQ."""
 
 import json
+import os
+import subprocess
+import threading
 import time
 import unittest
 import uuid
@@ -424,6 +427,34 @@ class StepsTest(gytest.IntakeTestCase):
             restart_workflow(CLOCK)
 
 
+    def test_concurrent_steps_one_wins(self):
+        """Optimistic concurrency: eight postponements on one version at
+        once, one wins, the others get 409 conflict and write nothing."""
+        case_id = open_case()
+        member = pool_add()
+        p = token("prosecutor", "140213")
+        hid = wf("POST", "/cases/%s/hearings" % case_id, plan([member]), bearer=p).json()["id"]
+        results = [None] * 8
+
+        def go(i):
+            results[i] = wf("POST", "/hearings/%s/postpone" % hid,
+                            {"starts_at": "2026-10-%02dT09:00:00+08:00" % (10 + i),
+                             "reason": "r%d" % i, "expected_version": 1}, bearer=p)
+        threads = [threading.Thread(target=go, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(sorted(r.status for r in results), [200] + [409] * 7, results)
+        for r in results:
+            if r.status == 409:
+                self.assertEqual(r.json()["error"]["code"], "conflict")
+        self.assertEqual(S["db"].scalar("SELECT count(*) FROM workflow.hearing_history "
+                                        "WHERE hearing_id = %s AND event = 'postpone'", (hid,)), 1)
+        self.assertEqual(len(on_bus("HearingStageChanged", "hearing_stage_changed", "hearing_id",
+                                    hid)), 1)
+
+
 class PoolTest(gytest.IntakeTestCase):
 
     def test_the_chief_or_an_admin_manages_the_pool(self):
@@ -526,6 +557,21 @@ class ImpactTest(gytest.IntakeTestCase):
         r = wf("GET", "/impact-measures", bearer=p)
         self.assertEqual(r.status, 200, r)
         self.assertIn("blind_lanes_restored", [m["code"] for m in r.json()["measures"]])
+
+
+class MeasuresFileTest(gytest.IntakeTestCase):
+
+    def test_a_wrong_measures_file_stops_the_workflow_at_start(self):
+        folder = gytest.run_dir("test_workflow_hearings_measures")
+        bad = os.path.join(folder, "impact_measures.csv")
+        with open(bad, "w", encoding="utf-8") as f:
+            f.write("code,name_zh,unit,value_kind,scale,fields,sums\n"
+                    "farmland_restored,恢复耕地,hectare,decimal,2,*,yes\n")
+        env = dict(S["workflow"].env, GY_IMPACT_MEASURES=bad)
+        p = subprocess.run([gytest.WORKFLOW_BIN], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("%s:2: column 3 (unit)" % bad, p.stdout.decode("utf-8", "replace"))
 
 
 if __name__ == "__main__":
