@@ -78,26 +78,17 @@ static void s_unavailable(gy_http_request_t *req)
         "the workflow's database is unavailable; nothing was changed; retry later", NULL);
 }
 
-static bool s_in_scope(const char *code, const char *prefix)
-{
-    return strncmp(code, prefix, strlen(prefix)) == 0;
-}
-
 static void s_lower(char *s)
 {
     for (; *s; s++)
         *s = (char)tolower((unsigned char)*s);
 }
 
+/*  The body of a request that says it is JSON; -1 when answered (415). */
 static int s_require_json_body(gy_http_request_t *req, const char **body, size_t *len)
 {
-    const char *type = gy_http_header(req, "Content-Type");
-    if (!type || strncasecmp(type, "application/json", 16) != 0 ||
-        (type[16] && type[16] != ';' && type[16] != ' ')) {
-        gy_http_respond_error(req, 415, "unsupported_media_type",
-                              "Content-Type must be application/json", "Content-Type");
+    if (gy_require_json(req) < 0)
         return -1;
-    }
     *body = gy_http_body(req, len);
     return 0;
 }
@@ -270,7 +261,7 @@ static int s_pool_head(workflow_hearing_api_t *self, gy_http_request_t *req,
     if (gy_auth_guard(req, self->public_key, guard, claims, prefix) < 0)
         return -1;
     *code = gy_route_param(match, "procuratorate");
-    if (!gy_scope_code_valid(*code) || !s_in_scope(*code, prefix) ||
+    if (!gy_scope_code_valid(*code) || !gy_scope_within(*code, prefix) ||
         !gy_refdata_region(self->refdata, *code)) {
         gy_http_respond_error(req, 404, "not_found", "no such procuratorate", NULL);
         return -1;
@@ -503,7 +494,7 @@ static json_t *s_pool_row(s_job_t *j, const char *id)
 static void s_decide_schedule(s_job_t *j)
 {
     workflow_hearing_plan_t *p = &j->plan;
-    if (!j->found || !s_in_scope(j->procuratorate, j->prefix)) {
+    if (!j->found || !gy_scope_within(j->procuratorate, j->prefix)) {
         s_fail(j, 404, "not_found", NULL, "no such case");
         return;
     }
@@ -631,7 +622,7 @@ static void s_decide_step(s_job_t *j)
 {
     const gy_machine_t *m = &workflow_hearing_machine;
     workflow_hearing_step_t *s = &j->step;
-    if (!j->found || !s_in_scope(j->procuratorate, j->prefix)) {
+    if (!j->found || !gy_scope_within(j->procuratorate, j->prefix)) {
         s_fail(j, 404, "not_found", NULL, "no such hearing");
         return;
     }
@@ -739,7 +730,7 @@ static void s_decide_step(s_job_t *j)
 static void s_decide_impact(s_job_t *j)
 {
     workflow_impact_entry_t *e = &j->entry;
-    if (!j->found || !s_in_scope(j->procuratorate, j->prefix)) {
+    if (!j->found || !gy_scope_within(j->procuratorate, j->prefix)) {
         s_fail(j, 404, "not_found", NULL, "no such case");
         return;
     }
