@@ -349,6 +349,18 @@ class PublicTest(gytest.IntakeTestCase):
             self.assertNotIn(personal, text)
         self.assertError(wf("GET", "/public/hearings?limit=0"), 400, "invalid_value", "limit")
 
+        # Cancelled, it stays listed with a cancellation notice (no reason:
+        # it may name people) until its time has passed.
+        r = wf("POST", "/hearings/%s/cancel" % public_id, {"reason": "张三撤回申请"}, bearer=p)
+        self.assertEqual(r.status, 200, r)
+        r = wf("GET", "/public/hearings?limit=100")
+        mine = [i for i in r.json()["items"] if i["id"] == public_id]
+        self.assertEqual([(i["state"], i["announcement"]) for i in mine],
+                         [("cancelled", "大同市平城区人民检察院原定于2026年10月9日14:00（北京时间）"
+                                        "在平城区人民检察院听证室就“河道污染整治听证”举行的公开"
+                                        "听证已取消。")])
+        self.assertNotIn("张三", r.body.decode())
+
 
 class StepsTest(gytest.IntakeTestCase):
 

@@ -320,6 +320,10 @@ static void test_announcement(void **state)
     assert_string_equal(text, "某院定于2027年1月1日00:30（北京时间）在甲就“乙”举行公开听证。听证"
                               "将通过https://live.example.cn/1进行网络直播。欢迎社会各界关注。");
     free(text);
+    text = workflow_hearing_cancellation("某院", s_at("2026-10-08T01:30:00Z"), "甲", "乙");
+    assert_string_equal(text,
+                        "某院原定于2026年10月8日09:30（北京时间）在甲就“乙”举行的公开听证已取消。");
+    free(text);
 }
 
 int main(void)

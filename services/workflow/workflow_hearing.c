@@ -525,22 +525,40 @@ void workflow_pool_entry_clear(workflow_pool_entry_t *e)
     memset(e, 0, sizeof *e);
 }
 
+/*  "2026年10月8日09:30": the Beijing wall time of an instant, shifted by
+ *  the offset and read as UTC (Beijing keeps no daylight saving). */
+static void s_beijing_time(gy_buf_t *buf, int64_t ms)
+{
+    time_t t = (time_t)((ms + GY_BEIJING_OFFSET_MS) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    gy_buf_printf(buf, "%d年%d月%d日%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min);
+}
+
 char *workflow_hearing_announcement(const char *procuratorate_zh, int64_t starts_ms,
                                     const char *place, const char *topic, const char *stream_url)
 {
     assert(procuratorate_zh && place && topic);
-    /*  The Beijing wall time: the instant shifted by the offset, read as
-     *  UTC (Beijing keeps no daylight saving). */
-    time_t t = (time_t)((starts_ms + GY_BEIJING_OFFSET_MS) / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
     gy_buf_t buf = {0};
-    gy_buf_printf(&buf, "%s定于%d年%d月%d日%02d:%02d（北京时间）在%s就“%s”举行公开听证。",
-                  procuratorate_zh, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                  tm.tm_min, place, topic);
+    gy_buf_printf(&buf, "%s定于", procuratorate_zh);
+    s_beijing_time(&buf, starts_ms);
+    gy_buf_printf(&buf, "（北京时间）在%s就“%s”举行公开听证。", place, topic);
     if (stream_url)
         gy_buf_printf(&buf, "听证将通过%s进行网络直播。", stream_url);
     gy_buf_printf(&buf, "欢迎社会各界关注。");
     gy_buf_append(&buf, "", 1);
-    return (char *)buf.data;
+    return buf.data;
+}
+
+char *workflow_hearing_cancellation(const char *procuratorate_zh, int64_t starts_ms,
+                                    const char *place, const char *topic)
+{
+    assert(procuratorate_zh && place && topic);
+    gy_buf_t buf = {0};
+    gy_buf_printf(&buf, "%s原定于", procuratorate_zh);
+    s_beijing_time(&buf, starts_ms);
+    gy_buf_printf(&buf, "（北京时间）在%s就“%s”举行的公开听证已取消。", place, topic);
+    gy_buf_append(&buf, "", 1);
+    return buf.data;
 }

@@ -153,4 +153,10 @@ bool workflow_hearing_url_valid(const char *url);
 char *workflow_hearing_announcement(const char *procuratorate_zh, int64_t starts_ms,
                                     const char *place, const char *topic, const char *stream_url);
 
+/*  The notice that replaces the announcement when a public hearing is
+ *  cancelled, to free: who, when and where it was to be held, that it is
+ *  cancelled.  The reason stays inside (it may name people). */
+char *workflow_hearing_cancellation(const char *procuratorate_zh, int64_t starts_ms,
+                                    const char *place, const char *topic);
+
 #endif

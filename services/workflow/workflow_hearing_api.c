@@ -666,6 +666,13 @@ static void s_decide_step(s_job_t *j)
             json_object_set_new(change, "announcement", json_string(text));
             free(text);
         }
+    } else if (s->event == WORKFLOW_HEARING_CANCEL && j->public_hearing) {
+        /*  Whoever read the announcement learns that it is off. */
+        const gy_region_t *r = gy_refdata_region(j->api->refdata, j->procuratorate);
+        char *text = workflow_hearing_cancellation(r ? r->procuratorate_zh : j->procuratorate,
+                                                   starts_ms, j->place, j->topic);
+        json_object_set_new(change, "announcement", json_string(text));
+        free(text);
     } else if (s->event == WORKFLOW_HEARING_HOLD) {
         json_object_set_new(change, "outcome", json_string(s->outcome));
         json_object_set_new(change, "summary", json_string(s->summary));

@@ -52,9 +52,10 @@ CREATE TABLE workflow.hearing (
     updated_at     timestamptz NOT NULL
 );
 CREATE INDEX hearing_case ON workflow.hearing (case_id, starts_at, id);
--- The public list: upcoming public hearings by time.
+-- The public list: public hearings to come (and those of them cancelled)
+-- by time.
 CREATE INDEX hearing_public ON workflow.hearing (starts_at, id)
-    WHERE public AND state IN ('scheduled', 'postponed');
+    WHERE public AND state IN ('scheduled', 'postponed', 'cancelled');
 
 CREATE TABLE workflow.hearing_member (
     hearing_id uuid NOT NULL REFERENCES workflow.hearing (id),
