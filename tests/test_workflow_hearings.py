@@ -271,6 +271,18 @@ class ScheduleTest(gytest.IntakeTestCase):
         self.assertEqual((detail["as"], detail["topic"]), ("observer", "河道污染整治听证"))
         e = on_bus("HearingScheduled", "hearing_scheduled", "hearing_id", hid)[0]
         self.assertEqual(sorted(e.volunteer_ids), sorted([volunteer, observer]))
+        # Named among the members by their pool id, a volunteer sits as a
+        # member all the same: on the hearing, in the event, in their tasks.
+        pooled = "vol-%s" % uuid.uuid4().hex[:8]
+        pool_id = pool_add(kind="volunteer", name="志愿者乙", volunteer_id=pooled)
+        r = wf("POST", "/cases/%s/hearings" % case_id, plan([mine, pool_id]), bearer=p)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual([(v["volunteer_id"], v["as"]) for v in r.json()["volunteers"]],
+                         [(pooled, "member")])
+        e = on_bus("HearingScheduled", "hearing_scheduled", "hearing_id", r.json()["id"])[0]
+        self.assertEqual(list(e.volunteer_ids), [pooled])
+        self.assertEqual(S["db"].query("SELECT id::text FROM workflow.volunteer_hearings(%s)",
+                                       (pooled,)), [(r.json()["id"],)])
 
     def test_scope_and_roles_refusals_write_nothing(self):
         case_id = open_case()

@@ -544,7 +544,8 @@ static void s_decide_schedule(s_job_t *j)
     json_t *members = json_array(), *participants = json_array(), *volunteers = json_array();
     char **member_ids = gy_calloc(p->n_members + 1, sizeof *member_ids);
     char **participant_ids = gy_calloc(p->n_participants + 1, sizeof *participant_ids);
-    char **volunteer_ids = gy_calloc(p->n_volunteers + 1, sizeof *volunteer_ids);
+    char **volunteer_ids = gy_calloc(p->n_volunteers + p->n_members + 1, sizeof *volunteer_ids);
+    size_t n_volunteers = 0;
     for (size_t i = 0; i < p->n_members; i++) {
         member_ids[i] = gy_strdup(p->members[i]);
         s_lower(member_ids[i]);
@@ -559,10 +560,26 @@ static void s_decide_schedule(s_job_t *j)
                                         "contact", p->participants[i].contact));
     }
     for (size_t i = 0; i < p->n_volunteers; i++) {
-        volunteer_ids[i] = (char *)p->volunteers[i].volunteer_id;
+        volunteer_ids[n_volunteers++] = (char *)p->volunteers[i].volunteer_id;
         json_array_append_new(volunteers,
                               json_pack("{s:s,s:s}", "volunteer_id", p->volunteers[i].volunteer_id,
                                         "as", p->volunteers[i].member ? "member" : "observer"));
+    }
+    /*  A volunteer of the pool named among the members sits as a member
+     *  all the same: their own tasks and notify find them by their id. */
+    for (size_t i = 0; i < p->n_members; i++) {
+        json_t *row = s_pool_row(j, p->members[i]);
+        const char *id = json_string_value(json_object_get(row, "volunteer_id"));
+        if (strcmp(json_string_value(json_object_get(row, "kind")), "volunteer") != 0 || !id[0])
+            continue;
+        bool listed = false;
+        for (size_t k = 0; k < n_volunteers && !listed; k++)
+            listed = strcmp(volunteer_ids[k], id) == 0;
+        if (listed)
+            continue;
+        volunteer_ids[n_volunteers++] = (char *)id;
+        json_array_append_new(volunteers,
+                              json_pack("{s:s,s:s}", "volunteer_id", id, "as", "member"));
     }
     char *announcement = p->public_hearing
                              ? s_announcement(j, p->starts_ms, p->place, p->topic, p->stream_url)
@@ -597,7 +614,7 @@ static void s_decide_schedule(s_job_t *j)
     m.member_ids = member_ids;
     m.n_participant_ids = p->n_participants;
     m.participant_ids = participant_ids;
-    m.n_volunteer_ids = p->n_volunteers;
+    m.n_volunteer_ids = n_volunteers;
     m.volunteer_ids = volunteer_ids;
     m.scheduled_by = j->claims.sub;
     m.stream_url = (char *)(p->stream_url ? p->stream_url : "");
