@@ -479,6 +479,22 @@ class StepsTest(gytest.IntakeTestCase):
                                     hid)), 1)
 
 
+    def test_a_syntax_error_quoted_inside_a_character_is_answered(self):
+        """jansson quotes the body near a syntax error cut at a byte count,
+        here inside 治: the answer keeps its detail (text that is not UTF-8
+        would cost the client the message, replaced by the code)."""
+        case_id = open_case()
+        body = '{"reason": "河道污染整\\治听证"}'.encode("utf-8")  # a bad escape before 治
+        for path in ("/hearings/%s/cancel" % uuid.uuid4(), "/cases/%s/impact" % case_id,
+                     "/cases/%s/hearings" % case_id):
+            with self.subTest(path=path):
+                r = wf("POST", path, body, bearer=token("prosecutor", "140213"))
+                self.assertError(r, 400, "malformed_json")
+                self.assertIn("the body is not JSON: invalid escape near",
+                              r.json()["error"]["message"])
+        S["workflow"].assert_healthy_process()
+
+
 class PoolTest(gytest.IntakeTestCase):
 
     def test_the_chief_or_an_admin_manages_the_pool(self):

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "gy_clock.h"
+#include "gy_text.h"
 #include "gy_util.h"
 #include "workflow_hearing.h"
 
@@ -289,6 +290,21 @@ static void test_pool_entry(void **state)
     }
 }
 
+/*  jansson quotes the input near a syntax error cut at a byte count,
+ *  here inside 听: the message stays valid UTF-8 (fuzz_hearing_bodies). */
+static void test_error_text_is_utf8(void **state)
+{
+    (void)state;
+    const char *body = "{\"reason\": \"河道污染整\\\xe6\xb2\xbb\xe5\x90\xac\"}";
+    workflow_hearing_step_t s;
+    gy_error_t err;
+    assert_int_equal(workflow_hearing_step_parse(WORKFLOW_HEARING_CANCEL, body, strlen(body),
+                                                 s_at("2026-10-01T09:00:00+08:00"), &s, &err),
+                     -1);
+    assert_string_equal(err.code, "malformed_json");
+    assert_true(gy_text_utf8_valid(err.message, strlen(err.message)));
+}
+
 static void test_url(void **state)
 {
     (void)state;
@@ -330,10 +346,15 @@ int main(void)
 {
     gy_log_init("test_workflow_hearing", "error");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_cell),  cmocka_unit_test(test_notice_days),
-        cmocka_unit_test(test_plan_notice), cmocka_unit_test(test_plan_fields),
-        cmocka_unit_test(test_steps),       cmocka_unit_test(test_pool_entry),
-        cmocka_unit_test(test_url),         cmocka_unit_test(test_announcement),
+        cmocka_unit_test(test_every_cell),
+        cmocka_unit_test(test_notice_days),
+        cmocka_unit_test(test_plan_notice),
+        cmocka_unit_test(test_plan_fields),
+        cmocka_unit_test(test_steps),
+        cmocka_unit_test(test_pool_entry),
+        cmocka_unit_test(test_error_text_is_utf8),
+        cmocka_unit_test(test_url),
+        cmocka_unit_test(test_announcement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

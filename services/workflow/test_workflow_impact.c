@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "gy_clock.h"
+#include "gy_text.h"
 #include "gy_util.h"
 #include "workflow_impact.h"
 
@@ -217,6 +218,11 @@ static void test_entries(void **state)
         if (strcmp(err.code, bad[i].code) != 0 || strcmp(err.field, bad[i].field) != 0)
             fail_msg("case %zu: %s on %s", i, err.code, err.field);
     }
+    /* a syntax error quoted inside a character: the message stays UTF-8 */
+    const char *cut = "{\"note\": \"河道污染整\\\xe6\xb2\xbb\"}";
+    assert_int_equal(workflow_impact_entry_parse(m, cut, strlen(cut), now, &e, &err), -1);
+    assert_string_equal(err.code, "malformed_json");
+    assert_true(gy_text_utf8_valid(err.message, strlen(err.message)));
     workflow_impact_destroy(&m);
 }
 

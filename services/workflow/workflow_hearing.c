@@ -43,10 +43,15 @@ static json_t *s_load(const char *body, size_t len, gy_error_t *err)
     json_error_t jerr;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        if (json_error_code(&jerr) == json_error_invalid_utf8)
+        if (json_error_code(&jerr) == json_error_invalid_utf8) {
             gy_error_set(err, 400, "invalid_utf8", "", "the body is not valid UTF-8");
-        else
-            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", jerr.text);
+        } else {
+            /*  jansson quotes the input near the error, cut at a byte
+             *  count: possibly inside a character. */
+            char near[sizeof jerr.text];
+            gy_text_excerpt(near, sizeof near, jerr.text);
+            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", near);
+        }
         return NULL;
     }
     if (!json_is_object(root)) {

@@ -362,12 +362,17 @@ int workflow_impact_entry_parse(const workflow_impact_t *self, const char *body,
     json_error_t jerr;
     json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root || !json_is_object(root)) {
-        if (root)
+        if (root) {
             gy_error_set(err, 400, "malformed_json", "", "the body must be a JSON object");
-        else if (json_error_code(&jerr) == json_error_invalid_utf8)
+        } else if (json_error_code(&jerr) == json_error_invalid_utf8) {
             gy_error_set(err, 400, "invalid_utf8", "", "the body is not valid UTF-8");
-        else
-            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", jerr.text);
+        } else {
+            /*  jansson quotes the input near the error, cut at a byte
+             *  count: possibly inside a character. */
+            char near[sizeof jerr.text];
+            gy_text_excerpt(near, sizeof near, jerr.text);
+            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", near);
+        }
         json_decref(root);
         return -1;
     }
