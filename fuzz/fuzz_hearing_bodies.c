@@ -1,7 +1,8 @@
 /*  The bodies of the hearing and impact API (workflow_hearing_plan_parse,
  *  workflow_hearing_step_parse, workflow_pool_entry_parse,
  *  workflow_impact_entry_parse) and impact_measures.csv
- *  (workflow_impact_parse).  The first byte picks the parser, the rest is
+ *  (workflow_impact_parse), and the public list's query
+ *  (workflow_public_query).  The first byte picks the parser, the rest is
  *  the input. */
 #include <jansson.h>
 
@@ -105,19 +106,35 @@ static void s_measures_file(const char *text)
     workflow_impact_destroy(&m);
 }
 
+/*  The public list's query: the code taken out is six digits or nothing,
+ *  and what is left never names it. */
+static void s_public_query(const char *query)
+{
+    char rest[512], code[7];
+    gy_error_t err;
+    if (workflow_public_query(query, rest, sizeof rest, code, &err) < 0)
+        return s_refused(&err);
+    if ((code[0] && strspn(code, "0123456789") != 6) || strlen(rest) >= sizeof rest)
+        abort();
+    for (const char *p = rest; p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL)
+        if (strncmp(p, "procuratorate=", 14) == 0)
+            abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
     char *text = fuzz_cstring(data + 1, size - 1);
-    switch (data[0] % 7) {
+    switch (data[0] % 8) {
     case 0: s_plan(text, size - 1); break;
     case 1: s_step(WORKFLOW_HEARING_POSTPONE, text, size - 1); break;
     case 2: s_step(WORKFLOW_HEARING_HOLD, text, size - 1); break;
     case 3: s_step(WORKFLOW_HEARING_CANCEL, text, size - 1); break;
     case 4: s_pool(text, size - 1); break;
     case 5: s_impact(text, size - 1); break;
-    default: s_measures_file(text); break;
+    case 6: s_measures_file(text); break;
+    default: s_public_query(text); break;
     }
     free(text);
     return 0;

@@ -182,6 +182,7 @@ def hearings():
     write("fuzz_hearing_bodies", "measures", b"\6" + ref("impact_measures.csv"))
     write("fuzz_hearing_bodies", "measures_bad", b"\6" + ref("impact_measures.csv").replace(
         b",mu,decimal,2,", b",mu,decimal,9,"))
+    write("fuzz_hearing_bodies", "public_query", b"\7limit=5&procuratorate=140200&after=x")
 
 
 if __name__ == "__main__":

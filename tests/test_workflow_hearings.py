@@ -360,6 +360,16 @@ class PublicTest(gytest.IntakeTestCase):
         for personal in ("张三", "13800000000", "王五", "赵六", volunteer, member):
             self.assertNotIn(personal, text)
         self.assertError(wf("GET", "/public/hearings?limit=0"), 400, "invalid_value", "limit")
+        # One procuratorate and those below it.
+        for proc, listed in (("140213", True), ("140200", True), ("140000", True),
+                             ("140212", False), ("430104", False)):
+            with self.subTest(procuratorate=proc):
+                r = wf("GET", "/public/hearings?limit=100&procuratorate=" + proc)
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(public_id in [i["id"] for i in r.json()["items"]], listed)
+        for bad in ("999999", "1402", "abcdef"):
+            self.assertError(wf("GET", "/public/hearings?procuratorate=" + bad), 400,
+                             "invalid_value", "procuratorate")
 
         # Cancelled, it stays listed with a cancellation notice (no reason:
         # it may name people) until its time has passed.

@@ -305,6 +305,42 @@ static void test_error_text_is_utf8(void **state)
     assert_true(gy_text_utf8_valid(err.message, strlen(err.message)));
 }
 
+static void test_public_query(void **state)
+{
+    (void)state;
+    char rest[32], code[7];
+    gy_error_t err;
+    assert_int_equal(workflow_public_query(NULL, rest, sizeof rest, code, &err), 0);
+    assert_string_equal(rest, "");
+    assert_string_equal(code, "");
+    assert_int_equal(workflow_public_query("limit=5&procuratorate=140200&after=x", rest,
+                                           sizeof rest, code, &err),
+                     0);
+    assert_string_equal(rest, "limit=5&after=x");
+    assert_string_equal(code, "140200");
+    assert_int_equal(workflow_public_query("procuratorate=140200", rest, sizeof rest, code, &err),
+                     0);
+    assert_string_equal(rest, "");
+    /* what gy_page_parse refuses stays for it to refuse */
+    assert_int_equal(workflow_public_query("procuratorates=1&&x", rest, sizeof rest, code, &err),
+                     0);
+    assert_string_equal(rest, "procuratorates=1&x");
+    static const char *const bad[] = {
+        "procuratorate=14020",  "procuratorate=1402000",
+        "procuratorate=14020a", "procuratorate=",
+        "procuratorate",        "procuratorate=140200&procuratorate=140200"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (workflow_public_query(bad[i], rest, sizeof rest, code, &err) == 0)
+            fail_msg("%s accepted", bad[i]);
+        assert_string_equal(err.field, "procuratorate");
+        assert_int_equal(err.http_status, 400);
+    }
+    assert_int_equal(workflow_public_query("limit=5&after=0123456789012345678901234567", rest,
+                                           sizeof rest, code, &err),
+                     -1);
+    assert_string_equal(err.code, "invalid_value");
+}
+
 static void test_url(void **state)
 {
     (void)state;
@@ -346,15 +382,11 @@ int main(void)
 {
     gy_log_init("test_workflow_hearing", "error");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_cell),
-        cmocka_unit_test(test_notice_days),
-        cmocka_unit_test(test_plan_notice),
-        cmocka_unit_test(test_plan_fields),
-        cmocka_unit_test(test_steps),
-        cmocka_unit_test(test_pool_entry),
-        cmocka_unit_test(test_error_text_is_utf8),
-        cmocka_unit_test(test_url),
-        cmocka_unit_test(test_announcement),
+        cmocka_unit_test(test_every_cell),   cmocka_unit_test(test_notice_days),
+        cmocka_unit_test(test_plan_notice),  cmocka_unit_test(test_plan_fields),
+        cmocka_unit_test(test_steps),        cmocka_unit_test(test_pool_entry),
+        cmocka_unit_test(test_public_query), cmocka_unit_test(test_error_text_is_utf8),
+        cmocka_unit_test(test_url),          cmocka_unit_test(test_announcement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -221,6 +221,49 @@ static int s_array(json_t *root, const char *name, size_t min, size_t max, json_
     return 0;
 }
 
+int workflow_public_query(const char *query, char *rest, size_t rest_size, char procuratorate[7],
+                          gy_error_t *err)
+{
+    assert(rest && rest_size > 0 && procuratorate);
+    static const char key[] = "procuratorate=";
+    const size_t klen = sizeof key - 1;
+    size_t used = 0;
+    bool seen = false;
+    procuratorate[0] = rest[0] = '\0';
+    for (const char *p = query ? query : ""; *p;) {
+        const char *end = strchr(p, '&');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if ((n >= klen && strncmp(p, key, klen) == 0) ||
+            (n == klen - 1 && strncmp(p, key, klen - 1) == 0)) {
+            size_t vlen = n > klen ? n - klen : 0;
+            bool digits = vlen == 6;
+            for (size_t i = 0; digits && i < 6; i++)
+                digits = p[klen + i] >= '0' && p[klen + i] <= '9';
+            if (seen || !digits) {
+                gy_error_set(err, 400, "invalid_value", "procuratorate",
+                             seen ? "procuratorate is given once"
+                                  : "procuratorate is a procuratorate's six-digit code");
+                return -1;
+            }
+            memcpy(procuratorate, p + klen, 6);
+            procuratorate[6] = '\0';
+            seen = true;
+        } else if (n > 0) {
+            if (n + (used ? 1 : 0) > rest_size - 1 - used) {
+                gy_error_set(err, 400, "invalid_value", "", "the query is too long");
+                return -1;
+            }
+            if (used)
+                rest[used++] = '&';
+            memcpy(rest + used, p, n);
+            used += n;
+            rest[used] = '\0';
+        }
+        p = end ? end + 1 : p + n;
+    }
+    return 0;
+}
+
 bool workflow_hearing_url_valid(const char *url)
 {
     if (!url || strncmp(url, "https://", 8) != 0 || strlen(url) > WORKFLOW_HEARING_URL_MAX)

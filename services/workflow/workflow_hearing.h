@@ -141,6 +141,14 @@ int workflow_pool_entry_parse(const char *body, size_t len, workflow_pool_entry_
                               gy_error_t *err);
 void workflow_pool_entry_clear(workflow_pool_entry_t *e);
 
+/*  The query of the public list: `procuratorate` (optional, a six-digit
+ *  code: that procuratorate and those below it) taken out, the rest
+ *  (`limit`, `after`, anything else) copied to rest for gy_page_parse.
+ *  0 with procuratorate "" when absent, or -1 with err (400 invalid_value
+ *  on procuratorate: not a code, or given twice). */
+int workflow_public_query(const char *query, char *rest, size_t rest_size, char procuratorate[7],
+                          gy_error_t *err);
+
 /*  Whether url is an https URL a page may link to: "https://", a host of
  *  letters, digits, '-' and '.', an optional port, then printable ASCII
  *  without spaces, quotes or angle brackets; at most

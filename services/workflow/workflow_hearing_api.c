@@ -39,8 +39,8 @@ static const struct {
     {"api_hearing", "SELECT workflow.api_hearing($1::uuid, $2)::text"},
     {"api_case_hearings", "SELECT workflow.api_case_hearings($1::uuid, $2)::text"},
     {"api_public_hearings",
-     "SELECT workflow.api_public_hearings($1::bigint, 'epoch'::timestamptz"
-     " + $2::bigint * interval '1 microsecond', $3::uuid, $4::integer)::text"},
+     "SELECT workflow.api_public_hearings($1::bigint, $2, 'epoch'::timestamptz"
+     " + $3::bigint * interval '1 microsecond', $4::uuid, $5::integer)::text"},
     {"api_hearing_pool", "SELECT workflow.api_hearing_pool($1)::text"},
     {"hearing_pool_add", "SELECT workflow.hearing_pool_add($1::jsonb, $2, $3::bigint)::text"},
     {"hearing_pool_deactivate",
@@ -225,15 +225,21 @@ static void s_public_hearings(gy_http_request_t *req, const gy_route_match_t *ma
     gy_page_spec_t spec = {NULL, NULL, 20, 100};
     gy_page_t page;
     gy_error_t err;
-    if (gy_page_parse(&spec, gy_http_query(req), &page, &err) < 0) {
+    char rest[512], code[7], prefix[7] = "";
+    if (workflow_public_query(gy_http_query(req), rest, sizeof rest, code, &err) < 0 ||
+        gy_page_parse(&spec, rest, &page, &err) < 0) {
         gy_reply_error(req, &err);
+        return;
+    }
+    if (code[0] && (!gy_refdata_region(self->refdata, code) || gy_scope_prefix(code, prefix) < 0)) {
+        gy_http_respond_error(req, 400, "invalid_value", "no such procuratorate", "procuratorate");
         return;
     }
     char now[24];
     snprintf(now, sizeof now, "%" PRId64, gy_now_ms());
-    const char *values[] = {now, page.has_after ? page.after_us : NULL,
+    const char *values[] = {now, prefix, page.has_after ? page.after_us : NULL,
                             page.has_after ? page.after_id : NULL, page.limit_text};
-    s_read(self, req, "api_public_hearings", 4, values, "no hearings");
+    s_read(self, req, "api_public_hearings", 5, values, "no hearings");
 }
 
 static void s_impact_measures(gy_http_request_t *req, const gy_route_match_t *match, void *arg)

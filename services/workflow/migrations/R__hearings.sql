@@ -217,14 +217,16 @@ $$;
 -- person (no participant, contact, member or volunteer); a cancelled one
 -- stays listed with its cancellation notice until its time has passed, so
 -- whoever planned to come learns it is off.  Keyset pages by (starts_at,
--- id).
-CREATE OR REPLACE FUNCTION workflow.api_public_hearings(p_now_ms bigint,
+-- id).  p_prefix: a procuratorate's scope prefix (it and those below it),
+-- '' for all.
+CREATE OR REPLACE FUNCTION workflow.api_public_hearings(p_now_ms bigint, p_prefix text,
     p_after_at timestamptz, p_after_id uuid, p_limit integer)
 RETURNS json LANGUAGE sql STABLE AS $$
     WITH page AS (
         SELECT h FROM workflow.hearing h
          WHERE h.public AND h.state IN ('scheduled', 'postponed', 'cancelled')
            AND h.starts_at >= workflow.hearing_ms(p_now_ms)
+           AND h.procuratorate LIKE p_prefix || '%'
            AND (p_after_at IS NULL OR (h.starts_at, h.id) > (p_after_at, p_after_id))
          ORDER BY h.starts_at, h.id
          LIMIT p_limit)
