@@ -314,9 +314,33 @@ class ScheduleTest(gytest.IntakeTestCase):
                 self.assertError(wf(method, path, body), 401, "unauthenticated",
                                  "Authorization")
         self.assertEqual(written(), before)
-        # The city above sees it.
+        # The city and the province above see it and act on it.
         r = wf("GET", "/hearings/%s" % hid, bearer=token("prosecutor", "140200"))
         self.assertEqual(r.status, 200, r)
+        r = wf("POST", "/cases/%s/hearings" % case_id, plan([member]),
+               bearer=token("chief_prosecutor", "140000"))
+        self.assertEqual(r.status, 201, r)
+        r = wf("POST", "/cases/%s/impact" % case_id, {"measure": "people_protected",
+                                                      "value": "30"},
+               bearer=token("prosecutor", "140200"))
+        self.assertEqual(r.status, 201, r)
+
+    def test_a_closed_case_takes_no_hearing_and_no_impact(self):
+        case_id = open_case()
+        member = pool_add()
+        # Closing is the case machine's (another part of the workflow);
+        # here the row is put in the state it leaves.
+        for state in ("closed", "terminated"):
+            S["db"].query('UPDATE workflow."case" SET state = %s WHERE id = %s',
+                            (state, case_id))
+            before = written()
+            p = token("prosecutor", "140213")
+            self.assertError(wf("POST", "/cases/%s/hearings" % case_id, plan([member]), bearer=p),
+                             409, "invalid_case", "case_id")
+            self.assertError(wf("POST", "/cases/%s/impact" % case_id,
+                                {"measure": "people_protected", "value": "3"}, bearer=p),
+                             409, "invalid_case", "case_id")
+            self.assertEqual(written(), before)
 
 
 class PublicTest(gytest.IntakeTestCase):
