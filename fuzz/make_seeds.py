@@ -154,9 +154,41 @@ def reference():
           "*,appeal,*,{abbr}检{x}〔{year}〕{seq}号,上诉状,house\n\0code,abbr\n140213,平\n")
 
 
+def hearings():
+    plan = {"starts_at": "2026-03-25T09:30:00+08:00", "place": "平城区人民检察院听证室",
+            "public": True, "topic": "河道污染整治听证",
+            "members": ["7d0c3f2e-4d5b-4c1a-9f7e-2b1d3c4e5f60"],
+            "participants": [{"name": "平城区水务局", "role": "organ", "contact": "0352-5550001"}],
+            "stream_url": "https://live.example.cn/h/42",
+            "volunteers": [{"volunteer_id": "v-1", "as": "member"},
+                           {"volunteer_id": "v-2", "as": "observer"}]}
+    write("fuzz_hearing_bodies", "plan", b"\0" + json.dumps(plan, ensure_ascii=False).encode())
+    write("fuzz_hearing_bodies", "plan_too_soon", b"\0" + json.dumps(
+        dict(plan, starts_at="2026-03-19T23:59:00+08:00"), ensure_ascii=False).encode())
+    write("fuzz_hearing_bodies", "postpone", b"\1" + json.dumps(
+        {"starts_at": "2026-03-20T16:00:00Z", "reason": "当事人申请", "expected_version": 2},
+        ensure_ascii=False).encode())
+    write("fuzz_hearing_bodies", "hold", b"\2" + json.dumps(
+        {"outcome": "同意", "summary": "听证员一致认为……", "opinions": ["建议限期整改"]},
+        ensure_ascii=False).encode())
+    write("fuzz_hearing_bodies", "cancel", b"\3" + '{"reason":"已整改"}'.encode())
+    write("fuzz_hearing_bodies", "pool", b"\4" + json.dumps(
+        {"name": "志愿者", "kind": "volunteer", "volunteer_id": "v-7"},
+        ensure_ascii=False).encode())
+    write("fuzz_hearing_bodies", "impact", b"\5" + json.dumps(
+        {"measure": "farmland_restored", "value": "0012.500", "recorded_at":
+         "2026-03-15T10:00:00+08:00", "note": "复垦", "on_closing": True},
+        ensure_ascii=False).encode())
+    write("fuzz_hearing_bodies", "measures", b"\6" + ref("impact_measures.csv"))
+    write("fuzz_hearing_bodies", "measures_bad", b"\6" + ref("impact_measures.csv").replace(
+        b",mu,decimal,2,", b",mu,decimal,9,"))
+    write("fuzz_hearing_bodies", "public_query", b"\7limit=5&procuratorate=140200&after=x")
+
+
 if __name__ == "__main__":
     http()
     clue_json()
     bus()
     token()
     reference()
+    hearings()

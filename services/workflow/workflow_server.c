@@ -12,6 +12,8 @@
 #include "gy_token.h"
 #include "gy_util.h"
 #include "workflow_api.h"
+#include "workflow_hearing_api.h"
+#include "workflow_impact.h"
 #include "workflow_store.h"
 
 extern const gy_pg_migration_t workflow_migrations[];
@@ -22,15 +24,17 @@ struct workflow_server {
     gy_refdata_t *refdata; /* fields (case kinds) and procuratorates */
     bool api_on;           /* a token key is configured */
     uint8_t token_public[GY_TOKEN_PUBLIC_KEY_BYTES];
-    workflow_store_t *store; /* the consumer's callbacks */
-    workflow_api_t *api;     /* NULL while off or stopped */
+    workflow_store_t *store;          /* the consumer's callbacks */
+    workflow_api_t *api;              /* NULL while off or stopped */
+    workflow_impact_t *measures;      /* reference/impact_measures.csv */
+    workflow_hearing_api_t *hearings; /* hearings and impact; NULL while off or stopped */
 };
 
 /*  Requests no route of the node took: the API's, or 503 while it is off. */
 static bool s_unrouted(void *arg, gy_http_request_t *req)
 {
     workflow_server_t *self = arg;
-    return workflow_api_handle(self->api, req);
+    return workflow_hearing_api_handle(self->hearings, req) || workflow_api_handle(self->api, req);
 }
 
 static int s_start(void *arg, gy_node_t *node)
@@ -38,8 +42,11 @@ static int s_start(void *arg, gy_node_t *node)
     workflow_server_t *self = arg;
     self->store = workflow_store_start(node, self->refdata);
     gy_node_set_consumer_arg(node, self->store); /* the spec's callbacks are the store's */
-    if (self->api_on)
+    if (self->api_on) {
         self->api = workflow_api_start(node, self->token_public, self->refdata);
+        self->hearings =
+            workflow_hearing_api_start(node, self->token_public, self->refdata, self->measures);
+    }
     gy_log_info("workflow %s: reviewing the router's clues; API %s", gy_node_producer(node),
                 self->api_on ? "on" : "off");
     return 0;
@@ -50,6 +57,7 @@ static void s_stop(void *arg)
 {
     workflow_server_t *self = arg;
     workflow_api_destroy(&self->api);
+    workflow_hearing_api_destroy(&self->hearings);
 }
 
 /*  After the connections closed (their callbacks reach the store). */
@@ -85,6 +93,7 @@ workflow_server_t *workflow_server_new(uv_loop_t *loop)
     const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
     /*  libsodium first: ids (gy_uuid) and token checks use it. */
     if (gy_crypto_init() < 0 || !(self->refdata = gy_refdata_new(refdir)) ||
+        !(self->measures = workflow_impact_load_default(refdir, self->refdata, NULL)) ||
         workflow_api_settings_load(&self->api_on, self->token_public) < 0 ||
         !(self->node = gy_node_new(loop, &s_spec, self))) {
         workflow_server_destroy(&self);
@@ -105,6 +114,7 @@ void workflow_server_destroy(workflow_server_t **self_p)
     if (!self)
         return;
     gy_node_destroy(&self->node);
+    workflow_impact_destroy(&self->measures);
     gy_refdata_destroy(&self->refdata);
     free(self);
     *self_p = NULL;
