@@ -270,3 +270,29 @@ int gy_require_json(gy_http_request_t *req)
                           "Content-Type must be application/json", "Content-Type");
     return -1;
 }
+
+json_t *gy_json_object_load(const char *body, size_t len, gy_error_t *err)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        if (json_error_code(&jerr) == json_error_invalid_utf8) {
+            gy_error_set(err, 400, "invalid_utf8", "", "the body is not valid UTF-8");
+        } else {
+            char near[sizeof jerr.text];
+            gy_text_excerpt(near, sizeof near, jerr.text);
+            /*  jansson quotes the input near the error cut at a byte
+             *  count, possibly inside a character. */
+            gy_error_set(err, 400, "malformed_json", "",
+                         "the body is not valid JSON: %s at line %d, column %d", near, jerr.line,
+                         jerr.column);
+        }
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        gy_error_set(err, 400, "malformed_json", "", "the body must be a JSON object");
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}

@@ -30,7 +30,6 @@
 #define GY_ROUTE_H
 
 #include <jansson.h>
-#include <stdbool.h>
 
 #include "gy_http.h"
 #include "gy_pg.h"
@@ -110,6 +109,12 @@ void gy_reply_error(gy_http_request_t *req, const gy_error_t *err);
  *  unavailable. */
 void gy_reply_row(gy_pg_t *pg, gy_http_request_t *req, const char *stmt, int nparams,
                   const char *const *values, const char *not_found);
+/*  A request body parsed as a JSON object (duplicate members refused):
+ *  the object (the caller owns it), or NULL with *err set to 400
+ *  invalid_utf8 or malformed_json; jansson's words near the error are cut
+ *  at a character boundary (it cuts the input it quotes at a byte count),
+ *  with the line and column. */
+json_t *gy_json_object_load(const char *body, size_t len, gy_error_t *err);
 /*  Whether the request says its body is JSON (Content-Type
  *  application/json, parameters allowed): 0, or -1 after answering 415
  *  unsupported_media_type (field "Content-Type"). */

@@ -520,11 +520,11 @@ class StepsTest(gytest.IntakeTestCase):
         case_id = open_case()
         body = '{"reason": "河道污染整\\治听证"}'.encode("utf-8")  # a bad escape before 治
         for path in ("/hearings/%s/cancel" % uuid.uuid4(), "/cases/%s/impact" % case_id,
-                     "/cases/%s/hearings" % case_id):
+                     "/cases/%s/hearings" % case_id, "/reviews/%s/decide" % uuid.uuid4()):
             with self.subTest(path=path):
                 r = wf("POST", path, body, bearer=token("prosecutor", "140213"))
                 self.assertError(r, 400, "malformed_json")
-                self.assertIn("the body is not JSON: invalid escape near",
+                self.assertIn("the body is not valid JSON: invalid escape near",
                               r.json()["error"]["message"])
         S["workflow"].assert_healthy_process()
 

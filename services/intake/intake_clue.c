@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gy_route.h"
 #include "gy_text.h"
 #include "gy_util.h"
 
@@ -531,23 +532,9 @@ int intake_clue_from_json(intake_clue_t *clue, const char *body, size_t len,
                           const gy_refdata_t *ref, int64_t now_ms, intake_error_t *err)
 {
     memset(clue, 0, sizeof *clue);
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        if (json_error_code(&jerr) == json_error_invalid_utf8)
-            intake_error_set(err, 400, "invalid_utf8", NULL, "the body is not valid UTF-8");
-        else
-            intake_error_set(err, 400, "malformed_json", NULL,
-                             "the body is not valid JSON: %s at line %d, column %d", jerr.text,
-                             jerr.line, jerr.column);
+    json_t *root = gy_json_object_load(body, len, err);
+    if (!root)
         return -1;
-    }
-    if (!json_is_object(root)) {
-        intake_error_set(err, 400, "malformed_json", NULL, "the body must be a JSON object, not %s",
-                         s_json_type(root));
-        json_decref(root);
-        return -1;
-    }
     int rc = s_json_clue(clue, root, ref, now_ms, err);
     if (rc == 0) {
         /*  The same clue sent twice hashes the same however its members

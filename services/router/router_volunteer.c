@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gy_route.h"
 #include "gy_text.h"
 #include "gy_util.h"
 
@@ -26,22 +27,7 @@ static const char *const s_actions[] = {"appoint",   "reject",  "suspend",
 
 static json_t *s_load(const char *body, size_t len, router_error_t *err)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        if (json_error_code(&jerr) == json_error_invalid_utf8)
-            router_error_set(err, 400, "invalid_utf8", NULL, "the body is not valid UTF-8");
-        else
-            router_error_set(err, 400, "malformed_json", NULL, "the body is not JSON: %s",
-                             jerr.text);
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        router_error_set(err, 400, "malformed_json", NULL, "the body must be a JSON object");
-        json_decref(root);
-        return NULL;
-    }
-    return root;
+    return gy_json_object_load(body, len, err);
 }
 
 /*  The string member `name`: -1 with err when absent (and required), not a

@@ -10,6 +10,7 @@
 
 #include "gy_calendar.h"
 #include "gy_clock.h"
+#include "gy_route.h"
 #include "gy_text.h"
 #include "gy_util.h"
 
@@ -40,26 +41,7 @@ int64_t workflow_hearing_earliest_ms(int64_t now_ms)
 
 static json_t *s_load(const char *body, size_t len, gy_error_t *err)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        if (json_error_code(&jerr) == json_error_invalid_utf8) {
-            gy_error_set(err, 400, "invalid_utf8", "", "the body is not valid UTF-8");
-        } else {
-            /*  jansson quotes the input near the error, cut at a byte
-             *  count: possibly inside a character. */
-            char near[sizeof jerr.text];
-            gy_text_excerpt(near, sizeof near, jerr.text);
-            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", near);
-        }
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        gy_error_set(err, 400, "malformed_json", "", "the body must be a JSON object");
-        json_decref(root);
-        return NULL;
-    }
-    return root;
+    return gy_json_object_load(body, len, err);
 }
 
 /*  Every member of object must be one of names (NULL-terminated); field

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gy_clock.h"
+#include "gy_route.h"
 #include "gy_text.h"
 #include "gy_util.h"
 
@@ -359,23 +360,9 @@ int workflow_impact_entry_parse(const workflow_impact_t *self, const char *body,
                                           "note",    "on_closing", NULL};
     assert(self && e);
     memset(e, 0, sizeof *e);
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root || !json_is_object(root)) {
-        if (root) {
-            gy_error_set(err, 400, "malformed_json", "", "the body must be a JSON object");
-        } else if (json_error_code(&jerr) == json_error_invalid_utf8) {
-            gy_error_set(err, 400, "invalid_utf8", "", "the body is not valid UTF-8");
-        } else {
-            /*  jansson quotes the input near the error, cut at a byte
-             *  count: possibly inside a character. */
-            char near[sizeof jerr.text];
-            gy_text_excerpt(near, sizeof near, jerr.text);
-            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", near);
-        }
-        json_decref(root);
+    json_t *root = gy_json_object_load(body, len, err);
+    if (!root)
         return -1;
-    }
     e->root = root;
     const char *key;
     json_t *v;

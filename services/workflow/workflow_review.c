@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "gy_route.h"
 #include "gy_text.h"
 #include "gy_util.h"
 
@@ -61,21 +62,7 @@ size_t workflow_rotation_pick(size_t n, long position, long *next_position)
 
 static json_t *s_load(const char *body, size_t len, gy_error_t *err)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        if (json_error_code(&jerr) == json_error_invalid_utf8)
-            gy_error_set(err, 400, "invalid_utf8", "", "the body is not valid UTF-8");
-        else
-            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", jerr.text);
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        gy_error_set(err, 400, "malformed_json", "", "the body must be a JSON object");
-        json_decref(root);
-        return NULL;
-    }
-    return root;
+    return gy_json_object_load(body, len, err);
 }
 
 /*  Every member must be one of names (NULL-terminated). */
