@@ -466,5 +466,76 @@ class MyTasksTest(VolunteersTestCase):
         self.assertError(r, 403, "forbidden")
 
 
+class AccessMatrixTest(VolunteersTestCase):
+    """Every endpoint of volunteers' work x role x jurisdiction, on a case of
+    新荣区 (140212): a caller who may act gets past the guard and the scope
+    to the rule's refusal (409, 422) or the answer (200); anyone else 401,
+    403 or 404 — and nothing is written either way."""
+
+    def test_every_endpoint_role_and_jurisdiction(self):
+        case_id = open_case("140212", "大同测试 访问矩阵")
+        owner = register("140212", roles=("assessor",), expertise=("heroes_martyrs",))
+        r = wf("POST", "/cases/%s/consultations" % case_id,
+               {"question": "?", "field": "heroes_martyrs"}, bearer=token("prosecutor", "140212"))
+        self.assertEqual(r.status, 201, r)
+        task = r.json()["tasks"][0]["id"]
+        r = wf("POST", "/consultations/%s/answer" % task, {"answer": "已答"},
+               bearer=token("volunteer", "140212", sub=owner))
+        self.assertEqual(r.status, 200, r)
+        before = written()
+        handlers = ("prosecutor", "chief_prosecutor")
+        # (method, path, body, role -> status when in scope)
+        cases = [
+            ("POST", "/cases/%s/consultations" % case_id, {"question": "?", "field": "military"},
+             {h: 422 for h in handlers}),
+            ("GET", "/cases/%s/consultations" % case_id, None, {h: 200 for h in handlers}),
+            ("POST", "/cases/%s/supervisors" % case_id, {"volunteer_id": str(uuid.uuid4())},
+             {h: 422 for h in handlers}),
+            ("GET", "/cases/%s/supervisors" % case_id, None, {h: 200 for h in handlers}),
+            ("GET", "/cases/%s/observations" % case_id, None, {h: 200 for h in handlers}),
+        ]
+        places = {"140212": True, "140200": True, "140000": True, "140213": False,
+                  "430104": False}
+        for method, path, body, allowed in cases:
+            for role in ("prosecutor", "chief_prosecutor", "volunteer", "admin", "integrator"):
+                for proc, in_scope in places.items():
+                    with self.subTest(method=method, path=path, role=role, proc=proc):
+                        sub = str(uuid.uuid4()) if role == "volunteer" else None
+                        r = wf(method, path, body, bearer=token(role, proc, sub=sub))
+                        if role not in allowed:
+                            self.assertError(r, 403, "forbidden")
+                        elif not in_scope:
+                            self.assertError(r, 404, "not_found")
+                            self.assertNotIn(case_id, r.body.decode())
+                        else:
+                            self.assertEqual(r.status, allowed[role], r)
+            with self.subTest(method=method, path=path, role=None):
+                self.assertError(wf(method, path, body), 401, "unauthenticated", "Authorization")
+        # A volunteer's routes: their own only, wherever their token says they are.
+        obs = {"observed_on": "2026-11-20", "place": "p", "text": "t", "finding": "partly"}
+        mine = [
+            ("POST", "/consultations/%s/answer" % task, {"answer": "again"}, 409, 404),
+            ("POST", "/consultations/%s/decline" % task, {"reason": "x"}, 409, 404),
+            ("POST", "/cases/%s/observations" % case_id, obs, 403, 403),
+            ("GET", "/me/tasks", None, 200, 200),
+        ]
+        for method, path, body, own, other in mine:
+            for role in ("prosecutor", "chief_prosecutor", "volunteer", "admin", "integrator"):
+                for who in ("owner", "other"):
+                    with self.subTest(method=method, path=path, role=role, who=who):
+                        sub = owner if who == "owner" else str(uuid.uuid4())
+                        r = wf(method, path, body, bearer=token(role, "140212", sub=sub))
+                        if role != "volunteer":
+                            self.assertError(r, 403, "forbidden")
+                        elif who == "owner":
+                            self.assertEqual(r.status, own, r)
+                        else:
+                            self.assertEqual(r.status, other, r)
+                            self.assertNotIn(task, r.body.decode())
+            with self.subTest(method=method, path=path, role=None):
+                self.assertError(wf(method, path, body), 401, "unauthenticated", "Authorization")
+        self.assertEqual(written(), before)
+
+
 if __name__ == "__main__":
     unittest.main()

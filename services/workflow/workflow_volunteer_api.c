@@ -8,12 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "gy_auth.h"
 #include "gy_calendar.h"
 #include "gy_hold.h"
 #include "gy_route.h"
+#include "gy_scope.h"
 #include "gy_util.h"
 #include "workflow_consult.h"
 #include "workflow_observation.h"
@@ -96,13 +96,8 @@ static void s_today(char out[11])
 
 static int s_json_body(gy_http_request_t *req, const char **body, size_t *len)
 {
-    const char *type = gy_http_header(req, "Content-Type");
-    if (!type || strncasecmp(type, "application/json", 16) != 0 ||
-        (type[16] && type[16] != ';' && type[16] != ' ')) {
-        gy_http_respond_error(req, 415, "unsupported_media_type",
-                              "Content-Type must be application/json", "Content-Type");
+    if (gy_require_json(req) < 0)
         return -1;
-    }
     *body = gy_http_body(req, len);
     return 0;
 }
@@ -294,7 +289,7 @@ static s_op_t *s_op_new(workflow_volunteer_api_t *self, gy_http_request_t *req,
 static bool s_case_open(s_op_t *op, json_t *c)
 {
     const char *proc = s_col(c, "procuratorate");
-    if (!c || !proc || strncmp(proc, op->prefix, strlen(op->prefix)) != 0) {
+    if (!c || !proc || !gy_scope_within(proc, op->prefix)) {
         s_op_fail(op, 404, "not_found", NULL, "no such case");
         return false;
     }
