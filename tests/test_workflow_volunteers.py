@@ -434,6 +434,15 @@ class SupervisionTest(VolunteersTestCase):
         self.assertEqual([i["id"] for i in r.json()["items"]], [stored["id"]])
         r = wf("GET", "/cases/%s/observations" % case_id, bearer=token("prosecutor", "140212"))
         self.assertError(r, 404, "not_found")
+        # Suspended at the router, the supervisor no longer observes.
+        r = call("router", "POST", "/api/v1/volunteers/%s/suspend" % supervisor,
+                 {"reason": "暂停"}, bearer=token("prosecutor", "140214"))
+        self.assertEqual(r.status, 200, r)
+        wait(lambda: projection(supervisor)[0] == "suspended", "the suspension projected")
+        before = written()
+        r = wf("POST", "/cases/%s/observations" % case_id, obs, bearer=mine)
+        self.assertError(r, 403, "forbidden")
+        self.assertEqual(written(), before)
 
 
 class MyTasksTest(VolunteersTestCase):

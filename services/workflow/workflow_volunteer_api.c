@@ -47,7 +47,7 @@ static const struct {
                              " $5::bigint)"},
     {"wv_supervisors", "SELECT workflow.api_supervisors($1::uuid, $2)::text AS answer"},
     {"wv_supervised", "SELECT kind, procuratorate, field_code, state"
-                      " FROM workflow.supervised_case($1::uuid, $2::uuid)"},
+                      " FROM workflow.supervised_case($1::uuid, $2::uuid, $3::date)"},
     {"wv_observation_insert", "SELECT workflow.observation_insert($1::jsonb, $2::bigint)"},
     {"wv_observation", "SELECT workflow.api_observation($1::uuid)::text"},
     {"wv_observations", "SELECT workflow.api_observations($1::uuid, $2)::text AS answer"},
@@ -684,8 +684,10 @@ static void s_free_observation(void *in)
 
 static void s_observe_reads(s_op_t *op, gy_pg_tx_t *tx)
 {
-    const char *v[] = {op->id, op->claims.sub};
-    gy_pg_tx_add(tx, "wv_supervised", 2, v, NULL);
+    char today[11];
+    s_today(today);
+    const char *v[] = {op->id, op->claims.sub, today};
+    gy_pg_tx_add(tx, "wv_supervised", 3, v, NULL);
 }
 
 static void s_observe_decide(s_op_t *op)
@@ -694,7 +696,8 @@ static void s_observe_decide(s_op_t *op)
     json_t *c = s_row(op, 0, 0);
     if (!c) {
         s_op_fail(op, 403, "forbidden", NULL,
-                  "only a supervisor appointed to this case may file observations on it");
+                  "only a supervisor appointed to this case, appointed and in term at the "
+                  "registry, may file observations on it");
         return;
     }
     char at_s[24];

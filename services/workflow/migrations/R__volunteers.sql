@@ -316,13 +316,18 @@ LANGUAGE sql STABLE AS $$
      WHERE c.id = p_case AND c.procuratorate LIKE p_prefix || '%'
 $$;
 
--- The case of an observation, when p_volunteer supervises it (no row else).
-CREATE OR REPLACE FUNCTION workflow.supervised_case(p_case uuid, p_volunteer uuid)
+-- The case of an observation, when p_volunteer supervises it and is still
+-- appointed and in term on p_on (no row else: suspended or dismissed at
+-- the router, they no longer observe).
+CREATE OR REPLACE FUNCTION workflow.supervised_case(p_case uuid, p_volunteer uuid, p_on date)
 RETURNS TABLE (kind text, procuratorate text, field_code text, state text)
 LANGUAGE sql STABLE AS $$
     SELECT c.kind, c.procuratorate, c.field_code, c.state
-      FROM workflow."case" c JOIN workflow.supervisor s ON s.case_id = c.id
+      FROM workflow."case" c
+      JOIN workflow.supervisor s ON s.case_id = c.id
+      JOIN workflow.volunteer v ON v.id = s.volunteer_id
      WHERE c.id = p_case AND s.volunteer_id = p_volunteer
+       AND v.status = 'appointed' AND p_on BETWEEN v.term_start AND v.term_end
 $$;
 
 CREATE OR REPLACE FUNCTION workflow.observation_insert(p jsonb, p_at_ms bigint)
