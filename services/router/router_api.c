@@ -395,19 +395,11 @@ static void s_on_change_read_row(void *arg, size_t index, const gy_pg_result_t *
     (void)index;
     if (gy_pg_ntuples(res) != 1)
         return;
-    router_standing_t *s = &c->standing;
-    router_standing_clear(s);
+    const char *cols[9];
+    for (int i = 0; i < 9; i++)
+        cols[i] = gy_pg_value(res, 0, i);
+    router_standing_from_row(&c->standing, c->id, cols);
     c->found = true;
-    snprintf(s->volunteer_id, sizeof s->volunteer_id, "%s", c->id);
-    s->version = strtoull(gy_pg_value(res, 0, 0), NULL, 10);
-    snprintf(s->procuratorate, sizeof s->procuratorate, "%s", gy_pg_value(res, 0, 1));
-    snprintf(s->city, sizeof s->city, "%s", gy_pg_value(res, 0, 2));
-    snprintf(s->status, sizeof s->status, "%s", gy_pg_value(res, 0, 3));
-    s->roles = json_loads(gy_pg_value(res, 0, 4), 0, NULL);
-    s->expertise = json_loads(gy_pg_value(res, 0, 5), 0, NULL);
-    snprintf(s->term_start, sizeof s->term_start, "%s", gy_pg_value(res, 0, 6));
-    snprintf(s->term_end, sizeof s->term_end, "%s", gy_pg_value(res, 0, 7));
-    s->conflicts = json_loads(gy_pg_value(res, 0, 8), 0, NULL);
     snprintf(c->to_status, sizeof c->to_status, "%s", gy_pg_value(res, 0, 9));
 }
 

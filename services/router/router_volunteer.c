@@ -447,6 +447,22 @@ static json_t *s_json_list(const char *text)
     return json_is_array(v) ? v : (json_decref(v), json_array());
 }
 
+void router_standing_from_row(router_standing_t *s, const char *id, const char *const cols[9])
+{
+    assert(s && id && cols);
+    router_standing_clear(s);
+    snprintf(s->volunteer_id, sizeof s->volunteer_id, "%s", id);
+    s->version = strtoull(cols[0], NULL, 10);
+    snprintf(s->procuratorate, sizeof s->procuratorate, "%s", cols[1]);
+    snprintf(s->city, sizeof s->city, "%s", cols[2]);
+    snprintf(s->status, sizeof s->status, "%s", cols[3]);
+    s->roles = s_json_list(cols[4]);
+    s->expertise = s_json_list(cols[5]);
+    snprintf(s->term_start, sizeof s->term_start, "%s", cols[6]);
+    snprintf(s->term_end, sizeof s->term_end, "%s", cols[7]);
+    s->conflicts = s_json_list(cols[8]);
+}
+
 void router_standing_applied(router_standing_t *s, const char *id, const router_application_t *app)
 {
     assert(s && id && app);

@@ -125,6 +125,10 @@ typedef struct {
     char *by;        /* owned */
 } router_standing_t;
 
+/*  The standing as read by router.volunteer_public: its columns version,
+ *  procuratorate, city, status, roles, expertise (JSON arrays), term_start,
+ *  term_end, conflicts (JSON), in that order, all text. */
+void router_standing_from_row(router_standing_t *s, const char *id, const char *const cols[9]);
 /*  An application: status applied, version 1, no term or conflicts.
  *  by is the volunteer's own id. */
 void router_standing_applied(router_standing_t *s, const char *id, const router_application_t *app);

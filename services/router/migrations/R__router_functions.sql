@@ -796,6 +796,8 @@ BEGIN
     IF p_next = 'declined' THEN
         INSERT INTO router.volunteer_conflict (volunteer_id, kind, value, reason)
         VALUES (t.volunteer_id, 'clue', t.clue_id::text, p_comment) ON CONFLICT DO NOTHING;
+        -- their standing changed (0015): announced by the caller
+        UPDATE router.volunteer x SET version = x.version + 1 WHERE x.id = t.volunteer_id;
     END IF;
 END $$;
 
