@@ -154,6 +154,13 @@ static const char *s_col(json_t *row, const char *name)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+/*  A boolean column: true only when it is there and true. */
+static bool s_true(json_t *row, const char *name)
+{
+    const char *v = s_col(row, name);
+    return v && strcmp(v, "t") == 0;
+}
+
 static void s_read(s_op_t *op);
 
 static void s_on_write_row(void *arg, size_t index, const gy_pg_result_t *res)
@@ -629,12 +636,12 @@ static void s_appoint_decide(s_op_t *op)
                   "no volunteer has this id (the router has announced none)");
         return;
     }
-    if (strcmp(s_col(check, "appointed"), "t") == 0) {
+    if (s_true(check, "appointed")) {
         s_op_fail(op, 409, "already_appointed", "volunteer_id",
                   "this volunteer supervises the case already");
         return;
     }
-    if (strcmp(s_col(check, "fits"), "t") != 0) {
+    if (!s_true(check, "fits")) {
         s_op_fail(op, 422, "volunteer_not_eligible", "volunteer_id",
                   "a supervisor is a volunteer appointed and in term, with the supervisor role, "
                   "of the case's city and free of conflicts with it");

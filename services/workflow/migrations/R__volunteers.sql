@@ -61,12 +61,12 @@ $$;
 CREATE OR REPLACE FUNCTION workflow.volunteer_fits(v workflow.volunteer, p_role text,
     p_case uuid, p_procuratorate text, p_text text, p_on date) RETURNS boolean
 LANGUAGE sql STABLE AS $$
-    SELECT v.status = 'appointed' AND p_on BETWEEN v.term_start AND v.term_end
+    SELECT coalesce(v.status = 'appointed' AND p_on BETWEEN v.term_start AND v.term_end
        AND p_role = ANY (v.roles)
        AND (CASE WHEN right(p_procuratorate, 4) = '0000'
                  THEN left(v.procuratorate, 2) = left(p_procuratorate, 2)
                  ELSE left(v.city, 4) = left(p_procuratorate, 4) END)
-       AND NOT workflow.volunteer_conflicted(v, p_case, p_procuratorate, p_text)
+       AND NOT workflow.volunteer_conflicted(v, p_case, p_procuratorate, p_text), false)
 $$;
 
 -- Who may be asked a request on a case: assessors (技术员) fit for it with
