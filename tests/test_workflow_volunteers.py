@@ -334,14 +334,18 @@ class DeclineTest(VolunteersTestCase):
 class LateTest(VolunteersTestCase):
 
     def test_a_late_question_is_asked_of_the_next_volunteer_once(self):
-        # Puyang (410900); the case at 华龙区.
+        # Puyang (410900); the case at 华龙区.  Two experts asked, both late
+        # together, and one volunteer left to ask: one task is asked of them,
+        # the other announced late (never the same volunteer twice).
         case_id = open_case("410902", "濮阳测试 金堤河")
-        first = register("410902")
+        first, first_b = register("410902"), register("410923")
         r = wf("POST", "/cases/%s/consultations" % case_id,
-               {"question": "堤坝渗漏的原因？", "due_days": 1},
-               bearer=token("prosecutor", "410902"))
+               {"question": "堤坝渗漏的原因？", "due_days": 1, "experts": 2},
+               bearer=token("prosecutor", "410902", sub="prosecutor-410902-late"))
         self.assertEqual(r.status, 201, r)
-        task = r.json()["tasks"][0]
+        tasks = {t["volunteer_id"]: t for t in r.json()["tasks"]}
+        self.assertEqual(set(tasks), {first, first_b})
+        task, task_b = tasks[first], tasks[first_b]
         second = register("410922")
         # The workflow starts again on a clock two days on: the task is due.
         wfp = S["workflow"]
@@ -351,8 +355,9 @@ class LateTest(VolunteersTestCase):
             wfp.start()
             wait(lambda: S["db"].scalar("SELECT state FROM workflow.consultation WHERE id = %s",
                                         (task["id"],)) == "late", "the task late")
-            wait(lambda: outbox("workflow", "ConsultationRequested", replaces=task["id"]),
-                 "the next volunteer asked")
+            wait(lambda: S["db"].scalar(
+                "SELECT count(*) FROM workflow.consultation WHERE request_id = %s AND "
+                "state = 'late'", (task["request_id"],)) == 2, "both tasks late")
             # Another start, and time for more scans: still once.
             wfp.stop()
             wfp.start()
@@ -361,14 +366,22 @@ class LateTest(VolunteersTestCase):
             wfp.stop()
             del wfp.env["GY_CLOCK_START"]
             wfp.start()
-        replaced = outbox("workflow", "ConsultationRequested", replaces=task["id"])
-        self.assertEqual([e.volunteer_id for e in replaced], [second])
-        self.assertEqual(S["db"].query(
-            "SELECT volunteer_id::text, state FROM workflow.consultation WHERE request_id = %s "
-            "ORDER BY asked_at", (task["request_id"],)), [(first, "late"), (second, "asked")])
+        replaced = (outbox("workflow", "ConsultationRequested", replaces=task["id"]) +
+                    outbox("workflow", "ConsultationRequested", replaces=task_b["id"]))
+        self.assertEqual([e.volunteer_id for e in replaced], [second])  # once
+        late = outbox("workflow", "ConsultationLate", request_id=task["request_id"])
+        self.assertEqual(len(late), 1)  # once
+        self.assertEqual({replaced[0].replaces, late[0].consultation_id},
+                         {task["id"], task_b["id"]})
+        self.assertEqual((late[0].requested_by, late[0].case_id), ("prosecutor-410902-late",
+                                                                   case_id))
+        self.assertEqual(sorted(S["db"].query(
+            "SELECT volunteer_id::text, state FROM workflow.consultation WHERE request_id = %s",
+            (task["request_id"],))), sorted([(first, "late"), (first_b, "late"),
+                                            (second, "asked")]))
         self.assertEqual(S["db"].scalar(
-            "SELECT count(*) FROM workflow.consultation_history WHERE consultation_id = %s "
-            "AND event = 'expire'", (task["id"],)), 1)
+            "SELECT count(*) FROM workflow.consultation_history WHERE consultation_id IN (%s, %s) "
+            "AND event = 'expire'", (task["id"], task_b["id"])), 2)
         # The late volunteer can no longer answer.
         r = wf("POST", "/consultations/%s/answer" % task["id"], {"answer": "迟到的回答"},
                bearer=token("volunteer", "410902", sub=first))

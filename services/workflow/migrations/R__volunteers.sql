@@ -239,22 +239,38 @@ $$;
 
 -- Open tasks due by p_now_ms, oldest first, each with who is asked
 -- instead (NULL: nobody fits) and the new task's id and due time (as long
--- from now as the late task had).
+-- from now as the late task had).  The candidates of a request are taken
+-- once for all its tasks of the batch, so two tasks late together never
+-- ask the same volunteer (the batch would fail on the unique key).
 CREATE OR REPLACE FUNCTION workflow.consult_due(p_now_ms bigint, p_limit integer)
 RETURNS TABLE (id uuid, new_id uuid, candidate text, new_due_ms bigint, request_id uuid,
     case_id uuid, kind text, procuratorate text, field_code text, volunteer_id uuid,
     requested_by text) LANGUAGE sql STABLE AS $$
+    WITH batch AS (
+        SELECT x.* FROM workflow.consultation x
+         WHERE x.state = 'asked' AND x.fired_at IS NULL
+           AND x.due_at <= to_timestamp((p_now_ms) / 1000.0)
+         ORDER BY x.due_at LIMIT p_limit),
+    due AS (
+        SELECT b.*, row_number() OVER (PARTITION BY b.request_id ORDER BY b.due_at, b.id) AS rk
+          FROM batch b),
+    wanted AS (SELECT d.request_id, count(*)::integer AS n FROM due d GROUP BY d.request_id),
+    asked AS (
+        SELECT w.request_id, k.volunteer_id,
+               row_number() OVER (PARTITION BY w.request_id ORDER BY k.load) AS rk
+          FROM wanted w
+          JOIN workflow.consultation_request r ON r.id = w.request_id
+         CROSS JOIN LATERAL workflow.consult_candidates(r.case_id, r.field_code, r.question,
+             (to_timestamp((p_now_ms) / 1000.0) AT TIME ZONE 'Asia/Shanghai')::date, r.id,
+             w.n) k)
     SELECT t.id, gen_random_uuid(), coalesce(n.volunteer_id::text, ''),
            p_now_ms + (extract(epoch FROM t.due_at - t.asked_at) * 1000)::bigint,
            t.request_id, t.case_id, c.kind, c.procuratorate, r.field_code, t.volunteer_id,
            r.requested_by
-      FROM (SELECT * FROM workflow.consultation x
-             WHERE x.state = 'asked' AND x.fired_at IS NULL AND x.due_at <= to_timestamp((p_now_ms) / 1000.0)
-             ORDER BY x.due_at LIMIT p_limit) t
+      FROM due t
       JOIN workflow.consultation_request r ON r.id = t.request_id
       JOIN workflow."case" c ON c.id = t.case_id
-      LEFT JOIN LATERAL workflow.consult_candidates(t.case_id, r.field_code, r.question,
-          (to_timestamp((p_now_ms) / 1000.0) AT TIME ZONE 'Asia/Shanghai')::date, t.request_id, 1) n ON true
+      LEFT JOIN asked n ON n.request_id = t.request_id AND n.rk = t.rk
      ORDER BY t.due_at
 $$;
 
