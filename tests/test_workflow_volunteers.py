@@ -471,6 +471,17 @@ class MyTasksTest(VolunteersTestCase):
         r = wf("POST", "/cases/%s/supervisors" % case_id, {"volunteer_id": b},
                bearer=token("prosecutor", "140105"))
         self.assertEqual(r.status, 201, r)
+        # A hearing (the hearings' part) with a invited to observe.
+        chief = token("chief_prosecutor", "140105")
+        r = wf("POST", "/hearing-pools/140105", {"name": "专家甲", "kind": "expert"}, bearer=chief)
+        self.assertEqual(r.status, 201, r)
+        starts = gytest.format_instant(gytest.now_ms() + 10 * 86400000)
+        r = wf("POST", "/cases/%s/hearings" % case_id,
+               {"starts_at": starts, "place": "小店区人民检察院听证室", "public": False,
+                "topic": "汾河整治听证", "members": [r.json()["id"]],
+                "volunteers": [{"volunteer_id": a, "as": "observer"}]}, bearer=chief)
+        self.assertEqual(r.status, 201, r)
+        hearing = r.json()["id"]
         r = wf("GET", "/me/tasks", bearer=token("volunteer", "140105", sub=a))
         self.assertEqual(r.status, 200, r)
         mine = r.json()
@@ -478,11 +489,14 @@ class MyTasksTest(VolunteersTestCase):
                           for t in mine["consultations"]],
                          [(case_id, "汾河水质如何？", "asked")])
         self.assertEqual(mine["supervisions"], [])
-        self.assertEqual(mine["hearings"], [])
+        self.assertEqual([(h["id"], h["case_id"], h["as"], h["topic"], h["state"])
+                          for h in mine["hearings"]],
+                         [(hearing, case_id, "observer", "汾河整治听证", "scheduled")])
         r = wf("GET", "/me/tasks", bearer=token("volunteer", "140105", sub=b))
         theirs = r.json()
         self.assertEqual(theirs["consultations"], [])
         self.assertEqual([s["case_id"] for s in theirs["supervisions"]], [case_id])
+        self.assertEqual(theirs["hearings"], [])
         self.assertNotIn("requested_by", str(mine))
         r = wf("GET", "/me/tasks", bearer=token("prosecutor", "140105"))
         self.assertError(r, 403, "forbidden")

@@ -381,7 +381,8 @@ $$;
 -- ---- a volunteer's own tasks ----
 
 -- Only theirs: open consultations, the cases they supervise (with their
--- own observations' count) and the hearings they are invited to.
+-- own observations' count) and the hearings they are invited to, as a
+-- member or an observer (workflow.volunteer_hearings, R__hearings.sql).
 CREATE OR REPLACE FUNCTION workflow.api_my_tasks(p_volunteer uuid) RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
@@ -399,8 +400,10 @@ LANGUAGE sql STABLE AS $$
                              ORDER BY s.appointed_at, c.id), '[]'::json)
                            FROM workflow.supervisor s JOIN workflow."case" c ON c.id = s.case_id
                           WHERE s.volunteer_id = p_volunteer),
-        -- VOLUNTEERS-HEARINGS: the hearings engineer's
-        -- workflow.volunteer_hearings(p_volunteer) (R__hearings.sql) goes here
-        -- once it is on main; until then none are listed.
-        'hearings', '[]'::json)
+        -- R__hearings.sql (run before this file, in name order)
+        'hearings', (SELECT coalesce(json_agg((jsonb_build_object('id', h.id,
+                         'case_id', h.case_id, 'procuratorate', h.procuratorate,
+                         'field_code', h.field_code, 'state', h.state, 'starts_at', h.at)
+                         || h.detail::jsonb) ORDER BY h.at, h.id), '[]'::json)
+                       FROM workflow.volunteer_hearings(p_volunteer::text) h))
 $$;
