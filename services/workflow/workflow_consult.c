@@ -32,23 +32,8 @@ const gy_machine_t workflow_consult_machine = {"consultation",           s_state
 
 int workflow_body_load(const char *body, size_t len, void **root_p, gy_error_t *err)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    *root_p = NULL;
-    if (!root) {
-        if (json_error_code(&jerr) == json_error_invalid_utf8)
-            gy_error_set(err, 400, "invalid_utf8", "", "the body is not valid UTF-8");
-        else
-            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", jerr.text);
-        return -1;
-    }
-    if (!json_is_object(root)) {
-        gy_error_set(err, 400, "malformed_json", "", "the body must be a JSON object");
-        json_decref(root);
-        return -1;
-    }
-    *root_p = root;
-    return 0;
+    *root_p = gy_json_object_load(body, len, err);
+    return *root_p ? 0 : -1;
 }
 
 int workflow_body_known(void *root, const char *const *names, gy_error_t *err)
