@@ -297,6 +297,18 @@ class AssessmentTest(gytest.IntakeTestCase):
         self.assertEqual(site.db.scalar(
             "SELECT count(*) FROM router.volunteer_conflict WHERE volunteer_id = %s AND "
             "kind = 'clue' AND value = %s", (site.volunteers[decliner][0], cid)), 1)
+        # The conflict changed the decliner's standing: announced once (VolunteerChanged).
+        vid = site.volunteers[decliner][0]
+        announced = []
+        for (body,) in site.db.query("SELECT body FROM router.outbox WHERE type = "
+                                     "'VolunteerChanged' ORDER BY sequence"):
+            m = gytest.pb.VolunteerChanged()
+            m.ParseFromString(bytes(body))
+            if m.volunteer_id == vid and ("clue", cid) in [(c.kind, c.value) for c in m.conflicts]:
+                announced.append(m)
+        self.assertEqual([(m.change, m.by) for m in announced], [("conflict", vid)])
+        self.assertEqual(announced[0].version, site.db.scalar(
+            "SELECT version FROM router.volunteer WHERE id = %s", (vid,)))
 
     def test_duplicates_and_unassessable_clues_are_routed_at_once(self):
         site = S["site"]

@@ -344,6 +344,83 @@ class ScopeTest(gytest.IntakeTestCase):
         self.assertEqual(pages, 3)
 
 
+class AnnounceTest(gytest.IntakeTestCase):
+    """Every change of the registry emits one VolunteerChanged in its
+    transaction, with the standing after it and nothing personal; a refused
+    change emits none; changes made at the same time are each announced
+    with the standing they left (the version guard)."""
+
+    def changes(self, vid):
+        out = []
+        for (body,) in S["db"].query("SELECT body FROM router.outbox WHERE type = "
+                                     "'VolunteerChanged' ORDER BY sequence"):
+            m = gytest.pb.VolunteerChanged()
+            m.ParseFromString(bytes(body))
+            self.assertNotIn("王建国".encode(), bytes(body))
+            self.assertNotIn(b"139-1234", bytes(body))
+            if m.volunteer_id == vid:
+                out.append(m)
+        return out
+
+    def declare(self, vid, value):
+        return call("POST", "/api/v1/volunteers/me/conflicts",
+                    {"kind": "keyword", "value": value, "reason": "亲属在该企业工作"},
+                    bearer=token("volunteer", "321112", sub=vid))
+
+    def test_each_change_is_announced_once(self):
+        vid, body = apply(phone="+86 139-1234-0000")
+        r = appoint(vid, roles=["supervisor"])
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.declare(vid, "化工厂").status, 201)
+        manager = token("prosecutor", "321112")
+        for action in ("suspend", "reinstate"):
+            r = call("POST", "/api/v1/volunteers/%s/%s" % (vid, action), {"reason": "调整"},
+                     bearer=manager)
+            self.assertEqual(r.status, 200, r)
+        before = S["db"].scalar("SELECT count(*) FROM router.outbox")
+        r = call("POST", "/api/v1/volunteers/%s/reinstate" % vid, {"reason": "again"},
+                 bearer=manager)
+        self.assertError(r, 409, "invalid_state", "status")
+        r = call("POST", "/api/v1/volunteers/applications", dict(application(),
+                                                                 login=body["login"]))
+        self.assertError(r, 409, "login_taken", "login")
+        self.assertEqual(S["db"].scalar("SELECT count(*) FROM router.outbox"), before)
+        events = self.changes(vid)
+        self.assertEqual([(e.version, e.change, e.status, e.by[:1] != "") for e in events],
+                         [(1, "apply", "applied", True), (2, "appoint", "appointed", True),
+                          (3, "conflict", "appointed", True), (4, "suspend", "suspended", True),
+                          (5, "reinstate", "appointed", True)])
+        last = events[-1]
+        self.assertEqual((last.procuratorate, last.city, list(last.roles), list(last.expertise),
+                          last.term_start, last.term_end),
+                         ("321112", "321100", ["supervisor"], ["ecology", "food_drug"],
+                          "2026-01-01", "2099-12-31"))
+        self.assertEqual([(c.kind, c.value) for c in last.conflicts], [("keyword", "化工厂")])
+        self.assertEqual(S["db"].scalar("SELECT version FROM router.volunteer WHERE id = %s",
+                                        (vid,)), 5)
+
+    def test_changes_at_the_same_time_are_each_announced(self):
+        vid, _ = apply()
+        self.assertEqual(appoint(vid).status, 200)
+        # Four at once: each loses the version race at most three times, within
+        # the router's four tries.
+        words = ["词%d" % i for i in range(4)]
+        results = []
+        threads = [threading.Thread(target=lambda w=w: results.append(self.declare(vid, w).status))
+                   for w in words]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        self.assertEqual(sorted(results), [201] * 4)
+        events = self.changes(vid)
+        self.assertEqual([e.version for e in events], list(range(1, 7)))
+        # Each standing holds the conflicts declared before it; the last, all.
+        for e in events[2:]:
+            self.assertEqual(len(e.conflicts), e.version - 2)
+        self.assertEqual(sorted(c.value for c in events[-1].conflicts), sorted(words))
+
+
 class RateLimitTest(gytest.IntakeTestCase):
 
     def test_applications_are_rate_limited_per_address(self):

@@ -41,8 +41,17 @@ static const struct {
     const char *name;
     const char *sql;
 } s_statements[] = {
+    /*  The registry's writes end with their VolunteerChanged
+     *  (router.volunteer_event, 0015): appended when the write answered
+     *  2xx and left the volunteer at the version the event was packed
+     *  for. */
     {"api_apply",
-     "SELECT router.api_apply($1, $2, $3::bytea, $4, $5, $6::json, $7::json, $8)::text"},
+     "WITH a AS MATERIALIZED (SELECT router.api_apply($1::uuid, $2, $3, $4::bytea, $5, $6, "
+     "$7::json, $8::json, $9) AS r) SELECT r::text, router.volunteer_event(r, $1::uuid, "
+     "$10::bigint, $11, $12::uuid, $13::bigint, $14, $15, $16::bytea) FROM a"},
+    {"volunteer_public",
+     "SELECT version, procuratorate, city, status, roles::text, expertise::text, term_start, "
+     "term_end, conflicts::text, to_status FROM router.volunteer_public($1::uuid, $2)"},
     {"api_login", "SELECT id, password_hash, status, procuratorate, coalesce(term_ok, false) "
                   "FROM router.login_lookup($1)"},
     {"api_volunteers",
@@ -51,8 +60,9 @@ static const struct {
     {"api_volunteer", "SELECT answer::text, person FROM router.api_volunteer($1::uuid, $2, $3, "
                       "$4, $5)"},
     {"api_volunteer_action",
-     "SELECT router.api_volunteer_action($1::uuid, $2, $3, $4, $5, $6, $7::date, $8::date, "
-     "$9::json, $10::json)::text"},
+     "WITH a AS MATERIALIZED (SELECT router.api_volunteer_action($1::uuid, $2, $3, $4, $5, $6, "
+     "$7::date, $8::date, $9::json, $10::json) AS r) SELECT r::text, router.volunteer_event(r, "
+     "$1::uuid, $11::bigint, $12, $13::uuid, $14::bigint, $15, $16, $17::bytea) FROM a"},
     {"api_clues", "SELECT router.api_clues($1, $2, 'epoch'::timestamptz + $3::bigint * interval "
                   "'1 microsecond', $4::uuid, $5::integer)::text"},
     {"api_clue", "SELECT router.api_clue($1::uuid, $2)::text"},
@@ -60,7 +70,10 @@ static const struct {
     {"api_transfers", "SELECT router.api_transfers($1)::text"},
     {"api_tasks", "SELECT router.api_tasks($1::uuid, $2, 'epoch'::timestamptz + $3::bigint * "
                   "interval '1 microsecond', $4::uuid, $5::integer)::text"},
-    {"api_conflict_declare", "SELECT router.api_conflict_declare($1::uuid, $2, $3, $4)::text"},
+    {"api_conflict_declare",
+     "WITH a AS MATERIALIZED (SELECT router.api_conflict_declare($1::uuid, $2, $3, $4) AS r) "
+     "SELECT r::text, router.volunteer_event(r, $1::uuid, $5::bigint, $6, $7::uuid, $8::bigint, "
+     "$9, $10, $11::bytea) FROM a"},
     {"api_conflicts", "SELECT router.api_conflicts($1::uuid)::text"},
 };
 
@@ -117,12 +130,15 @@ static int s_prosecutor(router_api_t *self, gy_http_request_t *req, gy_token_cla
 
 /*  ---- one SQL call answering {"status","body"} ---- */
 
+typedef struct s_change s_change_t;
+
 typedef struct {
     router_api_t *api;
     gy_http_request_t *req;
-    bool has_person; /* the statement's column 1 is a sealed person */
-    char *answer;    /* column 0 */
-    uint8_t *person; /* column 1 (sealed), when has_person */
+    s_change_t *change; /* a registry write announcing the standing, or NULL */
+    bool has_person;    /* the statement's column 1 is a sealed person */
+    char *answer;       /* column 0 */
+    uint8_t *person;    /* column 1 (sealed), when has_person */
     size_t person_len;
 } s_call_t;
 
@@ -219,6 +235,206 @@ static void s_call(router_api_t *self, gy_http_request_t *req, const char *stmt,
     gy_hold(&self->holds);
 }
 
+/*  ---- registry writes that announce the standing (VolunteerChanged) ----
+ *
+ *  The standing is read (router.volunteer_public), the change applied to it
+ *  in C (router_standing_*), and the write statement runs with the packed
+ *  event and the version it was packed for; a change made meanwhile fails
+ *  the write (40001), which reads and decides again, at most S_TRIES times,
+ *  then 409 conflict.  An application needs no read: it is new. */
+
+#define S_TRIES 4
+
+typedef enum { S_CHANGE_APPLY, S_CHANGE_ACT, S_CHANGE_CONFLICT } s_change_kind_t;
+
+struct s_change {
+    router_api_t *api;
+    gy_http_request_t *req;
+    s_change_kind_t kind;
+    int tries;
+    char id[37];
+    const char *stmt; /* the write */
+    int n;            /* its own parameters, owned copies */
+    char *values[10];
+    int lengths[10];
+    router_action_t act; /* S_CHANGE_ACT */
+    char *conflict_kind, *conflict_value, *by;
+    bool found; /* what the read found */
+    char to_status[16];
+    router_standing_t standing;
+};
+
+static void s_change_free(s_change_t *c)
+{
+    for (int i = 0; i < c->n; i++)
+        free(c->values[i]);
+    router_action_clear(&c->act);
+    free(c->conflict_kind);
+    free(c->conflict_value);
+    free(c->by);
+    router_standing_clear(&c->standing);
+    free(c);
+}
+
+/*  A change of the write's parameters (copied: binary when length > 0). */
+static s_change_t *s_change_new(router_api_t *self, gy_http_request_t *req, s_change_kind_t kind,
+                                const char *id, const char *stmt, int n, const char *const *values,
+                                const int *lengths)
+{
+    assert(n <= 10);
+    s_change_t *c = gy_calloc(1, sizeof *c);
+    c->api = self;
+    c->req = req;
+    c->kind = kind;
+    snprintf(c->id, sizeof c->id, "%s", id);
+    for (char *p = c->id; *p; p++) /* as PostgreSQL writes it, for the event */
+        *p = (char)tolower((unsigned char)*p);
+    c->stmt = stmt;
+    c->n = n;
+    for (int i = 0; i < n; i++) {
+        c->lengths[i] = lengths ? lengths[i] : 0;
+        if (values[i] && c->lengths[i] > 0) {
+            c->values[i] = gy_malloc((size_t)c->lengths[i]);
+            memcpy(c->values[i], values[i], (size_t)c->lengths[i]);
+        } else {
+            c->values[i] = values[i] ? gy_strdup(values[i]) : NULL;
+        }
+    }
+    return c;
+}
+
+static void s_change_read(s_change_t *c);
+
+static void s_on_change_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_call_t *call = arg;
+    s_change_t *c = call->change;
+    if (gy_hold_gone(&c->api->holds, c->req)) {
+        free(call->answer);
+        free(call);
+        s_change_free(c);
+        return;
+    }
+    if (status == GY_PG_ERROR && strcmp(sqlstate, "40001") == 0) {
+        free(call->answer);
+        free(call);
+        if (c->tries < S_TRIES) {
+            s_change_read(c); /* decide again on what is stored now */
+            return;
+        }
+        gy_http_respond_error(c->req, 409, "conflict",
+                              "this conflicts with changes made at the same time; reload and retry",
+                              NULL);
+        s_change_free(c);
+        return;
+    }
+    if (status == GY_PG_OK || status == GY_PG_LOST)
+        gy_outbox_check(c->api->config.outbox); /* an event may be committed: the relay reads it */
+    call->change = NULL;
+    s_change_free(c);
+    gy_hold(&call->api->holds); /* s_on_call_done answers, and lets go of it */
+    s_on_call_done(call, status, sqlstate);
+}
+
+static void s_change_write(s_change_t *c)
+{
+    router_api_t *self = c->api;
+    char version[24], at[24], event_id[37], trace[37];
+    snprintf(version, sizeof version, "%" PRIu64, c->standing.version);
+    snprintf(at, sizeof at, "%" PRId64, gy_now_ms());
+    gy_uuid(event_id);
+    gy_uuid(trace);
+    size_t body_len;
+    uint8_t *body = router_standing_pack(&c->standing, &body_len);
+    const char *values[17];
+    int lengths[17] = {0};
+    for (int i = 0; i < c->n; i++) {
+        values[i] = c->values[i];
+        lengths[i] = c->lengths[i];
+    }
+    int n = c->n;
+    values[n++] = version;
+    values[n++] = self->config.producer;
+    values[n++] = event_id;
+    values[n++] = at;
+    values[n++] = trace;
+    values[n++] = c->standing.procuratorate;
+    lengths[n] = (int)body_len;
+    values[n++] = (const char *)body;
+    s_call_t *call = gy_calloc(1, sizeof *call);
+    call->api = self;
+    call->req = c->req;
+    call->change = c;
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, c->stmt, n, values, lengths);
+    free(body);
+    if (gy_pg_run(self->config.pg, &tx, s_on_call_row, s_on_change_done, call) < 0) {
+        free(call);
+        s_unavailable(c->req);
+        s_change_free(c);
+        return;
+    }
+    gy_hold(&self->holds);
+}
+
+/*  What the read found decides the event; a volunteer that is not there
+ *  (or a change its status does not allow) is the write's to refuse, and
+ *  then nothing is announced. */
+static void s_change_decide(s_change_t *c)
+{
+    if (c->found && c->kind == S_CHANGE_ACT && c->to_status[0])
+        router_standing_act(&c->standing, &c->act, c->to_status, c->by);
+    else if (c->found && c->kind == S_CHANGE_CONFLICT)
+        router_standing_conflict(&c->standing, c->conflict_kind, c->conflict_value, c->by);
+    s_change_write(c);
+}
+
+static void s_on_change_read_row(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_change_t *c = arg;
+    (void)index;
+    if (gy_pg_ntuples(res) != 1)
+        return;
+    const char *cols[9];
+    for (int i = 0; i < 9; i++)
+        cols[i] = gy_pg_value(res, 0, i);
+    router_standing_from_row(&c->standing, c->id, cols);
+    c->found = true;
+    snprintf(c->to_status, sizeof c->to_status, "%s", gy_pg_value(res, 0, 9));
+}
+
+static void s_on_change_read_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_change_t *c = arg;
+    (void)sqlstate;
+    if (gy_hold_gone(&c->api->holds, c->req)) {
+        s_change_free(c);
+        return;
+    }
+    if (status != GY_PG_OK) {
+        s_unavailable(c->req);
+        s_change_free(c);
+        return;
+    }
+    s_change_decide(c);
+}
+
+static void s_change_read(s_change_t *c)
+{
+    c->tries++;
+    c->found = false;
+    c->to_status[0] = '\0';
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    const char *values[] = {c->id, c->kind == S_CHANGE_ACT ? c->act.action : NULL};
+    gy_pg_tx_add(tx, "volunteer_public", 2, values, NULL);
+    if (gy_pg_run(c->api->config.pg, &tx, s_on_change_read_row, s_on_change_read_done, c) < 0) {
+        s_unavailable(c->req);
+        s_change_free(c);
+        return;
+    }
+    gy_hold(&c->api->holds);
+}
+
 /*  ---- work on the thread pool (argon2id) ---- */
 
 typedef struct s_work s_work_t;
@@ -301,11 +517,22 @@ static void s_apply_hashed(s_work_t *work)
     size_t sealed_len = plain_len + GY_SEAL_OVERHEAD;
     uint8_t *sealed = gy_malloc(sealed_len);
     gy_seal(self->config.seal_key, work->app.person_json, plain_len, sealed);
-    const char *values[] = {work->app.login,         work->hash,         (const char *)sealed,
-                            work->app.procuratorate, work->app.city,     work->app.expertise,
-                            work->app.roles,         work->app.statement};
-    const int lengths[] = {0, 0, (int)sealed_len, 0, 0, 0, 0, 0};
-    s_call(self, work->req, "api_apply", 8, values, lengths, false);
+    char id[37];
+    gy_uuid(id);
+    const char *values[] = {id,
+                            work->app.login,
+                            work->hash,
+                            (const char *)sealed,
+                            work->app.procuratorate,
+                            work->app.city,
+                            work->app.expertise,
+                            work->app.roles,
+                            work->app.statement};
+    const int lengths[] = {0, 0, 0, (int)sealed_len, 0, 0, 0, 0, 0};
+    s_change_t *c =
+        s_change_new(self, work->req, S_CHANGE_APPLY, id, "api_apply", 9, values, lengths);
+    router_standing_applied(&c->standing, id, &work->app);
+    s_change_write(c);
     free(sealed);
 }
 
@@ -579,8 +806,11 @@ static void s_act(router_api_t *self, gy_http_request_t *req, char **args)
                             act.term_end[0] ? act.term_end : NULL,
                             act.roles,
                             act.expertise};
-    s_call(self, req, "api_volunteer_action", 10, values, NULL, false);
-    router_action_clear(&act);
+    s_change_t *c =
+        s_change_new(self, req, S_CHANGE_ACT, args[0], "api_volunteer_action", 10, values, NULL);
+    c->act = act; /* taken */
+    c->by = gy_strdup(claims.sub);
+    s_change_read(c);
 }
 
 /*  ---- routed clues ---- */
@@ -1042,7 +1272,12 @@ static void s_conflict_declare(router_api_t *self, gy_http_request_t *req, char 
     }
     if (rc == 1) {
         const char *values[] = {claims.sub, kind, value, b.reason};
-        s_call(self, req, "api_conflict_declare", 4, values, NULL, false);
+        s_change_t *c = s_change_new(self, req, S_CHANGE_CONFLICT, claims.sub,
+                                     "api_conflict_declare", 4, values, NULL);
+        c->conflict_kind = gy_strdup(kind);
+        c->conflict_value = gy_strdup(value);
+        c->by = gy_strdup(claims.sub);
+        s_change_read(c);
     } else {
         gy_reply_error(req, &err);
     }

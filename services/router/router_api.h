@@ -11,7 +11,9 @@
  *  Every request is checked at the edge (router_volunteer) before the
  *  database is touched.  The registry's writes are one SQL function call
  *  that decides, writes and answers in one transaction
- *  (migrations/0002_volunteers.sql); transfers, clusters, tasks and reviews
+ *  (migrations/0002_volunteers.sql), together with the VolunteerChanged it
+ *  causes, packed here from the standing read before (router_standing_*,
+ *  guarded by the volunteer's version); transfers, clusters, tasks and reviews
  *  are decided in C on what was read, state machines included, and written
  *  guarded by the state and version decided on (router_transfer,
  *  router_cluster, router_assess).  Either way a refusal writes nothing.  Scope: a caller sees and acts on the

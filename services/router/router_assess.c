@@ -12,6 +12,7 @@
 #include "gy_text.h"
 #include "gy_util.h"
 #include "router_machines.h"
+#include "router_volunteer.h"
 
 /*  ---- the quorum ---- */
 
@@ -128,6 +129,15 @@ static const char s_sql_clue_outcome[] =
 static const char s_sql_task_insert[] =
     "SELECT router.task_insert($1::uuid, $2::uuid, $3::uuid, $4::bigint, $5, $6::uuid,"
     " $7::bigint, $8, $9, $10::bytea)";
+/*  A decline records the volunteer's conflict with the clue: their standing
+ *  changed, announced as every registry change is (VolunteerChanged,
+ *  router_api.c's registry writes; 0015's version guard). */
+static const char s_sql_standing[] =
+    "SELECT version, procuratorate, city, status, roles::text, expertise::text, term_start,"
+    " term_end, conflicts::text FROM router.volunteer_public($1::uuid, NULL)";
+static const char s_sql_volunteer_event[] =
+    "SELECT router.volunteer_event('{\"status\":200}'::json, $1::uuid, $2::bigint, $3, $4::uuid,"
+    " $5::bigint, $6, $7, $8::bytea)";
 static const char s_sql_task_answer[] = "SELECT router.task_answer($1::uuid, $2)::text";
 static const char s_sql_clue_answer[] = "SELECT router.clue_answer($1::uuid)::text";
 
@@ -164,6 +174,8 @@ typedef struct {
     size_t ntasks;
     bool has_candidate;
     char candidate[37], candidate_proc[7];
+    bool has_standing; /* a decline: the volunteer's standing */
+    router_standing_t standing;
     /* what the write answers */
     size_t answer_index;
     char *stored;
@@ -181,7 +193,8 @@ static void s_read_free(s_job_t *job)
     job->origin_producer = job->origin_reference = NULL;
     job->tasks = NULL;
     job->ntasks = 0;
-    job->task_found = job->clue_found = job->has_candidate = false;
+    job->task_found = job->clue_found = job->has_candidate = job->has_standing = false;
+    router_standing_clear(&job->standing);
 }
 
 static void s_finish(s_job_t *job, router_answer_t *answer)
@@ -331,6 +344,29 @@ static void s_add_recorded(s_job_t *job, gy_pg_tx_t *tx)
     free(body);
 }
 
+/*  The decliner's standing with the conflict the decline records
+ *  (router.task_step counts their version up). */
+static void s_add_standing(s_job_t *job, gy_pg_tx_t *tx)
+{
+    router_standing_conflict(&job->standing, "clue", job->clue_id, job->task_volunteer);
+    snprintf(job->standing.volunteer_id, sizeof job->standing.volunteer_id, "%s",
+             job->task_volunteer);
+    char version[24], event_id[37], trace[37], time_ms[24];
+    snprintf(version, sizeof version, "%" PRIu64, job->standing.version);
+    gy_uuid(event_id);
+    gy_uuid(trace);
+    snprintf(time_ms, sizeof time_ms, "%" PRId64, gy_now_ms());
+    size_t len;
+    uint8_t *body = router_standing_pack(&job->standing, &len);
+    const char *values[] = {
+        job->task_volunteer,         version,           job->ctx.producer, event_id, time_ms, trace,
+        job->standing.procuratorate, (const char *)body};
+    int lengths[8] = {0};
+    lengths[7] = (int)len;
+    gy_pg_tx_add(tx, "assess_volunteer_event", 8, values, lengths);
+    free(body);
+}
+
 /*  Asks the candidate the read found to assess the clue instead. */
 static bool s_add_new_task(s_job_t *job, gy_pg_tx_t *tx)
 {
@@ -468,6 +504,8 @@ static void s_decide_task(s_job_t *job)
         s_add_recorded(job, tx);
     else
         asked = s_add_new_task(job, tx);
+    if (job->kind == S_DECLINE && job->has_standing)
+        s_add_standing(job, tx);
     const char *decision = s_add_outcome(job, tx, asked);
     if (job->kind != S_EXPIRE) {
         const char *values[] = {job->id, decision ? decision : ""};
@@ -570,6 +608,12 @@ static void s_on_read_row(void *arg, size_t index, const gy_pg_result_t *res)
         job->has_candidate = true;
         snprintf(job->candidate, sizeof job->candidate, "%s", gy_pg_value(res, 0, 0));
         snprintf(job->candidate_proc, sizeof job->candidate_proc, "%s", gy_pg_value(res, 0, 1));
+    } else if (index == 4 && rows == 1) {
+        const char *cols[9];
+        for (int i = 0; i < 9; i++)
+            cols[i] = gy_pg_value(res, 0, i);
+        router_standing_from_row(&job->standing, job->volunteer, cols);
+        job->has_standing = true;
     }
 }
 
@@ -602,6 +646,10 @@ static void s_read(s_job_t *job)
         gy_pg_tx_add(tx, "assess_tasks_of_task", 1, values, NULL);
         if (job->kind != S_SUBMIT)
             gy_pg_tx_add(tx, "assess_assessors_of_task", 1, values, NULL);
+        if (job->kind == S_DECLINE) {
+            const char *who[] = {job->volunteer};
+            gy_pg_tx_add(tx, "assess_standing", 1, who, NULL);
+        }
     }
     if (gy_pg_run(job->ctx.pg, &tx, s_on_read_row, s_on_read_done, job) < 0)
         s_unavailable(job);
@@ -621,6 +669,8 @@ void router_assess_prepare(gy_pg_t *pg)
     gy_pg_prepare(pg, "assess_clue_outcome", s_sql_clue_outcome);
     gy_pg_prepare(pg, "assess_task_insert", s_sql_task_insert);
     gy_pg_prepare(pg, "assess_task_answer", s_sql_task_answer);
+    gy_pg_prepare(pg, "assess_standing", s_sql_standing);
+    gy_pg_prepare(pg, "assess_volunteer_event", s_sql_volunteer_event);
     gy_pg_prepare(pg, "assess_clue_answer", s_sql_clue_answer);
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gongyi.pb-c.h"
 #include "gy_route.h"
 #include "gy_text.h"
 #include "gy_util.h"
@@ -430,4 +431,154 @@ bool router_password_verify(const char *hash, const char *password)
         return false;
     }
     return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+/*  ---- the standing announced ---- */
+
+/*  A JSON string's text, "" for anything else. */
+static const char *s_str(json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
+static json_t *s_json_list(const char *text)
+{
+    json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+    return json_is_array(v) ? v : (json_decref(v), json_array());
+}
+
+void router_standing_from_row(router_standing_t *s, const char *id, const char *const cols[9])
+{
+    assert(s && id && cols);
+    router_standing_clear(s);
+    snprintf(s->volunteer_id, sizeof s->volunteer_id, "%s", id);
+    s->version = strtoull(cols[0], NULL, 10);
+    snprintf(s->procuratorate, sizeof s->procuratorate, "%s", cols[1]);
+    snprintf(s->city, sizeof s->city, "%s", cols[2]);
+    snprintf(s->status, sizeof s->status, "%s", cols[3]);
+    s->roles = s_json_list(cols[4]);
+    s->expertise = s_json_list(cols[5]);
+    snprintf(s->term_start, sizeof s->term_start, "%s", cols[6]);
+    snprintf(s->term_end, sizeof s->term_end, "%s", cols[7]);
+    s->conflicts = s_json_list(cols[8]);
+}
+
+void router_standing_applied(router_standing_t *s, const char *id, const router_application_t *app)
+{
+    assert(s && id && app);
+    memset(s, 0, sizeof *s);
+    snprintf(s->volunteer_id, sizeof s->volunteer_id, "%s", id);
+    s->version = 1;
+    snprintf(s->procuratorate, sizeof s->procuratorate, "%s", app->procuratorate);
+    snprintf(s->city, sizeof s->city, "%s", app->city);
+    snprintf(s->status, sizeof s->status, "applied");
+    s->roles = s_json_list(app->roles);
+    s->expertise = s_json_list(app->expertise);
+    s->conflicts = json_array();
+    snprintf(s->change, sizeof s->change, "apply");
+    s->by = gy_strdup(id);
+}
+
+void router_standing_act(router_standing_t *s, const router_action_t *act, const char *to_status,
+                         const char *by)
+{
+    assert(s && act && to_status && by);
+    snprintf(s->status, sizeof s->status, "%s", to_status);
+    if (strcmp(act->action, "appoint") == 0) {
+        snprintf(s->term_start, sizeof s->term_start, "%s", act->term_start);
+        snprintf(s->term_end, sizeof s->term_end, "%s", act->term_end);
+    }
+    if (act->roles) {
+        json_decref(s->roles);
+        s->roles = s_json_list(act->roles);
+    }
+    if (act->expertise) {
+        json_decref(s->expertise);
+        s->expertise = s_json_list(act->expertise);
+    }
+    s->version++;
+    snprintf(s->change, sizeof s->change, "%s", act->action);
+    free(s->by);
+    s->by = gy_strdup(by);
+}
+
+void router_standing_conflict(router_standing_t *s, const char *kind, const char *value,
+                              const char *by)
+{
+    assert(s && kind && value && by);
+    if (!s->conflicts)
+        s->conflicts = json_array();
+    size_t i;
+    json_t *c;
+    bool known = false;
+    json_array_foreach(s->conflicts, i, c) {
+        known = known || (strcmp(s_str(json_object_get(c, "kind")), kind) == 0 &&
+                          strcmp(s_str(json_object_get(c, "value")), value) == 0);
+    }
+    if (!known)
+        json_array_append_new(s->conflicts, json_pack("{s:s,s:s}", "kind", kind, "value", value));
+    s->version++;
+    snprintf(s->change, sizeof s->change, "conflict");
+    free(s->by);
+    s->by = gy_strdup(by);
+}
+
+/*  The strings of a JSON array, borrowed from it (the caller frees the
+ *  pointer array). */
+static char **s_strings(json_t *list, size_t *n)
+{
+    *n = json_array_size(list);
+    char **out = gy_calloc(*n ? *n : 1, sizeof *out);
+    for (size_t i = 0; i < *n; i++)
+        out[i] = (char *)s_str(json_array_get(list, i));
+    return out;
+}
+
+uint8_t *router_standing_pack(const router_standing_t *s, size_t *len_p)
+{
+    assert(s && len_p);
+    Gongyi__V1__VolunteerChanged m = GONGYI__V1__VOLUNTEER_CHANGED__INIT;
+    m.volunteer_id = (char *)s->volunteer_id;
+    m.procuratorate = (char *)s->procuratorate;
+    m.city = (char *)s->city;
+    m.status = (char *)s->status;
+    m.roles = s_strings(s->roles, &m.n_roles);
+    m.expertise = s_strings(s->expertise, &m.n_expertise);
+    m.term_start = (char *)s->term_start;
+    m.term_end = (char *)s->term_end;
+    m.version = s->version;
+    m.change = (char *)s->change;
+    m.by = s->by ? s->by : "";
+    size_t n = json_array_size(s->conflicts);
+    Gongyi__V1__VolunteerConflict *conflicts = gy_calloc(n ? n : 1, sizeof *conflicts);
+    Gongyi__V1__VolunteerConflict **ptrs = gy_calloc(n ? n : 1, sizeof *ptrs);
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = json_array_get(s->conflicts, i);
+        gongyi__v1__volunteer_conflict__init(&conflicts[i]);
+        conflicts[i].kind = (char *)s_str(json_object_get(c, "kind"));
+        conflicts[i].value = (char *)s_str(json_object_get(c, "value"));
+        ptrs[i] = &conflicts[i];
+    }
+    m.n_conflicts = n;
+    m.conflicts = ptrs;
+    size_t len = gongyi__v1__volunteer_changed__get_packed_size(&m);
+    uint8_t *out = gy_malloc(len ? len : 1);
+    gongyi__v1__volunteer_changed__pack(&m, out);
+    *len_p = len;
+    free(m.roles);
+    free(m.expertise);
+    free(conflicts);
+    free(ptrs);
+    return out;
+}
+
+void router_standing_clear(router_standing_t *s)
+{
+    if (!s)
+        return;
+    json_decref(s->roles);
+    json_decref(s->expertise);
+    json_decref(s->conflicts);
+    free(s->by);
+    memset(s, 0, sizeof *s);
 }

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -102,5 +103,44 @@ bool router_password_verify(const char *hash, const char *password);
 int router_body_parse(const char *body, size_t len, json_t **root, router_error_t *err);
 int router_body_string(json_t *root, const char *name, bool required, long min, long max,
                        bool newlines, const char **out, router_error_t *err);
+
+/*  ---- the standing the registry announces (VolunteerChanged) ----
+ *
+ *  Every registry write announces the volunteer's public standing as it is
+ *  after the write, packed here from the generated code: router_api reads
+ *  the standing (router.volunteer_public), applies the change with the
+ *  functions below and writes guarded by the version (0015).  Nothing
+ *  personal is in it. */
+typedef struct {
+    char volunteer_id[37];
+    uint64_t version; /* after the change */
+    char procuratorate[7];
+    char city[7];
+    char status[16];
+    json_t *roles;     /* owned: array of role names */
+    json_t *expertise; /* owned: array of field codes */
+    json_t *conflicts; /* owned: array of {"kind","value"} */
+    char term_start[11], term_end[11];
+    char change[16]; /* apply, appoint, ..., conflict */
+    char *by;        /* owned */
+} router_standing_t;
+
+/*  The standing as read by router.volunteer_public: its columns version,
+ *  procuratorate, city, status, roles, expertise (JSON arrays), term_start,
+ *  term_end, conflicts (JSON), in that order, all text. */
+void router_standing_from_row(router_standing_t *s, const char *id, const char *const cols[9]);
+/*  An application: status applied, version 1, no term or conflicts.
+ *  by is the volunteer's own id. */
+void router_standing_applied(router_standing_t *s, const char *id, const router_application_t *app);
+/*  A change of standing on s as read: status to_status, the term (appoint),
+ *  roles and expertise when the action gives them; version + 1. */
+void router_standing_act(router_standing_t *s, const router_action_t *act, const char *to_status,
+                         const char *by);
+/*  A conflict declared (kept once per kind and value); version + 1. */
+void router_standing_conflict(router_standing_t *s, const char *kind, const char *value,
+                              const char *by);
+/*  VolunteerChanged's body; the caller frees. */
+uint8_t *router_standing_pack(const router_standing_t *s, size_t *len_p);
+void router_standing_clear(router_standing_t *s);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "gongyi.pb-c.h"
 #include "gy_refdata.h"
 #include "router_volunteer.h"
 
@@ -215,6 +216,55 @@ static void test_passwords(void **state)
     assert_string_not_equal(hash, again); /* salted */
 }
 
+/*  The standing a registry change announces: applied, then appointed with
+ *  new roles, then a conflict (declared twice: kept once); packed as
+ *  VolunteerChanged with nothing personal in it. */
+static void test_standing(void **state)
+{
+    (void)state;
+    router_application_t app;
+    router_error_t err;
+    assert_int_equal(
+        router_application_parse(&app, GOOD_APPLICATION, strlen(GOOD_APPLICATION), s_ref, &err), 0);
+    router_standing_t s;
+    router_standing_applied(&s, "6f1c3a52-0b7e-4c55-9e39-2b1d43c7a001", &app);
+    router_application_clear(&app);
+    assert_int_equal(s.version, 1);
+    assert_string_equal(s.status, "applied");
+    const char *body = "{\"certificate_no\":\"C-1\",\"term_start\":\"2026-01-01\","
+                       "\"term_end\":\"2027-12-31\",\"roles\":[\"supervisor\"]}";
+    router_action_t act;
+    assert_int_equal(router_action_parse(&act, "appoint", body, strlen(body), s_ref, &err), 0);
+    router_standing_act(&s, &act, "appointed", "prosecutor-1");
+    router_action_clear(&act);
+    router_standing_conflict(&s, "keyword", "化工厂", "6f1c3a52-0b7e-4c55-9e39-2b1d43c7a001");
+    router_standing_conflict(&s, "keyword", "化工厂", "6f1c3a52-0b7e-4c55-9e39-2b1d43c7a001");
+    assert_int_equal(s.version, 4);
+    size_t len;
+    uint8_t *packed = router_standing_pack(&s, &len);
+    Gongyi__V1__VolunteerChanged *m = gongyi__v1__volunteer_changed__unpack(NULL, len, packed);
+    assert_non_null(m);
+    assert_string_equal(m->volunteer_id, "6f1c3a52-0b7e-4c55-9e39-2b1d43c7a001");
+    assert_string_equal(m->procuratorate, "321112");
+    assert_string_equal(m->city, "321100");
+    assert_string_equal(m->status, "appointed");
+    assert_int_equal(m->n_roles, 1);
+    assert_string_equal(m->roles[0], "supervisor");
+    assert_int_equal(m->n_expertise, 2); /* kept: the appointment gave none */
+    assert_string_equal(m->term_start, "2026-01-01");
+    assert_string_equal(m->term_end, "2027-12-31");
+    assert_int_equal(m->n_conflicts, 1);
+    assert_string_equal(m->conflicts[0]->value, "化工厂");
+    assert_int_equal(m->version, 4);
+    assert_string_equal(m->change, "conflict");
+    /*  No name, phone or e-mail of the application travels. */
+    assert_null(memmem(packed, len, "李明", strlen("李明")));
+    assert_null(memmem(packed, len, "138-0000", 8));
+    gongyi__v1__volunteer_changed__free_unpacked(m, NULL);
+    free(packed);
+    router_standing_clear(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_actions),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_passwords),
+        cmocka_unit_test(test_standing),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -15,6 +15,7 @@
 #include "workflow_hearing_api.h"
 #include "workflow_impact.h"
 #include "workflow_store.h"
+#include "workflow_volunteer_api.h"
 
 extern const gy_pg_migration_t workflow_migrations[];
 extern const size_t workflow_migrations_count;
@@ -24,17 +25,21 @@ struct workflow_server {
     gy_refdata_t *refdata; /* fields (case kinds) and procuratorates */
     bool api_on;           /* a token key is configured */
     uint8_t token_public[GY_TOKEN_PUBLIC_KEY_BYTES];
-    workflow_store_t *store;          /* the consumer's callbacks */
-    workflow_api_t *api;              /* NULL while off or stopped */
-    workflow_impact_t *measures;      /* reference/impact_measures.csv */
-    workflow_hearing_api_t *hearings; /* hearings and impact; NULL while off or stopped */
+    workflow_store_t *store;              /* the consumer's callbacks */
+    workflow_api_t *api;                  /* NULL while off or stopped */
+    workflow_impact_t *measures;          /* reference/impact_measures.csv */
+    workflow_hearing_api_t *hearings;     /* hearings and impact; NULL while off or stopped */
+    workflow_volunteer_api_t *volunteers; /* volunteers' work (consultation, supervision) */
+    gy_due_t *consult_due;                /* late consultations */
+    int64_t consult_scan_ms;              /* GY_CONSULT_SCAN_MS */
 };
 
 /*  Requests no route of the node took: the API's, or 503 while it is off. */
 static bool s_unrouted(void *arg, gy_http_request_t *req)
 {
     workflow_server_t *self = arg;
-    return workflow_hearing_api_handle(self->hearings, req) || workflow_api_handle(self->api, req);
+    return workflow_volunteer_api_handle(self->volunteers, req) ||
+           workflow_hearing_api_handle(self->hearings, req) || workflow_api_handle(self->api, req);
 }
 
 static int s_start(void *arg, gy_node_t *node)
@@ -47,6 +52,10 @@ static int s_start(void *arg, gy_node_t *node)
         self->hearings =
             workflow_hearing_api_start(node, self->token_public, self->refdata, self->measures);
     }
+    self->volunteers =
+        workflow_volunteer_api_start(node, self->api_on ? self->token_public : NULL, self->refdata);
+    self->consult_due =
+        workflow_volunteer_due_start(node, self->volunteers, (uint64_t)self->consult_scan_ms);
     gy_log_info("workflow %s: reviewing the router's clues; API %s", gy_node_producer(node),
                 self->api_on ? "on" : "off");
     return 0;
@@ -58,6 +67,7 @@ static void s_stop(void *arg)
     workflow_server_t *self = arg;
     workflow_api_destroy(&self->api);
     workflow_hearing_api_destroy(&self->hearings);
+    workflow_volunteer_api_destroy(&self->volunteers);
 }
 
 /*  After the connections closed (their callbacks reach the store). */
@@ -65,6 +75,7 @@ static void s_release(void *arg)
 {
     workflow_server_t *self = arg;
     workflow_store_destroy(&self->store);
+    gy_due_destroy(&self->consult_due);
 }
 
 static const gy_node_spec_t s_spec = {
@@ -95,6 +106,7 @@ workflow_server_t *workflow_server_new(uv_loop_t *loop)
     if (gy_crypto_init() < 0 || !(self->refdata = gy_refdata_new(refdir)) ||
         !(self->measures = workflow_impact_load_default(refdir, self->refdata, NULL)) ||
         workflow_api_settings_load(&self->api_on, self->token_public) < 0 ||
+        gy_config_int("GY_CONSULT_SCAN_MS", 1000, 0, 3600000, &self->consult_scan_ms) < 0 ||
         !(self->node = gy_node_new(loop, &s_spec, self))) {
         workflow_server_destroy(&self);
         return NULL;

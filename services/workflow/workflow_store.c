@@ -13,6 +13,7 @@
 #include "gy_text.h"
 #include "gy_util.h"
 #include "workflow_review.h"
+#include "workflow_volunteer.h"
 
 static const char s_sql_review_state[] =
     "SELECT clue_id, state, version, procuratorate, field_code, case_kinds, cluster_id,"
@@ -450,6 +451,10 @@ void workflow_store_apply(void *arg, gy_consumer_event_t *event, gy_pg_tx_t *tx)
             s_apply_transferred(self, event, tx);
         break;
     case GONGYI__V1__ENVELOPE__BODY_CLUSTER_CHANGED: s_apply_cluster(self, event, tx); break;
+    case GONGYI__V1__ENVELOPE__BODY_VOLUNTEER_CHANGED: /* the projection (workflow_volunteer) */
+        if (workflow_volunteer_apply(event, tx) < 0)
+            s_malformed(self, event, "volunteer id, procuratorate, status, term or codes");
+        break;
     default: break; /* not ours: the position still advances */
     }
 }
@@ -487,6 +492,7 @@ workflow_store_t *workflow_store_start(gy_node_t *node, const gy_refdata_t *refd
     gy_pg_prepare(writer, "wf_review_step", s_sql_review_step);
     gy_pg_prepare(writer, "wf_review_cluster", s_sql_review_cluster);
     gy_outbox_prepare("workflow", NULL, NULL, writer);
+    workflow_volunteer_prepare(writer);
     workflow_store_t *self = gy_calloc(1, sizeof *self);
     self->refdata = refdata;
     self->producer = gy_strdup(gy_node_producer(node));

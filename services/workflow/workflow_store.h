@@ -17,6 +17,8 @@
  *                                   review stays, a triage clue comes under
  *                                   review there (the router placed it)
  *    ClusterChanged              -> the reviews of clue_ids take cluster_id
+ *    VolunteerChanged            -> the projection of the router's volunteer
+ *                                   registry (workflow_volunteer)
  *  Every other event only moves the position.
  *
  *  Decisions are taken in C on what the read found (the review, the

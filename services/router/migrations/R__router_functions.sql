@@ -54,14 +54,18 @@ CREATE OR REPLACE FUNCTION router.volunteer_json(v router.volunteer) RETURNS jso
         'applied_at', v.applied_at, 'updated_at', v.updated_at)
 $$;
 
-CREATE OR REPLACE FUNCTION router.api_apply(p_login text, p_password_hash text, p_person bytea,
-    p_procuratorate text, p_city text, p_expertise json, p_roles json, p_statement text)
+-- The id is made in C (0015: the VolunteerChanged of the application
+-- names it, packed before the insert).
+DROP FUNCTION IF EXISTS router.api_apply(text, text, bytea, text, text, json, json, text);
+CREATE OR REPLACE FUNCTION router.api_apply(p_id uuid, p_login text, p_password_hash text,
+    p_person bytea, p_procuratorate text, p_city text, p_expertise json, p_roles json,
+    p_statement text)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE v_id uuid;
 BEGIN
-    INSERT INTO router.volunteer (login, password_hash, person_sealed, procuratorate, city,
+    INSERT INTO router.volunteer (id, login, password_hash, person_sealed, procuratorate, city,
                                   expertise, roles, statement)
-    VALUES (p_login, p_password_hash, p_person, p_procuratorate, p_city,
+    VALUES (p_id, p_login, p_password_hash, p_person, p_procuratorate, p_city,
             ARRAY(SELECT json_array_elements_text(p_expertise)),
             ARRAY(SELECT json_array_elements_text(p_roles)), p_statement)
     ON CONFLICT (login) DO NOTHING
@@ -161,7 +165,8 @@ BEGIN
                              ELSE ARRAY(SELECT json_array_elements_text(p_expertise)) END
          WHERE x.id = p_id;
     END IF;
-    UPDATE router.volunteer x SET status = v_to, updated_at = now() WHERE x.id = p_id
+    UPDATE router.volunteer x SET status = v_to, updated_at = now(), version = x.version + 1
+     WHERE x.id = p_id
     RETURNING * INTO v;
     INSERT INTO router.volunteer_history (volunteer_id, action, from_status, to_status, actor, reason)
     VALUES (p_id, p_action, v_from, v_to, p_actor, coalesce(p_reason, ''));
@@ -299,6 +304,7 @@ BEGIN
     VALUES (p_volunteer, p_kind, p_value, p_reason)
     ON CONFLICT (volunteer_id, kind, value) DO UPDATE SET reason = EXCLUDED.reason
     RETURNING * INTO k;
+    UPDATE router.volunteer x SET version = x.version + 1 WHERE x.id = p_volunteer;
     RETURN json_build_object('status', 201, 'body', json_build_object(
         'id', k.id, 'kind', k.kind, 'value', k.value, 'reason', k.reason,
         'declared_at', k.declared_at));
@@ -790,6 +796,8 @@ BEGIN
     IF p_next = 'declined' THEN
         INSERT INTO router.volunteer_conflict (volunteer_id, kind, value, reason)
         VALUES (t.volunteer_id, 'clue', t.clue_id::text, p_comment) ON CONFLICT DO NOTHING;
+        -- their standing changed (0015): announced by the caller
+        UPDATE router.volunteer x SET version = x.version + 1 WHERE x.id = t.volunteer_id;
     END IF;
 END $$;
 
@@ -832,3 +840,45 @@ LANGUAGE sql STABLE AS $$
      WHERE a.status = 'assigned' AND a.due_at <= to_timestamp(p_now_ms / 1000.0)
      ORDER BY a.due_at LIMIT p_limit
 $$;
+
+-- ---- as written by 0015_volunteer_version.sql ----
+
+-- A volunteer's public standing as VolunteerChanged announces it (no
+-- personal data), with its version, and the status p_action would lead to
+-- from the current one (NULL: none, or no action asked).
+CREATE OR REPLACE FUNCTION router.volunteer_public(p_id uuid, p_action text)
+RETURNS TABLE (version bigint, procuratorate text, city text, status text, roles json,
+               expertise json, term_start text, term_end text, conflicts json, to_status text)
+LANGUAGE sql STABLE AS $$
+    SELECT v.version, v.procuratorate::text, v.city::text, v.status, to_json(v.roles),
+           to_json(v.expertise), coalesce(v.term_start::text, ''), coalesce(v.term_end::text, ''),
+           (SELECT coalesce(json_agg(json_build_object('kind', k.kind, 'value', k.value)
+                                     ORDER BY k.id), '[]'::json)
+              FROM router.volunteer_conflict k WHERE k.volunteer_id = v.id),
+           (SELECT t.to_status FROM router.volunteer_transition t
+             WHERE t.from_status = v.status AND t.action = p_action)
+      FROM router.volunteer v WHERE v.id = p_id
+$$;
+
+-- After a registry write in the same statement: appends its
+-- VolunteerChanged (packed in C from the standing read before, the change
+-- applied) when the write succeeded (p_answer's status 2xx).  The write
+-- must have left the volunteer at p_version (the one read, plus one): a
+-- change made meanwhile means the event describes a standing that is not
+-- the stored one, so the transaction fails (40001) and the C reads again.
+CREATE OR REPLACE FUNCTION router.volunteer_event(p_answer json, p_id uuid, p_version bigint,
+    p_producer text, p_event_id uuid, p_time_ms bigint, p_trace text, p_procuratorate text,
+    p_body bytea) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE v_version bigint;
+BEGIN
+    IF (p_answer->>'status')::integer NOT BETWEEN 200 AND 299 THEN
+        RETURN NULL;
+    END IF;
+    SELECT v.version INTO v_version FROM router.volunteer v WHERE v.id = p_id;
+    IF v_version IS DISTINCT FROM p_version THEN
+        RAISE EXCEPTION 'volunteer % is at version %, not %', p_id, v_version, p_version
+            USING ERRCODE = '40001';
+    END IF;
+    RETURN router.outbox_append(p_producer, p_event_id, 'VolunteerChanged', p_time_ms, p_trace,
+                                p_procuratorate, p_body);
+END $$;
