@@ -11,7 +11,8 @@
 #include "gy_http.h"
 #include "gy_util.h"
 
-#define S_MAX_EXTRA_PG 4
+#define S_MAX_EXTRA_PG 32
+#define S_MAX_POOLS    8
 #define S_POSITIONS    "gy_node_positions" /* the consumed positions, for /healthz */
 
 typedef struct {
@@ -32,6 +33,8 @@ struct gy_node {
     gy_pg_t *reader;
     s_extra_pg_t extra[S_MAX_EXTRA_PG];
     size_t nextra;
+    gy_pgpool_t *pools[S_MAX_POOLS]; /* of extra connections */
+    size_t npools;
     gy_bus_t *bus;
     gy_bus_socket_t *events;
     gy_bus_socket_t *replay;
@@ -422,6 +425,8 @@ void gy_node_stop(gy_node_t *self)
     gy_http_server_destroy(&self->http);
     if (self->started && self->spec->stop)
         self->spec->stop(self->arg);
+    for (size_t i = 0; i < self->npools; i++)
+        gy_pgpool_destroy(&self->pools[i]);
     for (size_t i = 0; i < self->nextra; i++)
         gy_pg_destroy(&self->extra[i].pg);
     gy_ratelimit_destroy(&self->limiter);
@@ -463,6 +468,16 @@ gy_pg_t *gy_node_pg(gy_node_t *self, const char *name, gy_pg_state_cb *state_cb,
     extra->state_cb = state_cb;
     extra->arg = arg;
     return extra->pg;
+}
+
+gy_pgpool_t *gy_node_pg_pool(gy_node_t *self, const char *name, size_t n)
+{
+    assert(self && name && n > 0 && self->npools < S_MAX_POOLS);
+    gy_pgpool_t *pool = gy_pgpool_new();
+    for (size_t i = 0; i < n; i++)
+        gy_pgpool_add(pool, gy_node_pg(self, name, NULL, NULL));
+    self->pools[self->npools++] = pool;
+    return pool;
 }
 
 void gy_node_on_replay(gy_node_t *self, gy_bus_msg_cb *handler, void *arg)

@@ -52,6 +52,7 @@
 #include "gy_metrics.h"
 #include "gy_outbox.h"
 #include "gy_pg.h"
+#include "gy_pgpool.h"
 #include "gy_ratelimit.h"
 #include "gy_redis.h"
 #include "gy_route.h"
@@ -127,6 +128,12 @@ int gy_node_http_port(gy_node_t *self);
  *  then; the node starts it with the others (state_cb may be NULL) and
  *  destroys it first. */
 gy_pg_t *gy_node_pg(gy_node_t *self, const char *name, gy_pg_state_cb *state_cb, void *arg);
+
+/*  n such connections as one pool (gy_pgpool.h: each transaction to the
+ *  member with the fewest pending), e.g. an API whose requests each
+ *  commit their own transaction; from spec.start.  The node owns the pool
+ *  and its members (destroyed with the other connections). */
+gy_pgpool_t *gy_node_pg_pool(gy_node_t *self, const char *name, size_t n);
 
 /*  The replay socket's requests go to handler instead of the outbox (a
  *  service whose outbox lives in its store); from spec.start. */

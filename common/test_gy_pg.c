@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "gy_pg.h"
+#include "gy_pgpool.h"
 #include "gy_util.h"
 
 static char s_dir[256];
@@ -367,11 +368,56 @@ static void test_superseding_text_names_the_applied_checksum(void **state)
     gy_pg_session_destroy(&session);
 }
 
+/*  A pool sends each transaction to the member with the fewest pending:
+ *  three slow transactions at once run on three connections (three
+ *  backends), not one after another on the first. */
+static void test_pool_spreads_transactions(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    s_ctx_t ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.loop = &loop;
+    uv_loop_init(&loop);
+    gy_pg_t *members[3];
+    gy_pgpool_t *pool = gy_pgpool_new();
+    for (int i = 0; i < 3; i++) {
+        members[i] = gy_pg_new(&loop, s_conninfo, "pool");
+        gy_pgpool_add(pool, members[i]);
+    }
+    assert_int_equal(gy_pgpool_size(pool), 3);
+    gy_pgpool_prepare(pool, "slow_backend", "SELECT pg_backend_pid() FROM pg_sleep(0.3)");
+    /*  Nothing is up yet: the first member answers. */
+    assert_false(gy_pgpool_up(pool));
+    assert_ptr_equal(gy_pgpool_pick(pool), members[0]);
+    for (int i = 0; i < 3; i++)
+        gy_pg_start(members[i], s_on_state, &ctx);
+    s_run_until(&ctx, &ctx.ups, 3);
+    assert_true(gy_pgpool_up(pool));
+    for (int i = 0; i < 3; i++) {
+        gy_pg_tx_t *tx = gy_pg_tx_new();
+        gy_pg_tx_add(tx, "slow_backend", 0, NULL, NULL);
+        assert_int_equal(gy_pg_run(gy_pgpool_pick(pool), &tx, s_on_result, s_on_done, &ctx), 0);
+    }
+    s_run_until(&ctx, &ctx.done, 3);
+    assert_int_equal(ctx.status, GY_PG_OK);
+    assert_int_equal(ctx.nvalues, 3);
+    assert_string_not_equal(ctx.values[0], ctx.values[1]);
+    assert_string_not_equal(ctx.values[0], ctx.values[2]);
+    assert_string_not_equal(ctx.values[1], ctx.values[2]);
+    gy_pgpool_destroy(&pool);
+    for (int i = 0; i < 3; i++)
+        gy_pg_destroy(&members[i]);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 int main(void)
 {
     gy_log_init("test", "error");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_transaction_commits_whole),
+        cmocka_unit_test(test_pool_spreads_transactions),
         cmocka_unit_test(test_failed_statement_rolls_back_everything),
         cmocka_unit_test(test_lost_server_is_reported_and_reconnected),
         cmocka_unit_test(test_changed_migration_is_refused),
