@@ -182,6 +182,26 @@ def events(type_, **match):
     return out
 
 
+def timeline(receipt):
+    r = gytest.http_request(S["intake"].http_port, "GET", "/api/v1/clues/%s" % receipt)
+    assert r.status == 200, r
+    return r.json()
+
+
+CASE_STEPS = ("case_opened", "suggestion_issued", "announced", "rectified", "suit_filed",
+              "suit_supported", "case_closed", "case_terminated", "case_reopened")
+
+
+def case_steps(receipt):
+    """The case's public steps on the reporter's timeline, once it shows
+    case_closed.  (The workflow runs on fixed dates, intake and the router
+    on the suite's clock: the case's steps are compared among themselves.)"""
+    def closed():
+        steps = [x for x in timeline(receipt)["timeline"] if x["step"] in CASE_STEPS]
+        return steps if steps and steps[-1]["step"] == "case_closed" else None
+    return wait(closed, "no case_closed step on the timeline of %s" % receipt)
+
+
 def written(case_id):
     """What a refusal must leave as it was."""
     db = S["db"]
@@ -199,7 +219,7 @@ class AdministrativeTest(gytest.IntakeTestCase):
 
     def test_an_administrative_case_from_opening_to_closed(self):
         clock("2026-09-28T10:00:00+08:00")
-        case_id, _ = open_case(harm=True)
+        case_id, receipt = open_case(harm=True)
         case = wf("GET", "/cases/%s" % case_id, bearer=chief()).json()
         self.assertEqual(case["state"], "opened")
         self.assertEqual([(s["event"], s["to_state"], s["public_label"]) for s in case["steps"]],
@@ -269,6 +289,17 @@ class AdministrativeTest(gytest.IntakeTestCase):
         closed = events("CaseClosed", case_id=case_id)
         self.assertEqual([(c.final_state, c.public_outcome, c.outcome) for c in closed],
                          [("closed", "已督促整改到位", "行政机关已全面整改")])
+        # The reporter follows the public steps by the receipt code: the
+        # outcome written for them, nothing internal (no reason, no
+        # deadline, no person).
+        steps = case_steps(receipt)
+        self.assertEqual([(x["step"], x.get("label"), x.get("reason")) for x in steps],
+                         [("case_opened", None, None),
+                          ("suggestion_issued", "已发出检察建议", None),
+                          ("rectified", "已整改", None),
+                          ("case_closed", "已结案", "已督促整改到位")])
+        self.assertNotIn("行政机关已全面整改", str(timeline(receipt)))
+        self.assertEqual(steps[-1]["procuratorate"]["code"], "140213")
 
     def test_the_organ_has_two_months_when_harm_is_not_ongoing(self):
         clock("2026-09-28T10:00:00+08:00")
@@ -364,7 +395,7 @@ class CivilTest(gytest.IntakeTestCase):
 
     def test_a_civil_case_through_the_announcement_to_suit_and_judgment(self):
         clock("2026-08-21T10:00:00+08:00")
-        case_id, _ = open_case(kind="civil")
+        case_id, receipt = open_case(kind="civil")
         case = wf("GET", "/cases/%s" % case_id, bearer=chief()).json()
         self.assertEqual([d["rule"] for d in case["deadlines"]], ["investigation"])
         self.assertEqual(one(case, "investigation")["last_day"], "2026-11-23")
@@ -397,6 +428,8 @@ class CivilTest(gytest.IntakeTestCase):
         case = step(case_id, "close", public_outcome="判决已生效并执行")
         self.assertEqual(case["state"], "closed")
         self.assertEqual(len(events("CaseClosed", case_id=case_id)), 1)
+        self.assertEqual([x["step"] for x in case_steps(receipt)],
+                         ["case_opened", "announced", "suit_filed", "case_closed"])
 
     def test_a_ruling_gives_ten_days(self):
         clock("2026-09-21T10:00:00+08:00")
