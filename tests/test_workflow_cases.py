@@ -6,11 +6,13 @@ due dates are checked on fixed dates through the workflow's clock
 in 2 months or 15 days when harm is ongoing, 30 days of announcement ending
 on a 调休 Sunday (a working day, not moved), 15 and 10 days of appeal ending
 on a 调休 Saturday, 3 and 6 months; a provisional date in 2027 (the
-calendar covers 2026 only); a suspension pausing and then moving a due
+calendar covers 2026 only) recomputed when 2027 is loaded into the
+workflow's calendar tables, without a restart; a suspension pausing and then moving a due
 date; an extension by the chief within the rule's tier, refused to a
 prosecutor and beyond the tier, approved by the city above; DeadlineDue and
 DeadlineMissed fired once each when the workflow's clock passes them; the
-queues; every refusal writes nothing; scope and roles per endpoint.
+queues; every refusal writes nothing; scope and roles per endpoint; the
+reporter's timeline shows the case's public steps.
 
 One intake, one router and one workflow on one database; real PostgreSQL,
 Redis and ZeroMQ.  The workflow is restarted on the clock each test needs."""
@@ -79,6 +81,9 @@ def clock(instant):
     w.stop()
     w.env["GY_CLOCK_START"] = instant
     w.start()
+    # /healthz is up before the API's own connection: wait for that too.
+    wait(lambda: wf("GET", "/cases?limit=1", bearer=chief()).status == 200,
+         "the workflow's API not up")
 
 
 TOKENS = {}
@@ -389,6 +394,49 @@ class AdministrativeTest(gytest.IntakeTestCase):
                           inv["uncovered_year"]), (False, "2027-01-06", True, 2027))
         self.assertIn("suspended", [r["reason"] for r in inv["reasons"]])
         self.assertIsNotNone(case["suspensions"][0]["to_at"])
+
+
+def health():
+    r = gytest.http_request(S["workflow"].http_port, "GET", "/healthz")
+    assert r.status == 200, r
+    return r.json()
+
+
+class CalendarTest(gytest.IntakeTestCase):
+
+    def tearDown(self):
+        # 2027 leaves the tables again: the other tests judge 2027 dates as
+        # provisional.
+        S["db"].query("DELETE FROM workflow.holiday WHERE day >= '2027-01-01'")
+        S["db"].query("DELETE FROM workflow.calendar_year WHERE year = 2027")
+        wait(lambda: health()["calendar"]["covered_until"] == "2026-12-31",
+             "the calendar without 2027 not read again")
+
+    def test_a_provisional_date_is_recomputed_when_the_next_year_is_loaded(self):
+        clock("2026-10-15T10:00:00+08:00")
+        h = health()["calendar"]
+        self.assertEqual(h["covered_until"], "2026-12-31")
+        self.assertIn("does not cover the next 12 months", h["warning"])
+        case_id, _ = open_case()
+        # 3 months from 15 October: Friday 15 January 2027, in a year the
+        # calendar does not cover.
+        inv = one(wf("GET", "/cases/%s" % case_id, bearer=chief()).json(), "investigation")
+        self.assertEqual((inv["last_day"], inv["provisional"], inv["uncovered_year"]),
+                         ("2027-01-15", True, 2027))
+        # 2027's arrangement is loaded into the workflow's tables, without a
+        # restart (a test arrangement: 15 January a holiday).
+        S["db"].query("INSERT INTO workflow.calendar_year (year, source) VALUES (2027, '测试')")
+        S["db"].query("INSERT INTO workflow.holiday (day, kind, name) "
+                        "VALUES ('2027-01-15', 'holiday', '测试假日')")
+        inv = wait(lambda: (lambda d: d if not d["provisional"] else None)(
+            one(wf("GET", "/cases/%s" % case_id, bearer=chief()).json(), "investigation")),
+            "the provisional deadline not recomputed")
+        # Moved to Monday 18 January, with the reason.
+        self.assertEqual((inv["last_day"], inv["uncovered_year"]), ("2027-01-18", None))
+        reload = [r for r in inv["reasons"] if r["reason"] == "calendar_reload"]
+        self.assertEqual([(r["from"], r["to"]) for r in reload], [("2027-01-15", "2027-01-18")])
+        self.assertEqual(health()["calendar"]["covered_until"], "2027-12-31")
+        self.assertNotIn("warning", health()["calendar"])
 
 
 class CivilTest(gytest.IntakeTestCase):

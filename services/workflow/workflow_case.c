@@ -335,40 +335,6 @@ static void s_time_limits(gy_http_request_t *req, const gy_route_match_t *match,
 
 /*  ---- deadlines of a step ---- */
 
-/*  One row of workflow.deadlines_write for d ("start" or "update"). */
-static json_t *s_deadline_row(const char *op, const char *id, const workflow_deadline_t *d,
-                              const char *start_event, int64_t start_ms)
-{
-    const workflow_due_t *due = workflow_deadline_due(d);
-    const workflow_limit_t *rule = workflow_deadline_rule(d);
-    assert(due);
-    json_t *row = json_pack("{s:s,s:s}", "op", op, "id", id);
-    json_t *detail = workflow_deadline_to_json(d);
-    if (strcmp(op, "start") == 0) {
-        json_object_set_new(row, "rule", json_string(rule->rule));
-        json_object_set_new(row, "rule_version", json_integer(rule->version));
-        json_object_set_new(row, "start_event", json_string(start_event));
-        json_object_set_new(row, "start_ms", json_integer(start_ms));
-        json_object_set_new(row, "urgent", json_incref(json_object_get(detail, "urgent")));
-    }
-    if (due->paused) {
-        json_object_set_new(row, "due_ms", json_null());
-        json_object_set_new(row, "warn_ms", json_null());
-        json_object_set_new(row, "last_day", json_null());
-    } else {
-        char day[11];
-        gy_day_format(due->last_day, day);
-        json_object_set_new(row, "due_ms", json_integer(due->due_ms));
-        json_object_set_new(row, "warn_ms", json_integer(due->warn_ms));
-        json_object_set_new(row, "last_day", json_string(day));
-    }
-    json_object_set_new(row, "provisional", json_boolean(due->provisional));
-    json_object_set_new(row, "uncovered_year",
-                        due->provisional ? json_integer(due->uncovered_year) : json_null());
-    json_object_set_new(row, "detail", detail);
-    return row;
-}
-
 /*  Starts the rules of a step (a NULL-terminated list) at at_ms into rows.
  *  -1 (logged) when a rule has no row in the limits: the machines and the
  *  file disagree, which the limits' load refuses. */
@@ -387,7 +353,7 @@ static int s_start_rules(const workflow_cases_t *self, const char *const *rules,
         workflow_deadline_compute(d, workflow_deadlines_calendar(self->deadlines));
         char id[37];
         gy_uuid(id);
-        json_array_append_new(rows, s_deadline_row("start", id, d, event, at_ms));
+        json_array_append_new(rows, workflow_deadlines_row("start", id, d, event, at_ms));
         workflow_deadline_destroy(&d);
     }
     return 0;
@@ -711,7 +677,7 @@ static void s_decide_action(s_step_t *s, workflow_case_kind_t kind, int state, i
             return;
         }
         workflow_deadline_compute(d, workflow_deadlines_calendar(s->cases->deadlines));
-        json_array_append_new(rows, s_deadline_row("update", s->open[i].id, d, NULL, 0));
+        json_array_append_new(rows, workflow_deadlines_row("update", s->open[i].id, d, NULL, 0));
         workflow_deadline_destroy(&d);
     } else {
         json_array_append_new(rows, json_pack("{s:s,s:s,s:s}", "op", "settle", "id", s->open[i].id,
@@ -820,7 +786,7 @@ static void s_decide(s_step_t *s)
             return;
         }
         workflow_deadline_compute(d, cal);
-        json_array_append_new(rows, s_deadline_row("update", s->open[i].id, d, NULL, 0));
+        json_array_append_new(rows, workflow_deadlines_row("update", s->open[i].id, d, NULL, 0));
         workflow_deadline_destroy(&d);
     }
     bool harm = s->harm >= 0 ? s->harm == 1 : s->harm_ongoing;

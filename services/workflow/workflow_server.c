@@ -52,7 +52,8 @@ static int s_start(void *arg, gy_node_t *node)
     workflow_server_t *self = arg;
     self->store = workflow_store_start(node, self->refdata);
     gy_node_set_consumer_arg(node, self->store); /* the spec's callbacks are the store's */
-    if (workflow_deadlines_store_start(self->deadlines, node, self->deadline_scan_ms) < 0)
+    if (workflow_deadlines_store_start(self->deadlines, node, self->limits,
+                                       self->deadline_scan_ms) < 0)
         return -1;
     if (self->api_on) {
         self->api = workflow_api_start(node, self->token_public, self->refdata, self->limits,
@@ -79,6 +80,14 @@ static void s_stop(void *arg)
     workflow_deadlines_store_stop(self->deadlines);
 }
 
+/*  The holiday file into the workflow's calendar tables, before anything
+ *  reads them. */
+static int s_prepare_db(void *arg, gy_pg_session_t *session)
+{
+    workflow_server_t *self = arg;
+    return workflow_deadlines_store_merge(self->deadlines, session);
+}
+
 static void s_health(void *arg, json_t *body)
 {
     workflow_server_t *self = arg;
@@ -98,6 +107,7 @@ static const gy_node_spec_t s_spec = {
     .schema = "workflow",
     .migrations = workflow_migrations,
     .migrations_count = &workflow_migrations_count,
+    .prepare_db = s_prepare_db,
     .http_port = 8101,
     .events = "tcp://127.0.0.1:7301",
     .replay = "tcp://127.0.0.1:7302",

@@ -275,3 +275,69 @@ BEGIN
             p_time_ms, p_trace, p_procuratorate, p_body);
     END IF;
 END $$;
+
+-- ---- the calendar (workflow_deadlines_store) ----
+
+-- The file's calendar merged in at start: its years replace what the
+-- tables hold for them; other years (loaded here since) stay.  Nothing is
+-- written when they already agree, so the version moves only on a change.
+CREATE OR REPLACE FUNCTION workflow.calendar_merge(p_calendar json) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TEMP TABLE calendar_file_day ON COMMIT DROP AS
+        SELECT d.day, d.kind, d.name
+          FROM json_to_recordset(p_calendar -> 'days') AS d(day date, kind text, name text);
+    CREATE TEMP TABLE calendar_file_year ON COMMIT DROP AS
+        SELECT y.year, y.source
+          FROM json_to_recordset(p_calendar -> 'years') AS y(year integer, source text);
+    IF EXISTS (SELECT year, source FROM calendar_file_year
+               EXCEPT SELECT year, source FROM workflow.calendar_year)
+       OR EXISTS (SELECT h.day, h.kind, h.name FROM workflow.holiday h
+                   WHERE extract(year FROM h.day)::int IN (SELECT year FROM calendar_file_year)
+                  EXCEPT SELECT day, kind, name FROM calendar_file_day)
+       OR EXISTS (SELECT day, kind, name FROM calendar_file_day
+                  EXCEPT SELECT day, kind, name FROM workflow.holiday) THEN
+        DELETE FROM workflow.holiday h
+         WHERE extract(year FROM h.day)::int IN (SELECT year FROM calendar_file_year)
+           AND NOT EXISTS (SELECT 1 FROM calendar_file_day f WHERE f.day = h.day);
+        INSERT INTO workflow.holiday (day, kind, name) SELECT day, kind, name
+          FROM calendar_file_day
+            ON CONFLICT (day) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name;
+        INSERT INTO workflow.calendar_year (year, source) SELECT year, source
+          FROM calendar_file_year
+            ON CONFLICT (year) DO UPDATE SET source = EXCLUDED.source, loaded_at = now();
+    END IF;
+    DROP TABLE calendar_file_day;
+    DROP TABLE calendar_file_year;
+END $$;
+
+-- A page of the provisional deadlines still to judge (unsettled, not
+-- missed), after the keyset id, with what recomputing needs and the
+-- instant of their last change (the update is guarded by it).
+CREATE OR REPLACE FUNCTION workflow.deadlines_provisional(p_after uuid, p_limit integer)
+RETURNS TABLE (id uuid, detail text, updated_us bigint)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
+    SELECT d.id, d.detail::text, floor(extract(epoch FROM d.updated_at) * 1000000)::bigint
+      FROM workflow.deadline d
+     WHERE d.provisional AND d.settled_at IS NULL AND d.missed_at IS NULL AND d.id > p_after
+     ORDER BY d.id LIMIT p_limit;
+END $$;
+
+-- One recomputed deadline (p_row as deadlines_write's "update"), unless a
+-- step changed or settled it since it was read: then the step's result
+-- stands (it was computed on the calendar of its time) and the next reload
+-- looks at it again.
+CREATE OR REPLACE FUNCTION workflow.deadline_recompute(p_row jsonb, p_updated_us bigint,
+    p_at_ms bigint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE workflow.deadline d SET due_at = workflow.at((p_row->>'due_ms')::bigint),
+           warn_at = workflow.at((p_row->>'warn_ms')::bigint),
+           last_day = (p_row->>'last_day')::date,
+           provisional = (p_row->>'provisional')::boolean,
+           uncovered_year = (p_row->>'uncovered_year')::integer,
+           detail = p_row->'detail', updated_at = workflow.at(p_at_ms)
+     WHERE d.id = (p_row->>'id')::uuid AND d.settled_at IS NULL
+       AND floor(extract(epoch FROM d.updated_at) * 1000000)::bigint = p_updated_us;
+END $$;
