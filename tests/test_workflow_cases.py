@@ -18,6 +18,7 @@ One intake, one router and one workflow on one database; real PostgreSQL,
 Redis and ZeroMQ.  The workflow is restarted on the clock each test needs."""
 
 import os
+import threading
 import time
 import unittest
 import uuid
@@ -552,6 +553,43 @@ class RefusalTest(gytest.IntakeTestCase):
                bearer=chief())
         self.assertIn("the administrative case is opened", r.json()["error"]["message"])
         self.assertIn("serve_opening_decision", r.json()["error"]["message"])
+
+    def test_concurrent_steps_one_wins(self):
+        """Many steps on one version at once, and many without a version:
+        one wins, the others get 409 and write nothing."""
+        clock("2026-09-28T10:00:00+08:00")
+        case_id, _ = open_case()
+        version = wf("GET", "/cases/%s" % case_id, bearer=chief()).json()["version"]
+
+        def race(bodies):
+            results = [None] * len(bodies)
+
+            def go(i):
+                results[i] = wf("POST", "/cases/%s/steps" % case_id, bodies[i], bearer=chief())
+            threads = [threading.Thread(target=go, args=(i,)) for i in range(len(bodies))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            return results
+
+        results = race([{"event": "serve_opening_decision", "reason": "送达 %d" % i,
+                         "expected_version": version} for i in range(8)])
+        self.assertEqual(sorted(r.status for r in results), [200] + [409] * 7, results)
+        self.assertEqual({r.json()["error"]["code"] for r in results if r.status == 409},
+                         {"conflict"})
+        # Without a version the losers decide again on the new state.
+        results = race([{"event": "issue_suggestion", "reason": "建议 %d" % i}
+                        for i in range(6)])
+        self.assertEqual(sorted(r.status for r in results), [200] + [409] * 5, results)
+        self.assertEqual({r.json()["error"]["code"] for r in results if r.status == 409},
+                         {"invalid_state"})
+        case = wf("GET", "/cases/%s" % case_id, bearer=chief()).json()
+        self.assertEqual([s["event"] for s in case["steps"]],
+                         ["open", "serve_opening_decision", "issue_suggestion"])
+        self.assertEqual(len(deadlines(case, "file_upward_suggestion")), 1)
+        self.assertEqual(len(events("CaseStageChanged", case_id=case_id)), 2)
+        self.assertEqual(case["version"], version + 2)
 
     def test_scope_and_roles_per_endpoint(self):
         clock("2026-09-28T10:00:00+08:00")

@@ -414,6 +414,7 @@ typedef struct {
     char *clue_ids;
     s_open_t open[S_OPEN_MAX];
     size_t nopen;
+    bool too_many_open; /* more open deadlines than a case can have: a broken store */
     /* what the write answered */
     size_t answer_index;
     char *answer;
@@ -836,6 +837,7 @@ static void s_on_step_read_row(void *arg, size_t index, const gy_pg_result_t *re
         return;
     }
     int n = gy_pg_ntuples(res);
+    s->too_many_open = n > S_OPEN_MAX;
     for (int r = 0; r < n && s->nopen < S_OPEN_MAX; r++) {
         s_open_t *o = &s->open[s->nopen++];
         snprintf(o->id, sizeof o->id, "%s", gy_pg_value(res, r, 0));
@@ -855,6 +857,12 @@ static void s_on_step_read_done(void *arg, gy_pg_status_t status, const char *sq
     if (status != GY_PG_OK) {
         s_unavailable(s->req);
         s_step_free(s);
+        return;
+    }
+    if (s->too_many_open) {
+        gy_log_error("case %s has more than %d open deadlines; no step is decided on it",
+                     s->case_id, S_OPEN_MAX);
+        s_fail(s, 500, "internal", NULL, "internal error");
         return;
     }
     s_decide(s);
