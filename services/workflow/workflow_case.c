@@ -8,13 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "gongyi.pb-c.h"
 #include "gy_auth.h"
 #include "gy_hold.h"
 #include "gy_page.h"
 #include "gy_route.h"
+#include "gy_scope.h"
 #include "gy_text.h"
 #include "gy_token.h"
 #include "gy_util.h"
@@ -68,11 +68,6 @@ static void s_unavailable(gy_http_request_t *req)
     gy_http_respond_error(
         req, 503, "unavailable",
         "the workflow's database is unavailable; nothing was changed; retry later", NULL);
-}
-
-static bool s_in_scope(const char *code, const char *prefix)
-{
-    return strncmp(code, prefix, strlen(prefix)) == 0;
 }
 
 static void s_lower(char *s)
@@ -695,7 +690,7 @@ static void s_decide_action(s_step_t *s, workflow_case_kind_t kind, int state, i
 
 static void s_decide(s_step_t *s)
 {
-    if (!s->found || !s_in_scope(s->procuratorate, s->prefix)) {
+    if (!s->found || !gy_scope_within(s->procuratorate, s->prefix)) {
         s_fail(s, 404, "not_found", NULL, "no such case");
         return;
     }
@@ -1064,32 +1059,19 @@ static int s_parse(s_step_t *s, const char *body, size_t len, gy_error_t *err)
     return 0;
 }
 
-static int s_require_json_body(gy_http_request_t *req, const char **body, size_t *len)
-{
-    const char *type = gy_http_header(req, "Content-Type");
-    if (!type || strncasecmp(type, "application/json", 16) != 0 ||
-        (type[16] && type[16] != ';' && type[16] != ' ')) {
-        gy_http_respond_error(req, 415, "unsupported_media_type",
-                              "Content-Type must be application/json", "Content-Type");
-        return -1;
-    }
-    *body = gy_http_body(req, len);
-    return 0;
-}
-
 static void s_steps(gy_http_request_t *req, const gy_route_match_t *match, void *arg)
 {
     workflow_cases_t *self = arg;
     s_step_t *s = gy_calloc(1, sizeof *s);
     s->cases = self;
     s->req = req;
-    const char *body;
-    size_t len;
     if (gy_auth_guard(req, self->public_key, &s_handlers, &s->claims, s->prefix) < 0 ||
-        s_require_json_body(req, &body, &len) < 0) {
+        gy_require_json(req) < 0) {
         s_step_free(s);
         return;
     }
+    size_t len;
+    const char *body = gy_http_body(req, &len);
     const char *id = gy_route_param(match, "case_id");
     if (!gy_uuid_valid(id)) {
         s_fail(s, 404, "not_found", NULL, "no such case");
