@@ -5,6 +5,11 @@
 -- and every reason they moved.  Decisions are taken in C (workflow_case);
 -- these tables store them.  Times are the process clock's.
 
+-- The API's case reads are R__cases.sql's now (api_case_full,
+-- api_case_queue); the first ones go.
+DROP FUNCTION IF EXISTS workflow.api_case(uuid, text);
+DROP FUNCTION IF EXISTS workflow.api_cases(text, timestamptz, uuid, integer);
+
 -- What closing decided: the internal outcome and the one for the reporter.
 ALTER TABLE workflow."case"
     ADD COLUMN outcome        text,
