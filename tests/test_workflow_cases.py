@@ -328,8 +328,11 @@ class AdministrativeTest(gytest.IntakeTestCase):
         self.assertIn("extend_period", case["allowed_actions"])
         ext = {"rule": "review_for_suit", "count": 1, "unit": "months"}
         before = written(case_id)
+        # The role is checked before the version: a prosecutor learns the
+        # extension is not theirs, not that the case moved.
         r = wf("POST", "/cases/%s/steps" % case_id,
-               dict(event="extend_period", reason="案情复杂", **ext), bearer=prosecutor())
+               dict(event="extend_period", reason="案情复杂", expected_version=999, **ext),
+               bearer=prosecutor())
         self.assertError(r, 403, "forbidden", "event")
         r = wf("POST", "/cases/%s/steps" % case_id,
                {"event": "extend_period", "reason": "案情复杂", "rule": "review_for_suit",

@@ -624,13 +624,6 @@ static void s_decide_action(s_step_t *s, workflow_case_kind_t kind, int state, i
 {
     const workflow_action_info_t *info = workflow_action_info((workflow_action_t)action);
     const gy_machine_t *m = workflow_case_machine(kind, s->heroes);
-    if (!workflow_action_allowed_for(kind, (workflow_action_t)action, s->claims.role)) {
-        char message[160];
-        snprintf(message, sizeof message, "%s is the %s's decision", info->name,
-                 strcmp(info->role, WORKFLOW_ROLE_CHIEF) == 0 ? "chief prosecutor" : "prosecutor");
-        s_fail(s, 403, "forbidden", "event", message);
-        return;
-    }
     if (workflow_case_state_final(kind, state) && !info->on_final) {
         char message[200];
         snprintf(message, sizeof message, "the %s is %s: %s is not allowed", m->name, s->state,
@@ -721,7 +714,12 @@ static void s_decide(s_step_t *s)
         s_fail(s, 422, "unknown_event", "event", message);
         return;
     }
-    if (event >= 0 && !workflow_event_allowed_for(kind, event, s->claims.role)) {
+    /*  The role before the version: who may not take the step learns
+     *  that, not that the case moved. */
+    bool allowed =
+        event >= 0 ? workflow_event_allowed_for(kind, event, s->claims.role)
+                   : workflow_action_allowed_for(kind, (workflow_action_t)action, s->claims.role);
+    if (!allowed) {
         char message[160];
         snprintf(message, sizeof message, "%s is the chief prosecutor's decision", s->event);
         s_fail(s, 403, "forbidden", "event", message);
