@@ -675,6 +675,23 @@ class FiringTest(gytest.IntakeTestCase):
                    bearer=token("prosecutor", sub="someone-else")).json()
         self.assertNotIn(case_id, [c["id"] for c in other["items"]])
 
+    def test_a_missed_deadline_is_not_extended(self):
+        clock("2026-09-28T10:00:00+08:00")
+        case_id, _ = open_case()
+        for e in ("serve_opening_decision", "issue_suggestion", "serve_suggestion",
+                  "reply_period_expired", "enter_review_for_suit"):
+            step(case_id, e)
+        # The review for suit ended on 28 October.
+        clock("2026-10-29T10:00:00+08:00")
+        wait(lambda: [e for e in events("DeadlineMissed", case_id=case_id)
+                      if e.rule == "review_for_suit"], "no DeadlineMissed")
+        before = written(case_id)
+        r = wf("POST", "/cases/%s/steps" % case_id,
+               {"event": "extend_period", "reason": "补延", "rule": "review_for_suit",
+                "count": 1, "unit": "months"}, bearer=chief())
+        self.assertError(r, 409, "deadline_missed", "rule")
+        self.assertEqual(written(case_id), before)
+
     def test_due_soon_lists_a_case_past_its_warn_instant(self):
         clock("2026-09-28T10:00:00+08:00")
         case_id, _ = open_case()

@@ -382,6 +382,7 @@ typedef struct {
     char id[37];
     char rule[48];
     char *detail;
+    bool missed; /* DeadlineMissed fired: no extension revives it */
 } s_open_t;
 
 typedef struct {
@@ -641,6 +642,13 @@ static void s_decide_action(s_step_t *s, workflow_case_kind_t kind, int state, i
                message);
         return;
     }
+    if (action == WORKFLOW_ACTION_EXTEND_PERIOD && s->open[i].missed) {
+        char message[200];
+        snprintf(message, sizeof message,
+                 "the deadline of rule %s was missed: a period that ran out is not extended", rule);
+        s_fail(s, 409, "deadline_missed", "rule", message);
+        return;
+    }
     json_t *rows = json_array();
     if (action == WORKFLOW_ACTION_EXTEND_PERIOD) {
         workflow_deadline_t *d = s_load(s, (size_t)i);
@@ -836,6 +844,7 @@ static void s_on_step_read_row(void *arg, size_t index, const gy_pg_result_t *re
         snprintf(o->id, sizeof o->id, "%s", gy_pg_value(res, r, 0));
         snprintf(o->rule, sizeof o->rule, "%s", gy_pg_value(res, r, 1));
         o->detail = gy_strdup(gy_pg_value(res, r, 2));
+        o->missed = gy_pg_value(res, r, 3)[0] == 't';
     }
 }
 
