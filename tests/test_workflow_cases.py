@@ -706,7 +706,8 @@ class FiringTest(gytest.IntakeTestCase):
         soon = wf("GET", "/cases?queue=due_soon&limit=100", bearer=chief()).json()
         self.assertIn(case_id, [c["id"] for c in soon["items"]])
         mine = [c for c in soon["items"] if c["id"] == case_id][0]
-        self.assertEqual(mine["next_due"]["rule"], "investigation")
+        self.assertEqual((mine["next_due"]["rule"], mine["next_due"]["name_zh"],
+                          mine["next_due"]["last_day"]), ("investigation", "调查", "2026-12-28"))
 
 
 if __name__ == "__main__":

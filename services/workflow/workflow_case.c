@@ -102,23 +102,41 @@ static bool s_has_open(const workflow_cases_t *self, json_t *deadlines, const ch
     return false;
 }
 
-/*  Adds each deadline's rule name, basis and verified flag (the limits
- *  are data in C, not rows), and the events and actions the caller's role
- *  may take in the case's state (the console's buttons). */
+/*  A deadline's rule name, basis and verified flag: the limits are data
+ *  in C, not rows. */
+static void s_decorate_deadline(const workflow_cases_t *self, json_t *d)
+{
+    if (!json_is_object(d))
+        return;
+    const char *rule = json_string_value(json_object_get(d, "rule"));
+    const workflow_limit_t *l =
+        rule ? workflow_limits_find(self->limits, rule,
+                                    (int)json_integer_value(json_object_get(d, "rule_version")))
+             : NULL;
+    json_object_set_new(d, "name_zh", l ? json_string(l->name_zh) : json_null());
+    json_object_set_new(d, "basis", l ? json_string(l->basis) : json_null());
+    json_object_set_new(d, "verified", json_boolean(l && l->verified));
+}
+
+/*  A page of a queue: each case's next deadline named. */
+static void s_decorate_queue(const workflow_cases_t *self, json_t *page)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(page, "items"), i, c) {
+        s_decorate_deadline(self, json_object_get(c, "next_due"));
+    }
+}
+
+/*  Adds each deadline's rule name, and the events and actions the
+ *  caller's role may take in the case's state (the console's buttons). */
 static void s_decorate(const workflow_cases_t *self, json_t *c, const char *role)
 {
     json_t *deadlines = json_object_get(c, "deadlines");
     size_t i;
     json_t *d;
     json_array_foreach(deadlines, i, d) {
-        const char *rule = json_string_value(json_object_get(d, "rule"));
-        const workflow_limit_t *l =
-            rule ? workflow_limits_find(self->limits, rule,
-                                        (int)json_integer_value(json_object_get(d, "rule_version")))
-                 : NULL;
-        json_object_set_new(d, "name_zh", l ? json_string(l->name_zh) : json_null());
-        json_object_set_new(d, "basis", l ? json_string(l->basis) : json_null());
-        json_object_set_new(d, "verified", json_boolean(l && l->verified));
+        s_decorate_deadline(self, d);
     }
     int kind = workflow_case_kind_of(json_string_value(json_object_get(c, "kind")));
     const char *state_name = json_string_value(json_object_get(c, "state"));
@@ -154,7 +172,7 @@ typedef struct {
     workflow_cases_t *cases;
     gy_http_request_t *req;
     char role[33];
-    bool decorate;
+    bool decorate; /* a case (else a page of a queue) */
     char *answer;
     const char *not_found;
 } s_read_t;
@@ -180,6 +198,8 @@ static void s_on_read_done(void *arg, gy_pg_status_t status, const char *sqlstat
         } else {
             if (r->decorate)
                 s_decorate(r->cases, body, r->role);
+            else
+                s_decorate_queue(r->cases, body);
             gy_reply_json(r->req, 200, json_incref(body));
         }
         json_decref(body);
