@@ -18,14 +18,12 @@
 #include "gy_text.h"
 #include "gy_token.h"
 #include "gy_util.h"
+#include "workflow_case_request.h"
 #include "workflow_deadline.h"
 #include "workflow_machines.h"
 
 /*  A conflict means another step won the race; a few tries settle it. */
 #define S_TRIES 4
-/*  Characters of a step's reason, and of an outcome. */
-#define S_REASON_MAX  2000
-#define S_OUTCOME_MAX 2000
 /*  Open deadlines of one case a step looks at (a case has a handful). */
 #define S_OPEN_MAX 32
 
@@ -412,16 +410,7 @@ typedef struct {
     char prefix[7];
     char case_id[37];
     int tries;
-    /* the request */
-    json_t *body;      /* the parsed body: the strings below point into it */
-    const char *event; /* a machine event or an action */
-    const char *reason;
-    bool has_version;
-    long expected_version;
-    int harm; /* -1: not given */
-    const char *judgment_kind, *outcome, *public_outcome, *suspension_reason;
-    const char *ext_rule;
-    gy_period_t ext_size;
+    workflow_step_request_t request; /* the body, parsed */
     /* what the read found */
     bool found;
     char kind[16], procuratorate[7], field_code[33], state[40];
@@ -447,7 +436,7 @@ static void s_open_clear(s_step_t *s)
 static void s_step_free(s_step_t *s)
 {
     s_open_clear(s);
-    json_decref(s->body);
+    workflow_step_request_clear(&s->request);
     free(s->clue_ids);
     free(s->answer);
     free(s);
@@ -535,7 +524,7 @@ static void s_add_events(s_step_t *s, gy_pg_tx_t *tx, const char *public_label, 
     m.kind = s->kind;
     m.procuratorate = s->procuratorate;
     m.field_code = s->field_code;
-    m.event = (char *)s->event;
+    m.event = (char *)s->request.event;
     m.from_state = s->state;
     m.to_state = s->next;
     m.public_label = (char *)(public_label ? public_label : "");
@@ -546,7 +535,7 @@ static void s_add_events(s_step_t *s, gy_pg_tx_t *tx, const char *public_label, 
     m.at_unix_ms = at_ms;
     m.version = (int32_t)s->version + 1;
     m.heroes = s->heroes;
-    m.public_outcome = (char *)(s->public_outcome ? s->public_outcome : "");
+    m.public_outcome = (char *)(s->request.public_outcome ? s->request.public_outcome : "");
     gy_outbox_tx_append_msg(tx, s->cases->producer, &m.base, trace, s->procuratorate);
     if (final) {
         Gongyi__V1__CaseClosed c = GONGYI__V1__CASE_CLOSED__INIT;
@@ -555,8 +544,8 @@ static void s_add_events(s_step_t *s, gy_pg_tx_t *tx, const char *public_label, 
         c.procuratorate = s->procuratorate;
         c.field_code = s->field_code;
         c.final_state = s->next;
-        c.outcome = (char *)(s->outcome ? s->outcome : "");
-        c.public_outcome = (char *)(s->public_outcome ? s->public_outcome : "");
+        c.outcome = (char *)(s->request.outcome ? s->request.outcome : "");
+        c.public_outcome = (char *)(s->request.public_outcome ? s->request.public_outcome : "");
         c.n_clue_ids = n;
         c.clue_ids = ids;
         c.by = s->claims.sub;
@@ -564,21 +553,6 @@ static void s_add_events(s_step_t *s, gy_pg_tx_t *tx, const char *public_label, 
         gy_outbox_tx_append_msg(tx, s->cases->producer, &c.base, trace, s->procuratorate);
     }
     free(ids);
-}
-
-/*  The members of the request the history keeps. */
-static json_t *s_members(const s_step_t *s)
-{
-    json_t *m = json_object();
-    static const char *const keep[] = {
-        "harm_ongoing", "judgment_kind", "outcome", "public_outcome", "suspension_reason", "rule",
-        "count",        "unit",          NULL};
-    for (size_t i = 0; keep[i]; i++) {
-        json_t *v = json_object_get(s->body, keep[i]);
-        if (v)
-            json_object_set(m, keep[i], v);
-    }
-    return m;
 }
 
 /*  A deadline error as the answer: 422 with its code. */
@@ -652,7 +626,8 @@ static void s_decide_action(s_step_t *s, workflow_case_kind_t kind, int state, i
         s_fail(s, 409, "invalid_state", "state", message);
         return;
     }
-    const char *rule = action == WORKFLOW_ACTION_EXTEND_PERIOD ? s->ext_rule : info->settles;
+    const char *rule =
+        action == WORKFLOW_ACTION_EXTEND_PERIOD ? s->request.ext_rule : info->settles;
     int i = rule ? s_open_of(s, rule) : -1;
     if (i < 0) {
         char message[200];
@@ -682,8 +657,8 @@ static void s_decide_action(s_step_t *s, workflow_case_kind_t kind, int state, i
             .by = s->claims.sub,
             .authority = strcmp(s->claims.proc, s->procuratorate) == 0 ? WORKFLOW_EXTEND_CHIEF
                                                                        : WORKFLOW_EXTEND_UPPER,
-            .size = s->ext_size,
-            .reason = s->reason,
+            .size = s->request.ext_size,
+            .reason = s->request.reason,
             .at_ms = at_ms,
         };
         workflow_deadline_error_t err;
@@ -701,9 +676,10 @@ static void s_decide_action(s_step_t *s, workflow_case_kind_t kind, int state, i
                                               "event", info->name));
     }
     snprintf(s->next, sizeof s->next, "%s", s->state);
-    json_t *step = json_pack("{s:s,s:s,s:b,s:s,s:s,s:s,s:o}", "next", s->state, "event", info->name,
-                             "action", true, "actor", s->claims.sub, "role", s->claims.role,
-                             "reason", s->reason, "members", s_members(s));
+    json_t *step =
+        json_pack("{s:s,s:s,s:b,s:s,s:s,s:s,s:o}", "next", s->state, "event", info->name, "action",
+                  true, "actor", s->claims.sub, "role", s->claims.role, "reason", s->request.reason,
+                  "members", workflow_step_request_members(&s->request));
     s_write(s, step, rows, false, NULL, false, at_ms);
     json_decref(step);
     json_decref(rows);
@@ -726,8 +702,8 @@ static void s_decide(s_step_t *s)
         return;
     }
     workflow_case_kind_t kind = (workflow_case_kind_t)k;
-    int event = gy_machine_event_of(m, s->event);
-    int action = event < 0 ? workflow_action_of(s->event) : -1;
+    int event = gy_machine_event_of(m, s->request.event);
+    int action = event < 0 ? workflow_action_of(s->request.event) : -1;
     if (action >= 0) {
         const workflow_action_info_t *info = workflow_action_info((workflow_action_t)action);
         if (!(kind == WORKFLOW_CASE_ADMINISTRATIVE ? info->administrative : info->civil))
@@ -738,7 +714,7 @@ static void s_decide(s_step_t *s)
         snprintf(message, sizeof message,
                  "the %s has no event or action \"%s\" (docs/workflow.md, \"Case state "
                  "machines\")",
-                 m->name, s->event);
+                 m->name, s->request.event);
         s_fail(s, 422, "unknown_event", "event", message);
         return;
     }
@@ -749,15 +725,16 @@ static void s_decide(s_step_t *s)
                    : workflow_action_allowed_for(kind, (workflow_action_t)action, s->claims.role);
     if (!allowed) {
         char message[160];
-        snprintf(message, sizeof message, "%s is the chief prosecutor's decision", s->event);
+        snprintf(message, sizeof message, "%s is the chief prosecutor's decision",
+                 s->request.event);
         s_fail(s, 403, "forbidden", "event", message);
         return;
     }
-    if (s->has_version && s->expected_version != s->version) {
+    if (s->request.has_version && s->request.expected_version != s->version) {
         char message[160];
         snprintf(message, sizeof message,
                  "the case is at version %ld, not %ld: it changed since you read it; reload",
-                 s->version, s->expected_version);
+                 s->version, s->request.expected_version);
         s_fail(s, 409, "conflict", "expected_version", message);
         return;
     }
@@ -788,7 +765,7 @@ static void s_decide(s_step_t *s)
             settle = strcmp(step->settles[j], s->open[i].rule) == 0;
         if (settle) {
             json_array_append_new(rows, json_pack("{s:s,s:s,s:s}", "op", "settle", "id",
-                                                  s->open[i].id, "event", s->event));
+                                                  s->open[i].id, "event", s->request.event));
             continue;
         }
         if (!suspending && !resuming)
@@ -811,24 +788,25 @@ static void s_decide(s_step_t *s)
         json_array_append_new(rows, workflow_deadlines_row("update", s->open[i].id, d, NULL, 0));
         workflow_deadline_destroy(&d);
     }
-    bool harm = s->harm >= 0 ? s->harm == 1 : s->harm_ongoing;
-    if (s_start_rules(s->cases, step->starts, harm, s->event, at_ms, rows) < 0) {
+    bool harm = s->request.harm >= 0 ? s->request.harm == 1 : s->harm_ongoing;
+    if (s_start_rules(s->cases, step->starts, harm, s->request.event, at_ms, rows) < 0) {
         json_decref(rows);
         s_fail(s, 500, "internal", NULL, "internal error");
         return;
     }
     bool final = workflow_case_state_final(kind, next);
-    json_t *st = json_pack("{s:s,s:s,s:b,s:s,s:s,s:s,s:o,s:b}", "next", s->next, "event", s->event,
-                           "action", false, "actor", s->claims.sub, "role", s->claims.role,
-                           "reason", s->reason, "members", s_members(s), "final", final);
+    json_t *st = json_pack("{s:s,s:s,s:b,s:s,s:s,s:s,s:o,s:b}", "next", s->next, "event",
+                           s->request.event, "action", false, "actor", s->claims.sub, "role",
+                           s->claims.role, "reason", s->request.reason, "members",
+                           workflow_step_request_members(&s->request), "final", final);
     if (step->public_label)
         json_object_set_new(st, "public_label", json_string(step->public_label));
-    if (s->outcome)
-        json_object_set_new(st, "outcome", json_string(s->outcome));
-    if (s->public_outcome)
-        json_object_set_new(st, "public_outcome", json_string(s->public_outcome));
+    if (s->request.outcome)
+        json_object_set_new(st, "outcome", json_string(s->request.outcome));
+    if (s->request.public_outcome)
+        json_object_set_new(st, "public_outcome", json_string(s->request.public_outcome));
     if (suspending)
-        json_object_set_new(st, "suspend", json_string(s->suspension_reason));
+        json_object_set_new(st, "suspend", json_string(s->request.suspension_reason));
     if (resuming)
         json_object_set_new(st, "resume", json_true());
     /*  A case terminated while suspended ends its suspension too. */
@@ -907,185 +885,6 @@ static void s_step_read(s_step_t *s)
     gy_hold(&s->cases->holds);
 }
 
-/*  ---- the request's body ---- */
-
-/*  A string member: NULL when absent and optional; 1..max characters,
- *  valid UTF-8, without control characters (but newlines when multiline),
- *  as the review's members (common/gy_text.h). */
-static int s_string(json_t *root, const char *name, bool required, long max, bool multiline,
-                    const char **out, gy_error_t *err)
-{
-    json_t *v = json_object_get(root, name);
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return 0;
-        gy_error_set(err, 400, "missing_field", name, "%s is required", name);
-        return -1;
-    }
-    if (!json_is_string(v)) {
-        gy_error_set(err, 400, "invalid_type", name, "%s must be a string", name);
-        return -1;
-    }
-    const char *text = json_string_value(v);
-    if (strlen(text) != json_string_length(v)) {
-        gy_error_set(err, 400, "invalid_value", name, "%s must not contain NUL", name);
-        return -1;
-    }
-    long n = gy_text_check(text, strlen(text), multiline ? GY_TEXT_MULTILINE : GY_TEXT_LINE);
-    if (n == GY_TEXT_INVALID_UTF8) {
-        gy_error_set(err, 400, "invalid_utf8", name, "%s is not valid UTF-8", name);
-        return -1;
-    }
-    if (n == GY_TEXT_CONTROL) {
-        gy_error_set(err, 400, "invalid_value", name, "%s must not contain control characters",
-                     name);
-        return -1;
-    }
-    if (n < 1 || n > max) {
-        gy_error_set(err, 400, n < 1 ? "invalid_value" : "too_long", name,
-                     "%s must have 1 to %ld characters", name, max);
-        return -1;
-    }
-    *out = text;
-    return 0;
-}
-
-/*  Which members belong to which events: a member given with another
- *  event is a mistake worth saying. */
-static bool s_member_belongs(const char *member, const char *event)
-{
-    if (strcmp(member, "harm_ongoing") == 0)
-        return strcmp(event, "serve_suggestion") == 0;
-    if (strcmp(member, "judgment_kind") == 0)
-        return strcmp(event, "record_judgment") == 0 || strcmp(event, "record_ruling") == 0 ||
-               strcmp(event, "record_appeal_decision") == 0;
-    if (strcmp(member, "outcome") == 0 || strcmp(member, "public_outcome") == 0)
-        return strcmp(event, "close") == 0 || strcmp(event, "terminate") == 0;
-    if (strcmp(member, "suspension_reason") == 0)
-        return strcmp(event, "suspend") == 0;
-    if (strcmp(member, "rule") == 0 || strcmp(member, "count") == 0 || strcmp(member, "unit") == 0)
-        return strcmp(event, "extend_period") == 0;
-    return true;
-}
-
-static int s_parse(s_step_t *s, const char *body, size_t len, gy_error_t *err)
-{
-    static const char *const members[] = {"event",
-                                          "reason",
-                                          "expected_version",
-                                          "harm_ongoing",
-                                          "judgment_kind",
-                                          "outcome",
-                                          "public_outcome",
-                                          "suspension_reason",
-                                          "rule",
-                                          "count",
-                                          "unit",
-                                          NULL};
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        if (json_error_code(&jerr) == json_error_invalid_utf8)
-            gy_error_set(err, 400, "invalid_utf8", "", "the body is not valid UTF-8");
-        else
-            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", jerr.text);
-        return -1;
-    }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        gy_error_set(err, 400, "malformed_json", "", "the body must be a JSON object");
-        return -1;
-    }
-    s->body = root;
-    const char *key;
-    json_t *v;
-    json_object_foreach(root, key, v) {
-        bool known = false;
-        for (size_t i = 0; members[i] && !known; i++)
-            known = strcmp(key, members[i]) == 0;
-        if (!known) {
-            gy_error_set(err, 400, "unknown_property", key, "unknown member \"%s\"", key);
-            return -1;
-        }
-    }
-    if (s_string(root, "event", true, 40, false, &s->event, err) < 0 ||
-        s_string(root, "reason", true, S_REASON_MAX, true, &s->reason, err) < 0 ||
-        s_string(root, "judgment_kind", false, 64, false, &s->judgment_kind, err) < 0 ||
-        s_string(root, "outcome", false, S_OUTCOME_MAX, true, &s->outcome, err) < 0 ||
-        s_string(root, "public_outcome", false, S_OUTCOME_MAX, true, &s->public_outcome, err) < 0 ||
-        s_string(root, "suspension_reason", strcmp(s->event, "suspend") == 0, 16, false,
-                 &s->suspension_reason, err) < 0)
-        return -1;
-    json_object_foreach(root, key, v) {
-        if (!s_member_belongs(key, s->event)) {
-            gy_error_set(err, 400, "invalid_value", key, "%s does not belong to event %s", key,
-                         s->event);
-            return -1;
-        }
-    }
-    json_t *version = json_object_get(root, "expected_version");
-    if (version && !json_is_null(version)) {
-        if (!json_is_integer(version) || json_integer_value(version) < 1 ||
-            json_integer_value(version) > 1000000000) {
-            gy_error_set(err, 400, "invalid_value", "expected_version",
-                         "expected_version is the case's version read (an integer >= 1)");
-            return -1;
-        }
-        s->has_version = true;
-        s->expected_version = (long)json_integer_value(version);
-    }
-    s->harm = -1;
-    json_t *harm = json_object_get(root, "harm_ongoing");
-    if (harm && !json_is_null(harm)) {
-        if (!json_is_boolean(harm)) {
-            gy_error_set(err, 400, "invalid_type", "harm_ongoing", "harm_ongoing is true or false");
-            return -1;
-        }
-        s->harm = json_is_true(harm) ? 1 : 0;
-    }
-    if ((strcmp(s->event, "close") == 0 || strcmp(s->event, "terminate") == 0) &&
-        !s->public_outcome) {
-        gy_error_set(err, 400, "missing_field", "public_outcome",
-                     "closing or terminating a case says its outcome to the reporters "
-                     "(public_outcome)");
-        return -1;
-    }
-    if (s->suspension_reason) {
-        static const char *const reasons[] = {"appraisal", "evaluation", "audit", "other", NULL};
-        bool ok = false;
-        for (size_t i = 0; reasons[i] && !ok; i++)
-            ok = strcmp(s->suspension_reason, reasons[i]) == 0;
-        if (!ok) {
-            gy_error_set(err, 400, "invalid_value", "suspension_reason",
-                         "suspension_reason is appraisal (鉴定), evaluation (评估), audit (审计) "
-                         "or other");
-            return -1;
-        }
-    }
-    if (strcmp(s->event, "extend_period") == 0) {
-        const char *unit;
-        json_t *count = json_object_get(root, "count");
-        if (s_string(root, "rule", true, 47, false, &s->ext_rule, err) < 0 ||
-            s_string(root, "unit", true, 8, false, &unit, err) < 0)
-            return -1;
-        int u = workflow_unit_parse(unit);
-        if (u < 0) {
-            gy_error_set(err, 400, "invalid_value", "unit", "unit is days or months");
-            return -1;
-        }
-        if (!json_is_integer(count) || json_integer_value(count) < 1 ||
-            json_integer_value(count) > 366) {
-            gy_error_set(err, 400, "invalid_value", "count",
-                         "count is the extension's size in units (1 to 366)");
-            return -1;
-        }
-        s->ext_size.unit = (gy_period_unit_t)u;
-        s->ext_size.count = (int)json_integer_value(count);
-    }
-    return 0;
-}
-
 static void s_steps(gy_http_request_t *req, const gy_route_match_t *match, void *arg)
 {
     workflow_cases_t *self = arg;
@@ -1107,7 +906,7 @@ static void s_steps(gy_http_request_t *req, const gy_route_match_t *match, void 
     snprintf(s->case_id, sizeof s->case_id, "%s", id);
     s_lower(s->case_id);
     gy_error_t err;
-    if (s_parse(s, body, len, &err) < 0) {
+    if (workflow_step_request_parse(body, len, &s->request, &err) < 0) {
         gy_reply_error(req, &err);
         s_step_free(s);
         return;
