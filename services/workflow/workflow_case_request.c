@@ -85,20 +85,9 @@ int workflow_step_request_parse(const char *body, size_t len, workflow_step_requ
                                           NULL};
     memset(r, 0, sizeof *r);
     r->harm = -1;
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        if (json_error_code(&jerr) == json_error_invalid_utf8)
-            gy_error_set(err, 400, "invalid_utf8", "", "the body is not valid UTF-8");
-        else
-            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", jerr.text);
+    json_t *root = gy_json_object_load(body, len, err);
+    if (!root)
         return -1;
-    }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        gy_error_set(err, 400, "malformed_json", "", "the body must be a JSON object");
-        return -1;
-    }
     r->root = root;
     const char *key;
     json_t *v;
