@@ -11,8 +11,9 @@ workflow's calendar tables, without a restart; a suspension pausing and then mov
 date; an extension by the chief within the rule's tier, refused to a
 prosecutor and beyond the tier, approved by the city above; DeadlineDue and
 DeadlineMissed fired once each when the workflow's clock passes them; the
-queues; every refusal writes nothing; scope and roles per endpoint; the
-reporter's timeline shows the case's public steps.
+queues; a case terminated while suspended and a closed one reopened; every
+refusal writes nothing; scope and roles per endpoint; the reporter's
+timeline shows the case's public steps.
 
 One intake, one router and one workflow on one database; real PostgreSQL,
 Redis and ZeroMQ.  The workflow is restarted on the clock each test needs."""
@@ -404,6 +405,52 @@ def health():
     r = gytest.http_request(S["workflow"].http_port, "GET", "/healthz")
     assert r.status == 200, r
     return r.json()
+
+
+class EndingTest(gytest.IntakeTestCase):
+
+    def test_terminated_while_suspended_and_a_closed_case_reopened(self):
+        clock("2026-09-28T10:00:00+08:00")
+        case_id, receipt = open_case()
+        step(case_id, "serve_opening_decision")
+        step(case_id, "suspend", suspension_reason="audit")
+        case = step(case_id, "terminate", outcome="行政机关已被撤销", public_outcome="终止审查")
+        # Every open deadline settled by the termination, the suspension
+        # closed with it, serve_closing started; CaseClosed once.
+        self.assertEqual(case["state"], "terminated")
+        self.assertEqual(one(case, "investigation")["settled_by_event"], "terminate")
+        self.assertIsNotNone(case["suspensions"][0]["to_at"])
+        self.assertEqual([d["rule"] for d in deadlines(case, open_only=True)], ["serve_closing"])
+        self.assertEqual([(c.final_state, c.public_outcome)
+                          for c in events("CaseClosed", case_id=case_id)],
+                         [("terminated", "终止审查")])
+        steps = wait(lambda: (lambda xs: xs if xs and xs[-1]["step"] == "case_terminated"
+                              else None)([x for x in timeline(receipt)["timeline"]
+                                          if x["step"] in CASE_STEPS]),
+                     "no case_terminated step on the timeline")
+        self.assertEqual((steps[-1]["label"], steps[-1]["reason"]), ("已终止办理", "终止审查"))
+        # Terminated is final: nothing more, not even reopening.
+        r = wf("POST", "/cases/%s/steps" % case_id, {"event": "reopen", "reason": "x"},
+               bearer=chief())
+        self.assertError(r, 409, "invalid_state", "state")
+        self.assertIn("(allowed: none)", r.json()["error"]["message"])
+        # A closed administrative case is reopened by the chief when the
+        # organ relapses: the closing's service is moot, the opening's rules
+        # start again, the reporter sees 已重新立案.
+        other, other_receipt = open_case()
+        step(other, "serve_opening_decision")
+        step(other, "confirm_rectified")
+        step(other, "close", public_outcome="已整改")
+        r = wf("POST", "/cases/%s/steps" % other, {"event": "reopen", "reason": "x"},
+               bearer=prosecutor())
+        self.assertError(r, 403, "forbidden", "event")
+        case = step(other, "reopen", reason="整改后反弹")
+        self.assertEqual((case["state"], case["closed_at"]), ("opened", None))
+        self.assertEqual(one(case, "serve_closing")["settled_by_event"], "reopen")
+        self.assertEqual(sorted(d["rule"] for d in deadlines(case, open_only=True)),
+                         ["investigation", "serve_opening"])
+        wait(lambda: [x for x in timeline(other_receipt)["timeline"]
+                      if x["step"] == "case_reopened"], "no case_reopened step")
 
 
 class CalendarTest(gytest.IntakeTestCase):
