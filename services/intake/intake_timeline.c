@@ -19,9 +19,10 @@
  *  step however many volunteers are asked, and asked again). */
 static const char s_sql_add_step[] =
     "INSERT INTO intake.timeline (clue_id, step, procuratorate, from_procuratorate, reason_code,"
-    " at, recorded_by_event, public_reason)"
+    " at, recorded_by_event, public_reason, label)"
     " SELECT c.id, $2, NULLIF($3, ''), NULLIF($4, ''), NULLIF($5, ''),"
-    " coalesce(to_timestamp(NULLIF($6, '')::bigint / 1000.0), now()), $7, NULLIF($9, '')"
+    " coalesce(to_timestamp(NULLIF($6, '')::bigint / 1000.0), now()), $7, NULLIF($9, ''),"
+    " NULLIF($10, '')"
     "   FROM intake.clue c WHERE c.id = $1::uuid"
     "    AND NOT ($8::boolean AND EXISTS (SELECT 1 FROM intake.timeline t"
     "                                      WHERE t.clue_id = c.id AND t.step = $2))";
@@ -35,7 +36,8 @@ static const char s_sql_clue[] =
 static const char s_sql_steps[] =
     "SELECT t.step, t.procuratorate, p.procuratorate_zh, t.from_procuratorate,"
     " f.procuratorate_zh, t.reason_code,"
-    " to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), t.public_reason"
+    " to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), t.public_reason,"
+    " t.label"
     "  FROM intake.clue c JOIN intake.timeline t ON t.clue_id = c.id"
     "  LEFT JOIN intake.region p ON p.code = t.procuratorate"
     "  LEFT JOIN intake.region f ON f.code = t.from_procuratorate"
@@ -87,7 +89,33 @@ static const s_public_t s_public[] = {
      .transfer_step = NULL,
      .step = "not_opened",
      .once = true},
+    /*  A case's steps: only those with a public label (s_case_step). */
+    {.body = GONGYI__V1__ENVELOPE__BODY_CASE_STAGE_CHANGED,
+     .transfer_step = NULL,
+     .step = "case_progress",
+     .once = false},
 };
+
+/*  The step code of a case's public step, by the machine's event; a
+ *  public step of an event not listed here (a later machine's) is
+ *  "case_progress", shown by its label. */
+static const struct {
+    const char *event;
+    const char *step;
+} s_case_steps[] = {
+    {"issue_suggestion", "suggestion_issued"}, {"publish_announcement", "announced"},
+    {"confirm_rectified", "rectified"},        {"file_suit", "suit_filed"},
+    {"support_suit", "suit_supported"},        {"close", "case_closed"},
+    {"terminate", "case_terminated"},          {"reopen", "case_reopened"},
+};
+
+static const char *s_case_step(const char *event)
+{
+    for (size_t i = 0; i < sizeof s_case_steps / sizeof s_case_steps[0]; i++)
+        if (strcmp(event, s_case_steps[i].event) == 0)
+            return s_case_steps[i].step;
+    return "case_progress";
+}
 
 static const s_public_t *s_public_of(const Gongyi__V1__Envelope *env)
 {
@@ -116,7 +144,8 @@ void intake_timeline_prepare_consumer(gy_pg_t *pg)
 /*  Adds one step of one clue, or passes a malformed one over. */
 static void s_add_step(const gy_consumer_event_t *event, const s_public_t *pub, const char *clue_id,
                        const char *to, const char *from, const char *code,
-                       const char *public_reason, gy_pg_tx_t *tx, gy_metrics_t *metrics)
+                       const char *public_reason, const char *label, gy_pg_tx_t *tx,
+                       gy_metrics_t *metrics)
 {
     const Gongyi__V1__Envelope *env = event->envelope;
     /*  A malformed event would fail its transaction on every retry and stop
@@ -124,7 +153,8 @@ static void s_add_step(const gy_consumer_event_t *event, const s_public_t *pub, 
     if (!gy_uuid_valid(clue_id) || (*to && !gy_scope_code_valid(to)) ||
         (*from && !gy_scope_code_valid(from)) || (*code && !s_code_valid(code)) ||
         gy_text_check(public_reason, strlen(public_reason), GY_TEXT_MULTILINE) < 0 ||
-        strlen(public_reason) > 4000) {
+        strlen(public_reason) > 8000 || gy_text_check(label, strlen(label), GY_TEXT_LINE) < 0 ||
+        strlen(label) > 200) {
         gy_log_warning("%s %s:%" PRIu64 " has no valid clue id, procuratorate, reason code or "
                        "public reason; its public step is passed over",
                        env->type, event->producer, event->sequence);
@@ -137,9 +167,10 @@ static void s_add_step(const gy_consumer_event_t *event, const s_public_t *pub, 
     char *by =
         gy_sprintf("%s%s%s@%s:%" PRIu64, env->type, pub->transfer_step ? ":" : "",
                    pub->transfer_step ? pub->transfer_step : "", event->producer, event->sequence);
-    const char *values[] = {
-        clue_id, pub->step, to, from, code, at, by, pub->once ? "true" : "false", public_reason};
-    gy_pg_tx_add(tx, "timeline_add_step", 9, values, NULL);
+    const char *values[] = {clue_id,       pub->step, to, from,
+                            code,          at,        by, pub->once ? "true" : "false",
+                            public_reason, label};
+    gy_pg_tx_add(tx, "timeline_add_step", 10, values, NULL);
     free(by);
 }
 
@@ -178,8 +209,21 @@ void intake_timeline_apply(const gy_consumer_event_t *event, gy_pg_tx_t *tx, gy_
         /*  Every clue of the new case: each reporter follows their own. */
         for (size_t i = 0; i < env->case_opened->n_clue_ids; i++)
             s_add_step(event, pub, env->case_opened->clue_ids[i], env->case_opened->procuratorate,
-                       "", "", "", tx, metrics);
+                       "", "", "", "", tx, metrics);
         return;
+    case GONGYI__V1__ENVELOPE__BODY_CASE_STAGE_CHANGED: {
+        /*  Every clue of the case, when the step is public; a closing
+         *  step carries the outcome written for the reporters. */
+        const Gongyi__V1__CaseStageChanged *c = env->case_stage_changed;
+        if (!c->public_label[0])
+            return;
+        s_public_t step = *pub;
+        step.step = s_case_step(c->event);
+        for (size_t i = 0; i < c->n_clue_ids; i++)
+            s_add_step(event, &step, c->clue_ids[i], c->procuratorate, "", "", c->public_outcome,
+                       c->public_label, tx, metrics);
+        return;
+    }
     case GONGYI__V1__ENVELOPE__BODY_CLUE_JOINED:
         clue_id = env->clue_joined->clue_id;
         to = env->clue_joined->procuratorate;
@@ -191,7 +235,7 @@ void intake_timeline_apply(const gy_consumer_event_t *event, gy_pg_tx_t *tx, gy_
         break;
     default: assert(false); return;
     }
-    s_add_step(event, pub, clue_id, to, from, code, public_reason, tx, metrics);
+    s_add_step(event, pub, clue_id, to, from, code, public_reason, "", tx, metrics);
 }
 
 /*  ---- the reporter's view ---- */
@@ -268,6 +312,9 @@ static void s_on_row(void *arg, size_t index, const gy_pg_result_t *res)
         /*  不立案: the chief prosecutor's words for the reporter. */
         if (!gy_pg_isnull(res, row, 7))
             json_object_set_new(step, "reason", json_string(gy_pg_value(res, row, 7)));
+        /*  A case's step: the workflow's wording. */
+        if (!gy_pg_isnull(res, row, 8))
+            json_object_set_new(step, "label", json_string(gy_pg_value(res, row, 8)));
         json_array_append_new(q->timeline, step);
     }
 }

@@ -19,6 +19,7 @@
 #include "gy_text.h"
 #include "gy_token.h"
 #include "gy_util.h"
+#include "workflow_case.h"
 #include "workflow_review.h"
 
 /*  A conflict means another step won the race; a few tries settle it. */
@@ -31,9 +32,6 @@ static const struct {
     {"api_reviews", "SELECT workflow.api_reviews($1, $2, $3, 'epoch'::timestamptz + $4::bigint * "
                     "interval '1 microsecond', $5::uuid, $6::integer)::text"},
     {"api_review", "SELECT workflow.api_review($1::uuid, $2)::text"},
-    {"api_case", "SELECT workflow.api_case($1::uuid, $2)::text"},
-    {"api_cases", "SELECT workflow.api_cases($1, 'epoch'::timestamptz + $2::bigint * "
-                  "interval '1 microsecond', $3::uuid, $4::integer)::text"},
     {"api_rotation", "SELECT workflow.api_rotation($1)::text"},
     {"api_rotation_set", "SELECT workflow.rotation_set($1, $2::text[], $3, $4::bigint)::text"},
     {"api_review_read", "SELECT state, version, procuratorate, field_code, case_kinds, cluster_id,"
@@ -53,6 +51,7 @@ struct workflow_api {
     const uint8_t *public_key;   /* borrowed */
     const gy_refdata_t *refdata; /* borrowed */
     gy_outbox_t *outbox;         /* borrowed: woken after a commit */
+    workflow_cases_t *cases;     /* the cases' routes, and what opening starts */
     char *producer;
     gy_holds_t holds;
 };
@@ -164,42 +163,6 @@ static void s_review(gy_http_request_t *req, const gy_route_match_t *match, void
     }
     const char *values[] = {id, prefix};
     s_read(self, req, "api_review", 2, values, "no such review");
-}
-
-static void s_case(gy_http_request_t *req, const gy_route_match_t *match, void *arg)
-{
-    workflow_api_t *self = arg;
-    gy_token_claims_t claims;
-    char prefix[7];
-    if (gy_auth_guard(req, self->public_key, &s_handlers, &claims, prefix) < 0)
-        return;
-    const char *id = gy_route_param(match, "case_id");
-    if (!gy_uuid_valid(id)) {
-        gy_http_respond_error(req, 404, "not_found", "no such case", NULL);
-        return;
-    }
-    const char *values[] = {id, prefix};
-    s_read(self, req, "api_case", 2, values, "no such case");
-}
-
-static void s_cases(gy_http_request_t *req, const gy_route_match_t *match, void *arg)
-{
-    workflow_api_t *self = arg;
-    (void)match;
-    gy_token_claims_t claims;
-    char prefix[7];
-    if (gy_auth_guard(req, self->public_key, &s_handlers, &claims, prefix) < 0)
-        return;
-    gy_page_spec_t spec = {NULL, NULL, 20, 100};
-    gy_page_t page;
-    gy_error_t err;
-    if (gy_page_parse(&spec, gy_http_query(req), &page, &err) < 0) {
-        gy_reply_error(req, &err);
-        return;
-    }
-    const char *values[] = {prefix, page.has_after ? page.after_us : NULL,
-                            page.has_after ? page.after_id : NULL, page.limit_text};
-    s_read(self, req, "api_cases", 4, values, "no cases");
 }
 
 /*  ---- rotations ---- */
@@ -540,6 +503,8 @@ static void s_decide(s_step_t *s)
         const char *cv[] = {text, s->clue_id, s->claims.sub, at};
         gy_pg_tx_add(tx, "api_case_open", 4, cv, NULL);
         free(text);
+        workflow_cases_opening(s->api->cases, tx, s->new_case_id, s->case_kind, s->procuratorate,
+                               s->harm_ongoing, s->claims.sub, at_ms);
     } else if (s->event == WORKFLOW_REVIEW_JOIN) {
         char cversion[24];
         snprintf(cversion, sizeof cversion, "%ld", s->case_version);
@@ -718,8 +683,6 @@ static const gy_route_t s_routes[] = {
     {"GET", "/api/v1/workflow/reviews/{clue_id}", "workflow_review", s_review},
     {"POST", "/api/v1/workflow/reviews/{clue_id}/assign", "workflow_assign", s_assign},
     {"POST", "/api/v1/workflow/reviews/{clue_id}/decide", "workflow_decide", s_decide_route},
-    {"GET", "/api/v1/workflow/cases", "workflow_cases", s_cases},
-    {"GET", "/api/v1/workflow/cases/{case_id}", "workflow_case", s_case},
     {"GET", "/api/v1/workflow/rotations/{procuratorate}", "workflow_rotation", s_rotation},
     {"PUT", "/api/v1/workflow/rotations/{procuratorate}", "workflow_rotation_set", s_rotation_set},
     {NULL, NULL, NULL, NULL},
@@ -728,7 +691,8 @@ static const gy_route_t s_routes[] = {
 bool workflow_api_handle(workflow_api_t *self, gy_http_request_t *req)
 {
     if (self)
-        return gy_route_dispatch_or(s_routes, req, self, false);
+        return workflow_cases_handle(self->cases, req) ||
+               gy_route_dispatch_or(s_routes, req, self, false);
     if (strncmp(gy_http_path(req), "/api/v1/workflow/", 17) != 0)
         return false;
     gy_http_respond_error(req, 503, "api_unavailable",
@@ -761,9 +725,10 @@ static void s_free(void *arg)
 }
 
 workflow_api_t *workflow_api_start(gy_node_t *node, const uint8_t *public_key,
-                                   const gy_refdata_t *refdata)
+                                   const gy_refdata_t *refdata, const workflow_limits_t *limits,
+                                   workflow_deadlines_store_t *deadlines)
 {
-    assert(node && public_key && refdata);
+    assert(node && public_key && refdata && limits && deadlines);
     workflow_api_t *self = gy_calloc(1, sizeof *self);
     self->pg = gy_node_pg(node, "pg api", NULL, NULL);
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
@@ -773,6 +738,8 @@ workflow_api_t *workflow_api_start(gy_node_t *node, const uint8_t *public_key,
     self->refdata = refdata;
     self->outbox = gy_node_outbox(node);
     self->producer = gy_strdup(gy_node_producer(node));
+    self->cases = workflow_cases_start(self->pg, public_key, refdata, limits, deadlines,
+                                       self->producer, self->outbox);
     gy_holds_init(&self->holds, s_free, self);
     return self;
 }
@@ -784,5 +751,6 @@ void workflow_api_destroy(workflow_api_t **self_p)
     if (!self)
         return;
     *self_p = NULL;
+    workflow_cases_destroy(&self->cases);
     gy_holds_stop(&self->holds);
 }

@@ -1,7 +1,8 @@
 /*  workflow_api — the workflow's HTTP API for prosecutors and chief
  *  prosecutors (docs/api.md, "Workflow"): the review queues, a review with
- *  its history, assignment, the decision (不立案, 立案, join a case), the
- *  cases with their clues, and each procuratorate's round-robin rotation.
+ *  its history, assignment, the decision (不立案, 立案, join a case), and
+ *  each procuratorate's round-robin rotation; the cases' routes are
+ *  workflow_case's, dispatched from here.
  *
  *  Every route takes a bearer token (GY_TOKEN_PUBLIC_KEY_FILE) of a
  *  prosecutor or chief prosecutor whose procuratorate is a code
@@ -17,7 +18,7 @@
  *  names the state and the events it allows; an expected_version that is
  *  not the review's is 409 conflict.
  *
- *      api = workflow_api_start(node, refdata);     // from spec.start; NULL: off (logged)
+ *      api = workflow_api_start(node, key, refdata, limits, deadlines);  // spec.start
  *      workflow_api_handle(api, req);               // spec.unrouted
  *      workflow_api_destroy(&api);                  // spec.stop
  */
@@ -30,6 +31,8 @@
 #include "gy_http.h"
 #include "gy_node.h"
 #include "gy_refdata.h"
+#include "workflow_deadlines_store.h"
+#include "workflow_limits.h"
 
 typedef struct workflow_api workflow_api_t;
 
@@ -41,7 +44,8 @@ int workflow_api_settings_load(bool *on, uint8_t *public_key);
 /*  The API on its own connection ("pg api"); public_key and refdata are
  *  borrowed and outlive it. */
 workflow_api_t *workflow_api_start(gy_node_t *node, const uint8_t *public_key,
-                                   const gy_refdata_t *refdata);
+                                   const gy_refdata_t *refdata, const workflow_limits_t *limits,
+                                   workflow_deadlines_store_t *deadlines);
 
 /*  Requests still waiting for the database answer 503 when their callback
  *  comes; the memory goes with the last one. */

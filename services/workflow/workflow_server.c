@@ -12,8 +12,10 @@
 #include "gy_token.h"
 #include "gy_util.h"
 #include "workflow_api.h"
+#include "workflow_deadlines_store.h"
 #include "workflow_hearing_api.h"
 #include "workflow_impact.h"
+#include "workflow_limits.h"
 #include "workflow_store.h"
 #include "workflow_volunteer_api.h"
 
@@ -25,13 +27,16 @@ struct workflow_server {
     gy_refdata_t *refdata; /* fields (case kinds) and procuratorates */
     bool api_on;           /* a token key is configured */
     uint8_t token_public[GY_TOKEN_PUBLIC_KEY_BYTES];
-    workflow_store_t *store;              /* the consumer's callbacks */
-    workflow_api_t *api;                  /* NULL while off or stopped */
-    workflow_impact_t *measures;          /* reference/impact_measures.csv */
-    workflow_hearing_api_t *hearings;     /* hearings and impact; NULL while off or stopped */
-    workflow_volunteer_api_t *volunteers; /* volunteers' work (consultation, supervision) */
-    gy_due_t *consult_due;                /* late consultations */
-    int64_t consult_scan_ms;              /* GY_CONSULT_SCAN_MS */
+    workflow_limits_t *limits;             /* reference/time_limits.csv */
+    workflow_deadlines_store_t *deadlines; /* the calendar; firing the case deadlines */
+    uint64_t deadline_scan_ms;             /* GY_WORKFLOW_DEADLINE_SCAN_MS */
+    workflow_store_t *store;               /* the consumer's callbacks */
+    workflow_api_t *api;                   /* NULL while off or stopped */
+    workflow_impact_t *measures;           /* reference/impact_measures.csv */
+    workflow_hearing_api_t *hearings;      /* hearings and impact; NULL while off or stopped */
+    workflow_volunteer_api_t *volunteers;  /* volunteers' work (consultation, supervision) */
+    gy_due_t *consult_due;                 /* late consultations */
+    int64_t consult_scan_ms;               /* GY_CONSULT_SCAN_MS */
 };
 
 /*  Requests no route of the node took: the API's, or 503 while it is off. */
@@ -47,8 +52,12 @@ static int s_start(void *arg, gy_node_t *node)
     workflow_server_t *self = arg;
     self->store = workflow_store_start(node, self->refdata);
     gy_node_set_consumer_arg(node, self->store); /* the spec's callbacks are the store's */
+    if (workflow_deadlines_store_start(self->deadlines, node, self->limits,
+                                       self->deadline_scan_ms) < 0)
+        return -1;
     if (self->api_on) {
-        self->api = workflow_api_start(node, self->token_public, self->refdata);
+        self->api = workflow_api_start(node, self->token_public, self->refdata, self->limits,
+                                       self->deadlines);
         self->hearings =
             workflow_hearing_api_start(node, self->token_public, self->refdata, self->measures);
     }
@@ -68,6 +77,21 @@ static void s_stop(void *arg)
     workflow_api_destroy(&self->api);
     workflow_hearing_api_destroy(&self->hearings);
     workflow_volunteer_api_destroy(&self->volunteers);
+    workflow_deadlines_store_stop(self->deadlines);
+}
+
+/*  The holiday file into the workflow's calendar tables, before anything
+ *  reads them. */
+static int s_prepare_db(void *arg, gy_pg_session_t *session)
+{
+    workflow_server_t *self = arg;
+    return workflow_deadlines_store_merge(self->deadlines, session);
+}
+
+static void s_health(void *arg, json_t *body)
+{
+    workflow_server_t *self = arg;
+    workflow_deadlines_store_health(self->deadlines, body);
 }
 
 /*  After the connections closed (their callbacks reach the store). */
@@ -83,6 +107,7 @@ static const gy_node_spec_t s_spec = {
     .schema = "workflow",
     .migrations = workflow_migrations,
     .migrations_count = &workflow_migrations_count,
+    .prepare_db = s_prepare_db,
     .http_port = 8101,
     .events = "tcp://127.0.0.1:7301",
     .replay = "tcp://127.0.0.1:7302",
@@ -93,6 +118,7 @@ static const gy_node_spec_t s_spec = {
     .apply = workflow_store_apply,
     .done = workflow_store_done,
     .unrouted = s_unrouted,
+    .health = s_health,
     .start = s_start,
     .stop = s_stop,
     .release = s_release,
@@ -102,9 +128,18 @@ workflow_server_t *workflow_server_new(uv_loop_t *loop)
 {
     workflow_server_t *self = gy_calloc(1, sizeof *self);
     const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
+    /*  The scan interval is read before the node: its start uses it. */
+    int64_t scan_ms;
+    if (gy_config_int("GY_WORKFLOW_DEADLINE_SCAN_MS", 30000, 0, 86400000, &scan_ms) < 0) {
+        workflow_server_destroy(&self);
+        return NULL;
+    }
+    self->deadline_scan_ms = (uint64_t)scan_ms;
     /*  libsodium first: ids (gy_uuid) and token checks use it. */
     if (gy_crypto_init() < 0 || !(self->refdata = gy_refdata_new(refdir)) ||
         !(self->measures = workflow_impact_load_default(refdir, self->refdata, NULL)) ||
+        !(self->limits = workflow_limits_load_default(refdir, NULL)) ||
+        !(self->deadlines = workflow_deadlines_store_new(refdir)) ||
         workflow_api_settings_load(&self->api_on, self->token_public) < 0 ||
         gy_config_int("GY_CONSULT_SCAN_MS", 1000, 0, 3600000, &self->consult_scan_ms) < 0 ||
         !(self->node = gy_node_new(loop, &s_spec, self))) {
@@ -126,6 +161,8 @@ void workflow_server_destroy(workflow_server_t **self_p)
     if (!self)
         return;
     gy_node_destroy(&self->node);
+    workflow_deadlines_store_destroy(&self->deadlines);
+    workflow_limits_destroy(&self->limits);
     workflow_impact_destroy(&self->measures);
     gy_refdata_destroy(&self->refdata);
     free(self);

@@ -259,33 +259,7 @@ LANGUAGE sql STABLE AS $$
               FROM workflow.case_clue l WHERE l.case_id = c.id))
 $$;
 
--- A case, or NULL when it is not in the caller's scope.
-CREATE OR REPLACE FUNCTION workflow.api_case(p_case uuid, p_prefix text) RETURNS json
-LANGUAGE sql STABLE AS $$
-    SELECT workflow.case_json(c) FROM workflow."case" c
-     WHERE c.id = p_case AND c.procuratorate LIKE p_prefix || '%'
-$$;
-
--- One page of the cases in scope, oldest opened first, after the keyset
--- cursor.
-CREATE OR REPLACE FUNCTION workflow.api_cases(p_prefix text, p_after_at timestamptz,
-    p_after_id uuid, p_limit integer)
-RETURNS json LANGUAGE sql STABLE AS $$
-    WITH page AS (
-        SELECT c FROM workflow."case" c
-         WHERE c.procuratorate LIKE p_prefix || '%'
-           AND (p_after_at IS NULL OR (c.opened_at, c.id) > (p_after_at, p_after_id))
-         ORDER BY c.opened_at, c.id
-         LIMIT p_limit)
-    SELECT json_build_object(
-        'items', coalesce(json_agg(workflow.case_json(page.c)
-                                   ORDER BY (page.c).opened_at, (page.c).id), '[]'::json),
-        'next', CASE WHEN count(*) = p_limit THEN
-            (array_agg(floor(extract(epoch FROM (page.c).opened_at) * 1000000)::bigint::text
-                       || '.' || (page.c).id::text
-                       ORDER BY (page.c).opened_at DESC, (page.c).id DESC))[1] END)
-      FROM page
-$$;
+-- A case as the API shows it and the cases' queues: R__cases.sql.
 
 -- The rotation of a procuratorate, replaced by its chief (an empty list
 -- turns round-robin off there: new reviews wait in the queue).
