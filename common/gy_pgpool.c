@@ -38,6 +38,12 @@ size_t gy_pgpool_size(const gy_pgpool_t *self)
     return self->n;
 }
 
+gy_pg_t *gy_pgpool_at(const gy_pgpool_t *self, size_t i)
+{
+    assert(self && i < self->n);
+    return self->members[i];
+}
+
 void gy_pgpool_prepare(gy_pgpool_t *self, const char *name, const char *sql)
 {
     for (size_t i = 0; i < self->n; i++)

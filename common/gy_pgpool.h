@@ -32,6 +32,8 @@ void gy_pgpool_destroy(gy_pgpool_t **self_p);
 /*  Adds a connection (borrowed: it must outlive the pool's use). */
 void gy_pgpool_add(gy_pgpool_t *self, gy_pg_t *pg);
 size_t gy_pgpool_size(const gy_pgpool_t *self);
+/*  The i-th member (i < size), e.g. for statements prepared apart. */
+gy_pg_t *gy_pgpool_at(const gy_pgpool_t *self, size_t i);
 /*  gy_pg_prepare on every member; before they start. */
 void gy_pgpool_prepare(gy_pgpool_t *self, const char *name, const char *sql);
 /*  The member that is up with the fewest transactions pending (the first

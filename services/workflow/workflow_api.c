@@ -47,7 +47,7 @@ static const struct {
 };
 
 struct workflow_api {
-    gy_pg_t *pg;                 /* borrowed: the API's own connection */
+    gy_pgpool_t *pool;           /* borrowed: the API's own connections */
     const uint8_t *public_key;   /* borrowed */
     const gy_refdata_t *refdata; /* borrowed */
     gy_outbox_t *outbox;         /* borrowed: woken after a commit */
@@ -114,7 +114,7 @@ static void s_read(workflow_api_t *self, gy_http_request_t *req, const char *stm
     r->not_found = not_found;
     gy_pg_tx_t *tx = gy_pg_tx_new();
     gy_pg_tx_add(tx, stmt, n, values, NULL);
-    if (gy_pg_run(self->pg, &tx, s_on_read_row, s_on_read_done, r) < 0) {
+    if (gy_pg_run(gy_pgpool_pick(self->pool), &tx, s_on_read_row, s_on_read_done, r) < 0) {
         free(r);
         s_unavailable(req);
         return;
@@ -515,7 +515,7 @@ static void s_decide(s_step_t *s)
     const char *rv[] = {s->clue_id, s->prefix};
     s->answer_index = gy_pg_tx_size(tx);
     gy_pg_tx_add(tx, "api_review", 2, rv, NULL);
-    if (gy_pg_run(s->api->pg, &tx, s_on_write_row, s_on_write_done, s) < 0) {
+    if (gy_pg_run(gy_pgpool_pick(s->api->pool), &tx, s_on_write_row, s_on_write_done, s) < 0) {
         s_unavailable(s->req);
         s_step_free(s);
         return;
@@ -576,7 +576,8 @@ static void s_step_read(s_step_t *s)
         const char *cv[] = {s->case_id};
         gy_pg_tx_add(tx, "api_case_read", 1, cv, NULL);
     }
-    if (gy_pg_run(s->api->pg, &tx, s_on_step_read_row, s_on_step_read_done, s) < 0) {
+    if (gy_pg_run(gy_pgpool_pick(s->api->pool), &tx, s_on_step_read_row, s_on_step_read_done, s) <
+        0) {
         s_unavailable(s->req);
         s_step_free(s);
         return;
@@ -726,19 +727,20 @@ static void s_free(void *arg)
 
 workflow_api_t *workflow_api_start(gy_node_t *node, const uint8_t *public_key,
                                    const gy_refdata_t *refdata, const workflow_limits_t *limits,
-                                   workflow_deadlines_store_t *deadlines)
+                                   workflow_deadlines_store_t *deadlines, size_t connections)
 {
     assert(node && public_key && refdata && limits && deadlines);
     workflow_api_t *self = gy_calloc(1, sizeof *self);
-    self->pg = gy_node_pg(node, "pg api", NULL, NULL);
+    self->pool = gy_node_pg_pool(node, "pg api", connections);
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        gy_pg_prepare(self->pg, s_statements[i].name, s_statements[i].sql);
-    gy_outbox_prepare("workflow", NULL, NULL, self->pg);
+        gy_pgpool_prepare(self->pool, s_statements[i].name, s_statements[i].sql);
+    for (size_t i = 0; i < connections; i++)
+        gy_outbox_prepare("workflow", NULL, NULL, gy_pgpool_at(self->pool, i));
     self->public_key = public_key;
     self->refdata = refdata;
     self->outbox = gy_node_outbox(node);
     self->producer = gy_strdup(gy_node_producer(node));
-    self->cases = workflow_cases_start(self->pg, public_key, refdata, limits, deadlines,
+    self->cases = workflow_cases_start(self->pool, public_key, refdata, limits, deadlines,
                                        self->producer, self->outbox);
     gy_holds_init(&self->holds, s_free, self);
     return self;

@@ -18,7 +18,7 @@
  *  names the state and the events it allows; an expected_version that is
  *  not the review's is 409 conflict.
  *
- *      api = workflow_api_start(node, key, refdata, limits, deadlines);  // spec.start
+ *      api = workflow_api_start(node, key, refdata, limits, deadlines, 4);  // spec.start
  *      workflow_api_handle(api, req);               // spec.unrouted
  *      workflow_api_destroy(&api);                  // spec.stop
  */
@@ -41,11 +41,13 @@ typedef struct workflow_api workflow_api_t;
  *  read (logged). */
 int workflow_api_settings_load(bool *on, uint8_t *public_key);
 
-/*  The API on its own connection ("pg api"); public_key and refdata are
+/*  The API on its own pool of `connections` connections ("pg api",
+ *  GY_WORKFLOW_API_CONNECTIONS: each step commits its own transaction,
+ *  and several connections commit together); public_key and refdata are
  *  borrowed and outlive it. */
 workflow_api_t *workflow_api_start(gy_node_t *node, const uint8_t *public_key,
                                    const gy_refdata_t *refdata, const workflow_limits_t *limits,
-                                   workflow_deadlines_store_t *deadlines);
+                                   workflow_deadlines_store_t *deadlines, size_t connections);
 
 /*  Requests still waiting for the database answer 503 when their callback
  *  comes; the memory goes with the last one. */

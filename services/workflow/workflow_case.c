@@ -47,7 +47,7 @@ static const struct {
 };
 
 struct workflow_cases {
-    gy_pg_t *pg;                           /* borrowed: the API's connection */
+    gy_pgpool_t *pool;                     /* borrowed: the API's connections */
     const uint8_t *public_key;             /* borrowed */
     const gy_refdata_t *refdata;           /* borrowed */
     const workflow_limits_t *limits;       /* borrowed */
@@ -217,7 +217,7 @@ static void s_read(workflow_cases_t *self, gy_http_request_t *req, const char *r
     r->not_found = not_found;
     gy_pg_tx_t *tx = gy_pg_tx_new();
     gy_pg_tx_add(tx, stmt, n, values, NULL);
-    if (gy_pg_run(self->pg, &tx, s_on_read_row, s_on_read_done, r) < 0) {
+    if (gy_pg_run(gy_pgpool_pick(self->pool), &tx, s_on_read_row, s_on_read_done, r) < 0) {
         free(r);
         s_unavailable(req);
         return;
@@ -605,7 +605,7 @@ static void s_write(s_step_t *s, json_t *step, json_t *rows, bool transition,
     const char *rv[] = {s->case_id, s->prefix};
     s->answer_index = gy_pg_tx_size(tx);
     gy_pg_tx_add(tx, "case_full", 2, rv, NULL);
-    if (gy_pg_run(s->cases->pg, &tx, s_on_write_row, s_on_write_done, s) < 0) {
+    if (gy_pg_run(gy_pgpool_pick(s->cases->pool), &tx, s_on_write_row, s_on_write_done, s) < 0) {
         s_unavailable(s->req);
         s_step_free(s);
         return;
@@ -877,7 +877,8 @@ static void s_step_read(s_step_t *s)
     const char *values[] = {s->case_id};
     gy_pg_tx_add(tx, "case_decide_read", 1, values, NULL);
     gy_pg_tx_add(tx, "case_open_deadlines", 1, values, NULL);
-    if (gy_pg_run(s->cases->pg, &tx, s_on_step_read_row, s_on_step_read_done, s) < 0) {
+    if (gy_pg_run(gy_pgpool_pick(s->cases->pool), &tx, s_on_step_read_row, s_on_step_read_done, s) <
+        0) {
         s_unavailable(s->req);
         s_step_free(s);
         return;
@@ -937,16 +938,16 @@ static void s_free(void *arg)
     free(self);
 }
 
-workflow_cases_t *workflow_cases_start(gy_pg_t *pg, const uint8_t *public_key,
+workflow_cases_t *workflow_cases_start(gy_pgpool_t *pool, const uint8_t *public_key,
                                        const gy_refdata_t *refdata, const workflow_limits_t *limits,
                                        workflow_deadlines_store_t *deadlines, const char *producer,
                                        gy_outbox_t *outbox)
 {
-    assert(pg && public_key && refdata && limits && deadlines && producer);
+    assert(pool && public_key && refdata && limits && deadlines && producer);
     workflow_cases_t *self = gy_calloc(1, sizeof *self);
-    self->pg = pg;
+    self->pool = pool;
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        gy_pg_prepare(pg, s_statements[i].name, s_statements[i].sql);
+        gy_pgpool_prepare(pool, s_statements[i].name, s_statements[i].sql);
     self->public_key = public_key;
     self->refdata = refdata;
     self->limits = limits;

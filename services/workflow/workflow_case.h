@@ -15,7 +15,7 @@
  *  fails reads and decides again (at most 4 times, then 409 conflict).  A
  *  refusal writes nothing.
  *
- *      cases = workflow_cases_start(pg, public_key, refdata, limits, deadlines, producer, outbox);
+ *      cases = workflow_cases_start(pool, public_key, refdata, limits, deadlines, producer, outbox);
  *      workflow_cases_handle(cases, req);     // true: one of its routes answered
  *      // the review's 立案, in the review's own transaction:
  *      workflow_cases_opening(cases, tx, case_id, "administrative", "140213", harm, actor, at);
@@ -30,6 +30,7 @@
 #include "gy_http.h"
 #include "gy_outbox.h"
 #include "gy_pg.h"
+#include "gy_pgpool.h"
 #include "gy_refdata.h"
 #include "workflow_deadlines_store.h"
 #include "workflow_limits.h"
@@ -38,7 +39,7 @@ typedef struct workflow_cases workflow_cases_t;
 
 /*  On the API's connection pg (its statements are prepared here); every
  *  argument is borrowed and outlives the object. */
-workflow_cases_t *workflow_cases_start(gy_pg_t *pg, const uint8_t *public_key,
+workflow_cases_t *workflow_cases_start(gy_pgpool_t *pool, const uint8_t *public_key,
                                        const gy_refdata_t *refdata, const workflow_limits_t *limits,
                                        workflow_deadlines_store_t *deadlines, const char *producer,
                                        gy_outbox_t *outbox);

@@ -37,6 +37,7 @@ struct workflow_server {
     workflow_volunteer_api_t *volunteers;  /* volunteers' work (consultation, supervision) */
     gy_due_t *consult_due;                 /* late consultations */
     int64_t consult_scan_ms;               /* GY_CONSULT_SCAN_MS */
+    int64_t api_connections;               /* GY_WORKFLOW_API_CONNECTIONS */
 };
 
 /*  Requests no route of the node took: the API's, or 503 while it is off. */
@@ -57,7 +58,7 @@ static int s_start(void *arg, gy_node_t *node)
         return -1;
     if (self->api_on) {
         self->api = workflow_api_start(node, self->token_public, self->refdata, self->limits,
-                                       self->deadlines);
+                                       self->deadlines, (size_t)self->api_connections);
         self->hearings =
             workflow_hearing_api_start(node, self->token_public, self->refdata, self->measures);
     }
@@ -130,7 +131,10 @@ workflow_server_t *workflow_server_new(uv_loop_t *loop)
     const char *refdir = gy_config_str("GY_REFDATA_DIR", GY_DEFAULT_REFDATA_DIR);
     /*  The scan interval is read before the node: its start uses it. */
     int64_t scan_ms;
-    if (gy_config_int("GY_WORKFLOW_DEADLINE_SCAN_MS", 30000, 0, 86400000, &scan_ms) < 0) {
+    /*  Half a second: a due deadline fires within a second of its
+     *  instant, and the scan reads only the due rows (partial indexes),
+     *  whatever the number of open deadlines. */
+    if (gy_config_int("GY_WORKFLOW_DEADLINE_SCAN_MS", 500, 0, 86400000, &scan_ms) < 0) {
         workflow_server_destroy(&self);
         return NULL;
     }
@@ -142,6 +146,7 @@ workflow_server_t *workflow_server_new(uv_loop_t *loop)
         !(self->deadlines = workflow_deadlines_store_new(refdir)) ||
         workflow_api_settings_load(&self->api_on, self->token_public) < 0 ||
         gy_config_int("GY_CONSULT_SCAN_MS", 1000, 0, 3600000, &self->consult_scan_ms) < 0 ||
+        gy_config_int("GY_WORKFLOW_API_CONNECTIONS", 4, 1, 16, &self->api_connections) < 0 ||
         !(self->node = gy_node_new(loop, &s_spec, self))) {
         workflow_server_destroy(&self);
         return NULL;
