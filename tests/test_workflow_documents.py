@@ -28,6 +28,7 @@ SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 def setUpModule():
     gytest.require_workflow_build()
     folder = gytest.run_dir("test_workflow_documents")
+    S["folder"] = folder
     S["token_secret"], S["token_public"] = gytest.token_keys(folder)
     S["dbname"] = gytest.create_database("workflow_documents")
     S["db"] = gytest.Db(S["dbname"])
@@ -239,6 +240,53 @@ class DocumentsTest(gytest.IntakeTestCase):
                                         "WHERE procuratorate = '140221'"), 50)
         ev = events("DocumentIssued", case_id=case)
         self.assertEqual(sorted(e.seq for e in ev), list(range(1, 51)))
+
+    def test_two_workflows_issuing_at_once_never_double_a_number(self):
+        # A second process on the same database (its API only: its sources
+        # lead nowhere): its numbers in flight are not this one's, so only
+        # the guarded counter keeps them apart; a client retries a 409
+        # conflict (four failed guards in a row) as the API says.
+        case = open_case("140223")
+        chief = token("chief_prosecutor", "140223")
+        dead = "tcp://127.0.0.1:%d|tcp://127.0.0.1:%d" % (gytest.free_port(), gytest.free_port())
+        second = gytest.Workflow(S["folder"], "workflow-d2", S["dbname"], [],
+                                 token_public=S["token_public"], env={"GY_SOURCES": dead})
+        second.start()
+        ports = [S["workflow"].http_port, second.http_port]
+        barrier = threading.Barrier(40)
+        answers, conflicts = [None] * 40, [0] * 40
+
+        def one(i):
+            barrier.wait()
+            for _ in range(50):
+                r = gytest.http_request(ports[i % 2], "POST",
+                                        "/api/v1/workflow/cases/%s/documents" % case,
+                                        {"kind": "opening_decision", "recipient": "某局"},
+                                        {"Content-Type": "application/json",
+                                         "Authorization": "Bearer " + chief})
+                if r.status != 409 or r.json()["error"]["code"] != "conflict":
+                    answers[i] = r
+                    return
+                conflicts[i] += 1
+
+        try:
+            threads = [threading.Thread(target=one, args=(i,)) for i in range(40)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+        finally:
+            second.stop()
+        guards = sum(w.log_text().count("moved since it was read") for w in (S["workflow"], second))
+        print("\ntwo workflows: %d failed counter guards decided again, %d answers 409 conflict "
+              "retried by the client" % (guards, sum(conflicts)))
+        self.assertEqual([a.status for a in answers], [201] * 40)
+        self.assertEqual(sorted(a.json()["seq"] for a in answers), list(range(1, 41)))
+        rows = S["db"].query("SELECT seq, number FROM workflow.document WHERE case_id = %s "
+                             "ORDER BY seq", (case,))
+        self.assertEqual([r[0] for r in rows], list(range(1, 41)))
+        self.assertEqual(sorted(e.seq for e in events("DocumentIssued", case_id=case)),
+                         list(range(1, 41)))
 
     def test_an_issue_retried_with_its_idempotency_key_answers_the_same_document(self):
         case = open_case("140212")
