@@ -277,7 +277,8 @@ class DocumentsTest(gytest.IntakeTestCase):
                 t.join(60)
         finally:
             second.stop()
-        guards = sum(w.log_text().count("moved since it was read") for w in (S["workflow"], second))
+        guards = sum(w.log_text().count("moved since it was read")
+                     for w in (S["workflow"], second))
         print("\ntwo workflows: %d failed counter guards decided again, %d answers 409 conflict "
               "retried by the client" % (guards, sum(conflicts)))
         self.assertEqual([a.status for a in answers], [201] * 40)
@@ -363,7 +364,8 @@ class DocumentsTest(gytest.IntakeTestCase):
                               ({"size": "12"}, "size"), ({"size": 2 ** 53}, "size"),
                               ({"size": 1.5}, "size"), ({"name": ""}, "name"),
                               ({"name": "a/b.jpg"}, "name"), ({"name": "a\u0001b"}, "name"),
-                              ({"name": "长" * 256}, "name"), ({"media_type": "jpeg"}, "media_type"),
+                              ({"name": "长" * 256}, "name"),
+                              ({"media_type": "jpeg"}, "media_type"),
                               ({"media_type": None}, "media_type"), ({"extra": 1}, "extra")):
             body = dict(good, **change)
             body = {k: v for k, v in body.items() if v is not None}

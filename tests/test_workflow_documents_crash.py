@@ -73,7 +73,8 @@ def open_case():
     r = gytest.http_request(S["workflow"].http_port, "POST",
                             "/api/v1/workflow/reviews/%s/decide" % cid,
                             {"decision": "open", "case_kind": "administrative"},
-                            {"Content-Type": "application/json", "Authorization": "Bearer " + chief})
+                            {"Content-Type": "application/json",
+                             "Authorization": "Bearer " + chief})
     assert r.status == 201, r
     return r.json()["review"]["case_id"]
 
