@@ -333,6 +333,9 @@ class DocumentsTest(gytest.IntakeTestCase):
             r = wf("POST", "/documents/%s/served" % doc["id"], body, bearer=prosecutor)
             self.assertEqual((r.status, r.json()["error"]["field"]), (400, field), r)
         self.assertEqual(written(), before)
+        # What a transition that serves it finds: the latest one not served.
+        unserved = "SELECT id::text FROM workflow.document_unserved(%s, 'closing_decision')"
+        self.assertEqual(S["db"].scalar(unserved, (case,)), doc["id"])
         served_at = gytest.format_instant(gytest.now_ms() - 1000)
         r = wf("POST", "/documents/%s/served" % doc["id"],
                {"served_on": "大同市新荣区水务局", "served_at": served_at, "method": "direct"},
@@ -342,6 +345,7 @@ class DocumentsTest(gytest.IntakeTestCase):
         self.assertEqual((served["on"], served["method"], served["recorded_by"]),
                          ("大同市新荣区水务局", "direct", "prosecutor-140212"))
         self.assertEqual(r.json()["version"], 2)
+        self.assertIsNone(S["db"].scalar(unserved, (case,)))
         after = written()
         r = wf("POST", "/documents/%s/served" % doc["id"],
                {"served_on": "别人", "served_at": served_at, "method": "post"}, bearer=prosecutor)

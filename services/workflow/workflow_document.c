@@ -396,6 +396,10 @@ static const struct {
      "SELECT series, last_seq FROM workflow.document_counters($1::uuid, $2::integer)"},
     {"workflow_document_issue",
      "SELECT workflow.document_issue($1::jsonb, $2::bigint, $3::bigint)"},
+    {"workflow_document_unserved",
+     "SELECT id, version, procuratorate, number FROM workflow.document_unserved($1::uuid, $2)"},
+    {"workflow_document_serve", "SELECT workflow.document_serve($1::uuid, $2::integer, $3,"
+                                " $4::bigint, $5, $6, $7::bigint)"},
 };
 
 void workflow_document_prepare(gy_pg_t *pg)
@@ -536,4 +540,49 @@ void workflow_document_tx_issue(gy_pg_tx_t *write_tx, const char *producer,
     m.issued_unix_ms = d->issued_ms;
     m.transition = (char *)(d->transition ? d->transition : "");
     gy_outbox_tx_append_msg(write_tx, producer, &m.base, trace, d->procuratorate);
+}
+
+void workflow_document_unserved_read_add(gy_pg_tx_t *read_tx, const char *case_id, const char *kind)
+{
+    assert(read_tx && case_id && kind);
+    const char *values[] = {case_id, kind};
+    gy_pg_tx_add(read_tx, "workflow_document_unserved", 2, values, NULL);
+}
+
+void workflow_document_unserved_parse(const gy_pg_result_t *res, workflow_document_unserved_t *out)
+{
+    assert(res && out);
+    memset(out, 0, sizeof *out);
+    if (gy_pg_ntuples(res) != 1)
+        return;
+    out->found = true;
+    snprintf(out->id, sizeof out->id, "%s", gy_pg_value(res, 0, 0));
+    out->version = strtol(gy_pg_value(res, 0, 1), NULL, 10);
+    snprintf(out->procuratorate, sizeof out->procuratorate, "%s", gy_pg_value(res, 0, 2));
+    snprintf(out->number, sizeof out->number, "%s", gy_pg_value(res, 0, 3));
+}
+
+void workflow_document_tx_serve(gy_pg_tx_t *write_tx, const char *producer,
+                                const workflow_document_serve_t *s, const char *trace)
+{
+    assert(write_tx && producer && s && s->document_id && s->served_on && s->method &&
+           s->recorded_by);
+    char version[24], served[24], at[24];
+    snprintf(version, sizeof version, "%ld", s->version);
+    snprintf(served, sizeof served, "%" PRId64, s->served_ms);
+    snprintf(at, sizeof at, "%" PRId64, s->recorded_ms);
+    const char *values[] = {s->document_id, version, s->served_on, served, s->method,
+                            s->recorded_by, at};
+    gy_pg_tx_add(write_tx, "workflow_document_serve", 7, values, NULL);
+    Gongyi__V1__DocumentServed m = GONGYI__V1__DOCUMENT_SERVED__INIT;
+    m.document_id = (char *)s->document_id;
+    m.case_id = (char *)(s->case_id ? s->case_id : "");
+    m.kind = (char *)(s->kind ? s->kind : "");
+    m.number = (char *)(s->number ? s->number : "");
+    m.procuratorate = (char *)s->procuratorate;
+    m.served_on = (char *)s->served_on;
+    m.served_unix_ms = s->served_ms;
+    m.method = (char *)s->method;
+    m.recorded_by = (char *)s->recorded_by;
+    gy_outbox_tx_append_msg(write_tx, producer, &m.base, trace, s->procuratorate);
 }

@@ -51,7 +51,10 @@
  *      done:     workflow_documents_settled(docs, proc, t.series, year, last + 1);
  *
  *  Standalone documents (POST .../documents, workflow_document_api) take
- *  the same path.
+ *  the same path.  A transition that serves a document (serve_suggestion)
+ *  reads the case's latest unserved one of the kind
+ *  (workflow_document_unserved_read_add / _parse) and adds
+ *  workflow_document_tx_serve to its write, guarded by that version.
  */
 #ifndef WORKFLOW_DOCUMENT_H
 #define WORKFLOW_DOCUMENT_H
@@ -193,5 +196,47 @@ typedef struct {
  *  (statement workflow_document_issue) and DocumentIssued in the outbox. */
 void workflow_document_tx_issue(gy_pg_tx_t *write_tx, const char *producer,
                                 const workflow_document_issue_t *d, const char *trace);
+
+/*  ---- serving inside the caller's transactions ---- */
+
+/*  A transition that serves a document (serve_suggestion: the 检察建议书
+ *  on the organ) finds it with its read: the case's latest document of a
+ *  kind not served yet. */
+void workflow_document_unserved_read_add(gy_pg_tx_t *read_tx, const char *case_id,
+                                         const char *kind);
+
+/*  What that statement answered: found false when the case has no such
+ *  document (the transition is refused: nothing to serve). */
+typedef struct {
+    bool found;
+    char id[37];
+    long version;
+    char procuratorate[7];
+    char number[128];
+} workflow_document_unserved_t;
+
+void workflow_document_unserved_parse(const gy_pg_result_t *res, workflow_document_unserved_t *out);
+
+/*  A service to record (borrowed). */
+typedef struct {
+    const char *document_id;
+    long version; /* read: the write is guarded by it and by "not served yet" */
+    const char *case_id;
+    const char *kind;
+    const char *number;
+    const char *procuratorate;
+    const char *served_on;
+    int64_t served_ms;       /* when it was served */
+    const char *method;      /* direct, lodged, electronic, entrusted, post, forwarded,
+                                public_notice */
+    const char *recorded_by; /* who records it, and when */
+    int64_t recorded_ms;
+} workflow_document_serve_t;
+
+/*  Adds the guarded service (statement workflow_document_serve: 40001
+ *  when the document changed or was served meanwhile) and DocumentServed
+ *  to a write transaction. */
+void workflow_document_tx_serve(gy_pg_tx_t *write_tx, const char *producer,
+                                const workflow_document_serve_t *s, const char *trace);
 
 #endif

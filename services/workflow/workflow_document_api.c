@@ -36,8 +36,6 @@ static const struct {
                       " done_hash, done_case FROM workflow.document_case_read($1::uuid, $2)"},
     {"doc_read", "SELECT procuratorate, version, served, issued_ms, attachments, case_id, kind,"
                  " number FROM workflow.document_read($1::uuid)"},
-    {"doc_serve", "SELECT workflow.document_serve($1::uuid, $2::integer, $3, $4::bigint, $5, $6,"
-                  " $7::bigint)"},
     {"doc_attach", "SELECT workflow.document_attach($1::uuid, $2::integer, $3::jsonb, $4,"
                    " $5::bigint)"},
     {"doc_api_document", "SELECT workflow.api_document($1::uuid, $2)::text"},
@@ -517,27 +515,23 @@ static void s_decide_serve(s_op_t *o)
         s_fail(o, 400, "invalid_value", "served_at", "served_at is before the document was issued");
         return;
     }
-    char version[24], served[24], at[24];
-    int64_t at_ms = gy_now_ms();
-    snprintf(version, sizeof version, "%ld", o->version);
-    snprintf(served, sizeof served, "%" PRId64, o->served_ms);
-    snprintf(at, sizeof at, "%" PRId64, at_ms);
-    gy_pg_tx_t *tx = gy_pg_tx_new();
-    const char *values[] = {o->id, version, o->served_on, served, o->method, o->claims.sub, at};
-    gy_pg_tx_add(tx, "doc_serve", 7, values, NULL);
-    Gongyi__V1__DocumentServed m = GONGYI__V1__DOCUMENT_SERVED__INIT;
-    m.document_id = o->id;
-    m.case_id = o->doc_case;
-    m.kind = o->doc_kind;
-    m.number = o->doc_number;
-    m.procuratorate = o->procuratorate;
-    m.served_on = (char *)o->served_on;
-    m.served_unix_ms = o->served_ms;
-    m.method = (char *)o->method;
-    m.recorded_by = o->claims.sub;
     char trace[37];
     gy_uuid(trace);
-    gy_outbox_tx_append_msg(tx, o->api->producer, &m.base, trace, o->procuratorate);
+    workflow_document_serve_t sv = {
+        .document_id = o->id,
+        .version = o->version,
+        .case_id = o->doc_case,
+        .kind = o->doc_kind,
+        .number = o->doc_number,
+        .procuratorate = o->procuratorate,
+        .served_on = o->served_on,
+        .served_ms = o->served_ms,
+        .method = o->method,
+        .recorded_by = o->claims.sub,
+        .recorded_ms = gy_now_ms(),
+    };
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    workflow_document_tx_serve(tx, o->api->producer, &sv, trace);
     s_run_write(o, tx);
 }
 

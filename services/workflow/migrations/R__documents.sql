@@ -82,6 +82,16 @@ LANGUAGE sql STABLE AS $$
       FROM workflow.document d WHERE d.id = p_id
 $$;
 
+-- The case's latest document of a kind not served yet: what a transition
+-- that serves one (serve_suggestion, ...) serves.
+CREATE OR REPLACE FUNCTION workflow.document_unserved(p_case uuid, p_kind text)
+RETURNS TABLE (id uuid, version integer, procuratorate text, number text)
+LANGUAGE sql STABLE AS $$
+    SELECT d.id, d.version, d.procuratorate, d.number FROM workflow.document d
+     WHERE d.case_id = p_case AND d.kind = p_kind AND d.served_at IS NULL
+     ORDER BY d.issued_at DESC, d.seq DESC LIMIT 1
+$$;
+
 -- Served once (送达): guarded by the version read and by not served yet.
 CREATE OR REPLACE FUNCTION workflow.document_serve(p_id uuid, p_version integer, p_on text,
     p_served_ms bigint, p_method text, p_by text, p_at_ms bigint)
