@@ -455,5 +455,52 @@ class DocumentsTest(gytest.IntakeTestCase):
         self.assertEqual(written(), after)
 
 
+class AccessMatrixTest(gytest.IntakeTestCase):
+    """Every documents endpoint x role x jurisdiction, on a civil case of
+    平城区 (140213) with a 公告 that is served and has its attachment: a
+    caller who may act gets past the guard and the scope to the answer
+    (200) or the check that refuses (422 kind_not_in_case, 409
+    already_served); anyone else 401, 403 or 404 without the document —
+    and nothing is written either way."""
+
+    def test_every_endpoint_role_and_jurisdiction(self):
+        case = open_case("140213", "civil")
+        prosecutor = token("prosecutor", "140213")
+        doc = issue(case, "announcement", prosecutor).json()
+        attachment = {"name": "公告.pdf", "media_type": "application/pdf", "size": 1024,
+                      "sha256": SHA}
+        served = {"served_on": "社会公众", "method": "public_notice",
+                  "served_at": gytest.format_instant(gytest.now_ms())}
+        self.assertEqual(wf("POST", "/documents/%s/served" % doc["id"], served,
+                            bearer=prosecutor).status, 200)
+        self.assertEqual(wf("POST", "/documents/%s/attachments" % doc["id"], attachment,
+                            bearer=prosecutor).status, 201)
+        before = written()
+        endpoints = [
+            ("GET", "/cases/%s/documents" % case, None, 200),
+            ("POST", "/cases/%s/documents" % case, {"kind": "suggestion", "text": "x"}, 422),
+            ("GET", "/documents/%s" % doc["id"], None, 200),
+            ("POST", "/documents/%s/served" % doc["id"], served, 409),
+            ("POST", "/documents/%s/attachments" % doc["id"], attachment, 200),
+        ]
+        places = {"140213": True, "140200": True, "140000": True, "140212": False,
+                  "430104": False}
+        for method, path, body, want in endpoints:
+            for role in ("prosecutor", "chief_prosecutor", "volunteer", "admin", "integrator"):
+                for proc, in_scope in places.items():
+                    with self.subTest(method=method, path=path, role=role, proc=proc):
+                        r = wf(method, path, body, bearer=token(role, proc))
+                        if role not in ("prosecutor", "chief_prosecutor"):
+                            self.assertError(r, 403, "forbidden")
+                        elif not in_scope:
+                            self.assertError(r, 404, "not_found")
+                            self.assertNotIn(doc["id"], r.body.decode())
+                        else:
+                            self.assertEqual(r.status, want, r)
+            with self.subTest(method=method, path=path, role=None):
+                self.assertError(wf(method, path, body), 401, "unauthenticated", "Authorization")
+        self.assertEqual(written(), before)
+
+
 if __name__ == "__main__":
     unittest.main()
