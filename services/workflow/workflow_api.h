@@ -19,7 +19,7 @@
  *  names the state and the events it allows; an expected_version that is
  *  not the review's is 409 conflict.
  *
- *      api = workflow_api_start(node, key, refdata, limits, deadlines, 4);  // spec.start
+ *      api = workflow_api_start(node, key, refdata, limits, deadlines, 4, documents);
  *      workflow_api_handle(api, req);               // spec.unrouted
  *      workflow_api_destroy(&api);                  // spec.stop
  */

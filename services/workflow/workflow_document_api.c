@@ -266,45 +266,42 @@ typedef struct s_op s_op_t;
 struct s_op {
     workflow_document_api_t *api;
     gy_http_request_t *req;
-    s_op_kind_t op;
-    int tries;
-    char id[37]; /* the case (issue) or the document (serve, attach) */
-    char prefix[7];
-    gy_token_claims_t claims;
     json_t *body; /* the request, checked; its strings are borrowed below */
-    /* issue */
+    /* issue: the request */
     const char *kind, *text, *recipient, *reason;
     char *idem_key;
-    char request_hash[65];
-    int64_t at_ms;
-    int year;
+    /* issue: what the read found */
     workflow_document_counters_t counters;
-    bool found;
-    char case_kind[16], procuratorate[7], field_code[33], state[32];
-    bool heroes;
     char *title;
+    /* serve: the request */
+    const char *served_on, *method;
+    /* attach: the request */
+    const char *name, *media_type, *sha256_in;
+    /* serve and attach: what the read found */
+    json_t *attachments;
+    char *doc_number;
+    char *answer;        /* the write's answer */
+    size_t answer_index; /* the statement that reads the document back */
+    int64_t at_ms;       /* issue: the instant of issue, and its year */
+    int64_t seq;         /* issue: in flight, settled when the write ends */
+    int64_t served_ms;
+    int64_t size;
+    int64_t issued_ms;
+    long version;
+    s_op_kind_t op;
+    int tries;
+    int year;
+    gy_token_claims_t claims;
+    char id[37]; /* the case (issue) or the document (serve, attach) */
+    char prefix[7];
+    char request_hash[65];
+    char case_kind[16], procuratorate[7], field_code[33], state[32];
     char done_id[37], done_hash[65], done_case[37];
-    /* issue's decision */
     char new_id[37];
     char series[96];
-    int64_t seq; /* in flight: settled when the write ends */
-    /* serve */
-    const char *served_on, *method;
-    int64_t served_ms;
-    /* attach */
-    const char *name, *media_type, *sha256_in;
-    int64_t size;
     char sha256[65];
-    /* serve and attach read */
-    long version;
-    bool served;
-    int64_t issued_ms;
-    json_t *attachments;
     char doc_case[37], doc_kind[40];
-    char *doc_number;
-    /* the write's answer */
-    size_t answer_index;
-    char *answer;
+    bool found, heroes, served;
 };
 
 static void s_op_free(s_op_t *o)
