@@ -170,10 +170,27 @@ class DocumentsTest(gytest.IntakeTestCase):
         self.assertIn("".join(digits[int(c)] for c in str(bj.year)) + "年", text)
         self.assertNotIn("{", text)
 
-        # DocumentIssued once per document, with its number.
+        # DocumentIssued once per document, with its number: in the outbox
+        # and on the bus (the workflow's PUB and replay, as a subscriber
+        # follows it).
         for number in got:
             ev = events("DocumentIssued", number=number)
             self.assertEqual(len(ev), 1, number)
+        w = S["workflow"]
+        follower = gytest.EventFollower(w.events, w.replay, WORKFLOW).start()
+        try:
+            def on_bus(f):
+                return [e.document_issued.number for e in f.by_type("DocumentIssued")
+                        if e.document_issued.number in got]
+            self.assertTrue(follower.wait_for(lambda f: len(on_bus(f)) >= len(got)),
+                            "DocumentIssued on the bus: %s" % on_bus(follower))
+            self.assertEqual(sorted(on_bus(follower)), sorted(got))
+            self.assertEqual(follower.errors, [])
+            procs = {e.document_issued.number: e.procuratorate
+                     for e in follower.by_type("DocumentIssued")}
+            self.assertEqual([procs[n] for n in got], ["140213"] * 5 + ["140214"])
+        finally:
+            follower.stop()
         ev = events("DocumentIssued", document_id=doc["id"])[0]
         self.assertEqual((ev.case_id, ev.case_kind, ev.kind, ev.name_zh, ev.series, ev.year,
                           ev.seq, ev.procuratorate, ev.field_code, ev.recipient, ev.issued_by,
