@@ -431,6 +431,11 @@ class DocumentsTest(gytest.IntakeTestCase):
         self.assertError(issue(case, "not_opened_decision", chief), 422, "kind_not_in_case",
                          "kind")
         self.assertError(issue(case, "summons", chief), 400, "invalid_value", "kind")
+        r = gytest.http_request(S["workflow"].http_port, "POST",
+                                "/api/v1/workflow/cases/%s/documents" % case,
+                                '{"kind": "closing_decision", "recipient": "某局"}',
+                                {"Authorization": "Bearer " + chief, "Content-Type": "text/plain"})
+        self.assertError(r, 415, "unsupported_media_type", "Content-Type")
         # The template addresses the organ: without a recipient, give it or the text.
         self.assertError(issue(case, "suggestion", chief), 400, "missing_field", "recipient")
         self.assertError(issue(case, "suggestion", chief, text="a\u0007b"), 400, "invalid_value",

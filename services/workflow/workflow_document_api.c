@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "gongyi.pb-c.h"
 #include "gy_auth.h"
@@ -16,6 +15,7 @@
 #include "gy_crypto.h"
 #include "gy_hold.h"
 #include "gy_route.h"
+#include "gy_scope.h"
 #include "gy_text.h"
 #include "gy_util.h"
 #include "workflow_machines.h"
@@ -75,11 +75,6 @@ static void s_unavailable(gy_http_request_t *req)
         "the workflow's database is unavailable; nothing was changed; retry later", NULL);
 }
 
-static bool s_in_scope(const char *code, const char *prefix)
-{
-    return strncmp(code, prefix, strlen(prefix)) == 0;
-}
-
 static void s_lower(char *s)
 {
     for (; *s; s++)
@@ -88,15 +83,9 @@ static void s_lower(char *s)
 
 /*  ---- request bodies ---- */
 
+/*  The body, a JSON object (the Content-Type was checked). */
 static json_t *s_load(gy_http_request_t *req, gy_error_t *err)
 {
-    const char *type = gy_http_header(req, "Content-Type");
-    if (!type || strncasecmp(type, "application/json", 16) != 0 ||
-        (type[16] && type[16] != ';' && type[16] != ' ')) {
-        gy_error_set(err, 415, "unsupported_media_type", "Content-Type",
-                     "Content-Type must be application/json");
-        return NULL;
-    }
     size_t len;
     const char *body = gy_http_body(req, &len);
     json_error_t jerr;
@@ -402,7 +391,7 @@ static void s_answer_done(s_op_t *o)
 static void s_decide_issue(s_op_t *o)
 {
     workflow_document_api_t *self = o->api;
-    if (!o->found || !s_in_scope(o->procuratorate, o->prefix)) {
+    if (!o->found || !gy_scope_within(o->procuratorate, o->prefix)) {
         s_fail(o, 404, "not_found", NULL, "no such case");
         return;
     }
@@ -499,7 +488,7 @@ static void s_decide_issue(s_op_t *o)
 
 static void s_decide_serve(s_op_t *o)
 {
-    if (!o->found || !s_in_scope(o->procuratorate, o->prefix)) {
+    if (!o->found || !gy_scope_within(o->procuratorate, o->prefix)) {
         s_fail(o, 404, "not_found", NULL, "no such document");
         return;
     }
@@ -534,7 +523,7 @@ static void s_decide_serve(s_op_t *o)
 
 static void s_decide_attach(s_op_t *o)
 {
-    if (!o->found || !s_in_scope(o->procuratorate, o->prefix)) {
+    if (!o->found || !gy_scope_within(o->procuratorate, o->prefix)) {
         s_fail(o, 404, "not_found", NULL, "no such document");
         return;
     }
@@ -685,6 +674,10 @@ static s_op_t *s_op_new(workflow_document_api_t *self, gy_http_request_t *req,
     }
     snprintf(o->id, sizeof o->id, "%s", id);
     s_lower(o->id); /* as PostgreSQL writes it, for the events and the idempotency check */
+    if (gy_require_json(req) < 0) {
+        s_op_free(o);
+        return NULL;
+    }
     gy_error_t err;
     if (!(o->body = s_load(req, &err)) || s_known(o->body, members, &err) < 0) {
         gy_reply_error(req, &err);
