@@ -237,15 +237,30 @@ static void test_numbers_chain_on_those_in_flight(void **state)
     assert_int_equal(workflow_documents_decide(s_docs, "140211", s, 2026, 0), 0);
     /*  A read that saw more (another process issued) wins. */
     assert_int_equal(workflow_documents_decide(s_docs, "140213", s, 2026, 9), 9);
-    for (int64_t seq = 5; seq <= 7; seq++)
-        workflow_documents_settled(s_docs, "140213", s, 2026, seq);
-    workflow_documents_settled(s_docs, "140213", s, 2026, 10);
-    workflow_documents_settled(s_docs, "140213", s, 2027, 1);
-    workflow_documents_settled(s_docs, "140211", s, 2026, 1);
-    /*  Nothing in flight: the database's count alone decides (a write that
-     *  failed leaves no trace here). */
-    assert_int_equal(workflow_documents_decide(s_docs, "140213", s, 2026, 4), 4);
-    workflow_documents_settled(s_docs, "140213", s, 2026, 5);
+    for (int i = 0; i < 3; i++) /* 5, 6, 7 committed */
+        workflow_documents_settled(s_docs, "140213", s, 2026, true);
+    workflow_documents_settled(s_docs, "140213", s, 2026, true);
+    workflow_documents_settled(s_docs, "140213", s, 2027, true);
+    workflow_documents_settled(s_docs, "140211", s, 2026, true);
+    /*  Nothing in flight: the database's count alone decides. */
+    assert_int_equal(workflow_documents_decide(s_docs, "140213", s, 2026, 10), 10);
+    workflow_documents_settled(s_docs, "140213", s, 2026, true);
+
+    /*  11, 12, 13 in flight; 11 fails (its document was refused), so 12
+     *  and 13 fail their guards: the next decision goes by its read, not
+     *  by 13, though 12 and 13 have not settled yet. */
+    for (int64_t last = 10; last <= 12; last++)
+        assert_int_equal(workflow_documents_decide(s_docs, "140213", s, 2026, 10), last);
+    workflow_documents_settled(s_docs, "140213", s, 2026, false);
+    assert_int_equal(workflow_documents_decide(s_docs, "140213", s, 2026, 10), 10);
+    assert_int_equal(workflow_documents_decide(s_docs, "140213", s, 2026, 10), 11);
+    workflow_documents_settled(s_docs, "140213", s, 2026, false); /* 12 */
+    workflow_documents_settled(s_docs, "140213", s, 2026, false); /* 13 */
+    workflow_documents_settled(s_docs, "140213", s, 2026, true);  /* 11 again */
+    workflow_documents_settled(s_docs, "140213", s, 2026, true);  /* 12 again */
+    /*  All settled: back to the read alone. */
+    assert_int_equal(workflow_documents_decide(s_docs, "140213", s, 2026, 12), 12);
+    workflow_documents_settled(s_docs, "140213", s, 2026, true);
 }
 
 int main(void)

@@ -476,17 +476,17 @@ int64_t workflow_documents_decide(workflow_documents_t *self, const char *procur
 }
 
 void workflow_documents_settled(workflow_documents_t *self, const char *procuratorate,
-                                const char *series, int year, int64_t seq)
+                                const char *series, int year, bool committed)
 {
     assert(self && procuratorate && series);
-    (void)seq;
     char *key = gy_sprintf("%s|%s|%d", procuratorate, series, year);
     s_pending_t *p = s_pending(self, key);
     free(key);
     assert(p && p->in_flight > 0);
+    if (!committed)
+        p->highest = 0;
     /*  Once nothing is in flight the database knows the rest: what
-     *  committed is read next time, what failed is forgotten (a later
-     *  number chained on it failed its guard too and reads again). */
+     *  committed is read next time. */
     if (--p->in_flight == 0) {
         free(p->key);
         *p = self->pending[--self->npending];

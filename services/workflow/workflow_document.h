@@ -48,7 +48,7 @@
  *          workflow_document_issue_t d = {.id = new_uuid, .case_id = ..., .t = &t, .year = year,
  *                                         .last = last, .number = number, .text = text, ...};
  *      write tx: ... the transition ...; workflow_document_tx_issue(write_tx, producer, &d, trace);
- *      done:     workflow_documents_settled(docs, proc, t.series, year, last + 1);
+ *      done:     workflow_documents_settled(docs, proc, t.series, year, status == GY_PG_OK);
  *
  *  Standalone documents (POST .../documents, workflow_document_api) take
  *  the same path.  A transition that serves a document (serve_suggestion)
@@ -160,13 +160,16 @@ void workflow_document_counters_clear(workflow_document_counters_t *c);
 
 /*  The last number to write on, from the one read: the higher of it and
  *  the highest number this process has in flight for the series and
- *  year; the caller issues last + 1, which is now in flight until
- *  workflow_documents_settled. */
+ *  year; the caller issues last + 1, which is now in flight until its
+ *  write ends: call workflow_documents_settled once for each decision. */
 int64_t workflow_documents_decide(workflow_documents_t *self, const char *procuratorate,
                                   const char *series, int year, int64_t read_last);
-/*  The write of seq ended (committed, failed or lost). */
+/*  The write of a number decided ended: committed, or not (failed, or
+ *  lost: not known).  A number that did not commit takes down the numbers
+ *  chained on it (their guards fail), so the next decisions go by what
+ *  they read again instead of chaining on it. */
 void workflow_documents_settled(workflow_documents_t *self, const char *procuratorate,
-                                const char *series, int year, int64_t seq);
+                                const char *series, int year, bool committed);
 
 /*  A document to issue, as decided (borrowed). */
 typedef struct {

@@ -313,10 +313,11 @@ static void s_fail(s_op_t *o, int status, const char *code, const char *field, c
 
 static void s_op_read(s_op_t *o);
 
-static void s_settle(s_op_t *o)
+static void s_settle(s_op_t *o, bool committed)
 {
     if (o->seq > 0) {
-        workflow_documents_settled(o->api->documents, o->procuratorate, o->series, o->year, o->seq);
+        workflow_documents_settled(o->api->documents, o->procuratorate, o->series, o->year,
+                                   committed);
         o->seq = 0;
     }
 }
@@ -333,7 +334,7 @@ static void s_on_write_row(void *arg, size_t index, const gy_pg_result_t *res)
 static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 {
     s_op_t *o = arg;
-    s_settle(o);
+    s_settle(o, status == GY_PG_OK);
     if (gy_hold_gone(&o->api->holds, o->req)) {
         s_op_free(o);
         return;
@@ -368,7 +369,7 @@ static void s_run_write(s_op_t *o, gy_pg_tx_t *tx)
     o->answer_index = gy_pg_tx_size(tx);
     gy_pg_tx_add(tx, "doc_api_document", 2, values, NULL);
     if (gy_pg_run(o->api->pg, &tx, s_on_write_row, s_on_write_done, o) < 0) {
-        s_settle(o);
+        s_settle(o, false);
         s_unavailable(o->req);
         s_op_free(o);
         return;
@@ -448,7 +449,7 @@ static void s_decide_issue(s_op_t *o)
         if (workflow_documents_text(self->documents, o->kind, o->case_kind, &facts, &text, &err) <
             0) {
             free(number);
-            s_settle(o);
+            s_settle(o, false);
             gy_reply_error(o->req, &err);
             s_op_free(o);
             return;
