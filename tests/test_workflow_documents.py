@@ -270,20 +270,28 @@ class DocumentsTest(gytest.IntakeTestCase):
         # answered 409, and the numbers stay 1..30.
         case = open_case("140224")
         chief = token("chief_prosecutor", "140224")
-        barrier = threading.Barrier(40)
-        answers = [None] * 40
+        # Five more, without the recipient the template needs, are refused
+        # among them and take no number.
+        barrier = threading.Barrier(45)
+        answers = [None] * 45
         keys = ["pair-%d-%s" % (i % 30, uuid.uuid4().hex) for i in range(30)]
 
         def one(i):
             barrier.wait()
+            if i >= 40:
+                answers[i] = issue(case, "opening_decision", chief)
+                return
             answers[i] = issue(case, "opening_decision", chief, key=keys[i % 30],
                                recipient="大同市广灵县水务局")
 
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(40)]
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(45)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(60)
+        for r in answers[40:]:
+            self.assertError(r, 400, "missing_field", "recipient")
+        answers = answers[:40]
         self.assertEqual(sorted(a.status for a in answers), [200] * 10 + [201] * 30,
                          [a for a in answers if a.status not in (200, 201)][:3])
         for i in range(10):

@@ -389,6 +389,28 @@ static void s_answer_done(s_op_t *o)
     s_read(self, req, "doc_api_document", id, prefix, "no such document");
 }
 
+/*  The kind's body template filled with the case's facts and the number
+ *  seq would have. */
+static int s_fill(s_op_t *o, const workflow_docnum_template_t *t, int64_t seq, char **text,
+                  gy_error_t *err)
+{
+    const gy_region_t *region = gy_refdata_region(o->api->refdata, o->procuratorate);
+    const gy_field_t *field = gy_refdata_field(o->api->refdata, o->field_code);
+    char *number = workflow_docnum_render(t, o->year, seq);
+    workflow_document_facts_t facts = {
+        region ? region->procuratorate_zh : o->procuratorate,
+        number,
+        t->name_zh,
+        o->recipient,
+        o->title,
+        field ? field->name_zh : o->field_code,
+        o->at_ms,
+    };
+    int rc = workflow_documents_text(o->api->documents, o->kind, o->case_kind, &facts, text, err);
+    free(number);
+    return rc;
+}
+
 static void s_decide_issue(s_op_t *o)
 {
     workflow_document_api_t *self = o->api;
@@ -427,33 +449,29 @@ static void s_decide_issue(s_op_t *o)
         return;
     }
     int64_t read_last = workflow_document_counters_last(&o->counters, t.series);
+    /*  The text is checked before the number is decided (a refusal then
+     *  leaves the numbers in flight alone), and filled with the number
+     *  after. */
+    char *text = NULL;
+    gy_error_t err;
+    if (!o->text && s_fill(o, &t, read_last + 1, &text, &err) < 0) {
+        gy_reply_error(o->req, &err);
+        s_op_free(o);
+        return;
+    }
+    free(text);
+    text = NULL;
     int64_t last =
         workflow_documents_decide(self->documents, o->procuratorate, t.series, o->year, read_last);
     o->seq = last + 1;
     snprintf(o->series, sizeof o->series, "%s", t.series);
     char *number = workflow_docnum_render(&t, o->year, o->seq);
-    char *text = NULL;
-    if (!o->text) {
-        const gy_region_t *region = gy_refdata_region(self->refdata, o->procuratorate);
-        const gy_field_t *field = gy_refdata_field(self->refdata, o->field_code);
-        workflow_document_facts_t facts = {
-            region ? region->procuratorate_zh : o->procuratorate,
-            number,
-            t.name_zh,
-            o->recipient,
-            o->title,
-            field ? field->name_zh : o->field_code,
-            o->at_ms,
-        };
-        gy_error_t err;
-        if (workflow_documents_text(self->documents, o->kind, o->case_kind, &facts, &text, &err) <
-            0) {
-            free(number);
-            s_settle(o, false);
-            gy_reply_error(o->req, &err);
-            s_op_free(o);
-            return;
-        }
+    if (!o->text && s_fill(o, &t, o->seq, &text, &err) < 0) {
+        free(number);
+        s_settle(o, false);
+        gy_reply_error(o->req, &err);
+        s_op_free(o);
+        return;
     }
     gy_uuid(o->new_id);
     char trace[37];
