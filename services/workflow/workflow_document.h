@@ -134,7 +134,9 @@ const char *workflow_document_issue_role(const char *case_kind, const char *kind
 
 /*  ---- numbering inside the caller's transactions ---- */
 
-/*  Prepares this module's statements on a connection (before it starts). */
+/*  Prepares this module's statements on a connection, before it starts,
+ *  once per connection (a name prepared twice fails the connection):
+ *  workflow_document_api_new does it for the API's ("pg api"). */
 void workflow_document_prepare(gy_pg_t *pg);
 
 /*  Adds to a read transaction: the counters of every series of the case's
