@@ -474,6 +474,14 @@ class DocumentsTest(gytest.IntakeTestCase):
                                 '{"kind": "closing_decision", "recipient": "某局"}',
                                 {"Authorization": "Bearer " + chief, "Content-Type": "text/plain"})
         self.assertError(r, 415, "unsupported_media_type", "Content-Type")
+        for raw, code in ((b'{"kind": "closing_decision"', "malformed_json"),
+                          (b'{"kind": "closing_decision", "kind": "appeal"}', "malformed_json"),
+                          (b'{"kind": "closing\xc0\xaf"}', "invalid_utf8")):
+            r = gytest.http_request(S["workflow"].http_port, "POST",
+                                    "/api/v1/workflow/cases/%s/documents" % case, raw,
+                                    {"Authorization": "Bearer " + chief,
+                                     "Content-Type": "application/json"})
+            self.assertError(r, 400, code)
         # The template addresses the organ: without a recipient, give it or the text.
         self.assertError(issue(case, "suggestion", chief), 400, "missing_field", "recipient")
         self.assertError(issue(case, "suggestion", chief, text="a\u0007b"), 400, "invalid_value",

@@ -83,28 +83,6 @@ static void s_lower(char *s)
 
 /*  ---- request bodies ---- */
 
-/*  The body, a JSON object (the Content-Type was checked). */
-static json_t *s_load(gy_http_request_t *req, gy_error_t *err)
-{
-    size_t len;
-    const char *body = gy_http_body(req, &len);
-    json_error_t jerr;
-    json_t *root = json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root) {
-        if (json_error_code(&jerr) == json_error_invalid_utf8)
-            gy_error_set(err, 400, "invalid_utf8", "", "the body is not valid UTF-8");
-        else
-            gy_error_set(err, 400, "malformed_json", "", "the body is not JSON: %s", jerr.text);
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        gy_error_set(err, 400, "malformed_json", "", "the body must be a JSON object");
-        json_decref(root);
-        return NULL;
-    }
-    return root;
-}
-
 static int s_known(json_t *root, const char *const *names, gy_error_t *err)
 {
     const char *key;
@@ -698,7 +676,10 @@ static s_op_t *s_op_new(workflow_document_api_t *self, gy_http_request_t *req,
         return NULL;
     }
     gy_error_t err;
-    if (!(o->body = s_load(req, &err)) || s_known(o->body, members, &err) < 0) {
+    size_t len;
+    const char *body = gy_http_body(req, &len);
+    if (!(o->body = gy_json_object_load(body ? body : "", body ? len : 0, &err)) ||
+        s_known(o->body, members, &err) < 0) {
         gy_reply_error(req, &err);
         s_op_free(o);
         return NULL;
