@@ -263,11 +263,11 @@ class DocumentsTest(gytest.IntakeTestCase):
         self.assertEqual(sorted(e.seq for e in ev), list(range(1, 51)))
 
     def test_a_failed_write_in_a_chain_of_numbers_holds_up_nothing(self):
-        # Ten requests sent twice at once under one Idempotency-Key: the
-        # second of each pair fails on the key in the middle of the chain
-        # of numbers in flight (and the numbers chained on it fail their
-        # guards); all are decided again on what is stored, none is
-        # answered 409, and the numbers stay 1..30.
+        # Ten requests sent twice at once under one Idempotency-Key, among
+        # 40: a repeat waits for its first try's write and answers its
+        # document (written itself, it would fail on the key in the middle
+        # of the chain of numbers in flight and take the numbers chained on
+        # it down); none is answered 409, and the numbers stay 1..30.
         case = open_case("140224")
         chief = token("chief_prosecutor", "140224")
         # Five more, without the recipient the template needs, are refused

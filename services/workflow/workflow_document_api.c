@@ -62,6 +62,7 @@ struct workflow_document_api {
     gy_outbox_t *outbox;             /* borrowed: woken after a commit */
     char *producer;
     gy_holds_t holds;
+    struct s_op *keyed; /* issues with an Idempotency-Key being written */
 };
 
 static const char *const s_handler_roles[] = {"prosecutor", "chief_prosecutor", NULL};
@@ -268,6 +269,10 @@ struct s_op {
     char series[96];
     char sha256[65];
     char doc_case[37], doc_kind[40];
+    /* an issue with an Idempotency-Key being written, and the requests
+       with the same key that wait for its outcome */
+    s_op_t *next_keyed;
+    s_op_t *waiters, *next_waiter;
     bool found, heroes, served;
 };
 
@@ -309,10 +314,34 @@ static void s_on_write_row(void *arg, size_t index, const gy_pg_result_t *res)
     }
 }
 
+/*  The write of a keyed issue ended: the requests that waited for it
+ *  read again (they find its document, or decide anew). */
+static void s_release_waiters(s_op_t *o)
+{
+    workflow_document_api_t *self = o->api;
+    for (s_op_t **p = &self->keyed; *p; p = &(*p)->next_keyed)
+        if (*p == o) {
+            *p = o->next_keyed;
+            break;
+        }
+    while (o->waiters) {
+        s_op_t *w = o->waiters;
+        o->waiters = w->next_waiter;
+        if (self->holds.stopped) {
+            gy_http_respond_error(w->req, 503, "unavailable", "the service is stopping", NULL);
+            s_op_free(w);
+        } else {
+            w->tries--; /* waiting was not a try */
+            s_op_read(w);
+        }
+    }
+}
+
 static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 {
     s_op_t *o = arg;
     s_settle(o, status == GY_PG_OK);
+    s_release_waiters(o);
     if (gy_hold_gone(&o->api->holds, o->req)) {
         s_op_free(o);
         return;
@@ -353,6 +382,10 @@ static void s_run_write(s_op_t *o, gy_pg_tx_t *tx)
         return;
     }
     gy_hold(&o->api->holds);
+    if (o->op == S_ISSUE && o->idem_key) {
+        o->next_keyed = o->api->keyed;
+        o->api->keyed = o;
+    }
 }
 
 /*  The answer to a retried issue: the document it made, as it is now. */
@@ -405,6 +438,16 @@ static void s_decide_issue(s_op_t *o)
         s_answer_done(o);
         return;
     }
+    /*  The same request (a client retrying while its first try is still
+     *  being written) waits for that write instead of numbering too: its
+     *  write would fail on the key and take the numbers chained on it
+     *  down with it. */
+    for (s_op_t *k = self->keyed; o->idem_key && k; k = k->next_keyed)
+        if (strcmp(k->idem_key, o->idem_key) == 0) {
+            o->next_waiter = k->waiters;
+            k->waiters = o;
+            return;
+        }
     const char *role = workflow_document_issue_role(o->case_kind, o->kind);
     if (!role) {
         char message[200];
