@@ -136,7 +136,10 @@ const char *workflow_document_issue_role(const char *case_kind, const char *kind
 
 /*  Prepares this module's statements on a connection, before it starts,
  *  once per connection (a name prepared twice fails the connection):
- *  workflow_document_api_new does it for the API's ("pg api"). */
+ *  workflow_document_api_new does it for its own ("pg documents").  A
+ *  caller that chains numbers in flight (workflow_documents_decide) writes
+ *  them on one connection, not a pool: they must commit in the order they
+ *  were decided, or they fail each other's guards. */
 void workflow_document_prepare(gy_pg_t *pg);
 
 /*  Adds to a read transaction: the counters of every series of the case's
