@@ -51,6 +51,7 @@ RUN set -eu; \
     mkdir -p /out/usr/local/share/gongyi/reference; \
     if [ -z "$(ls /out/usr/local/share/gongyi/reference)" ]; then \
         cp reference/*.csv /out/usr/local/share/gongyi/reference/; \
+        cp -r reference/document_bodies /out/usr/local/share/gongyi/reference/; \
     fi; \
     install -D -m 755 deploy/image/gongyi /out/usr/local/bin/gongyi; \
     for lib in $(ldd /out/usr/local/bin/gy-* | awk '/=> \// { print $3 }' | sort -u); do \

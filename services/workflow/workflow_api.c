@@ -20,6 +20,7 @@
 #include "gy_token.h"
 #include "gy_util.h"
 #include "workflow_case.h"
+#include "workflow_document_api.h"
 #include "workflow_review.h"
 
 /*  A conflict means another step won the race; a few tries settle it. */
@@ -54,6 +55,7 @@ struct workflow_api {
     workflow_cases_t *cases;     /* the cases' routes, and what opening starts */
     char *producer;
     gy_holds_t holds;
+    workflow_document_api_t *documents; /* the documents' routes (文书) */
 };
 
 static void s_unavailable(gy_http_request_t *req)
@@ -692,7 +694,8 @@ static const gy_route_t s_routes[] = {
 bool workflow_api_handle(workflow_api_t *self, gy_http_request_t *req)
 {
     if (self)
-        return workflow_cases_handle(self->cases, req) ||
+        return workflow_document_api_handle(self->documents, req) ||
+               workflow_cases_handle(self->cases, req) ||
                gy_route_dispatch_or(s_routes, req, self, false);
     if (strncmp(gy_http_path(req), "/api/v1/workflow/", 17) != 0)
         return false;
@@ -727,9 +730,10 @@ static void s_free(void *arg)
 
 workflow_api_t *workflow_api_start(gy_node_t *node, const uint8_t *public_key,
                                    const gy_refdata_t *refdata, const workflow_limits_t *limits,
-                                   workflow_deadlines_store_t *deadlines, size_t connections)
+                                   workflow_deadlines_store_t *deadlines, size_t connections,
+                                   workflow_documents_t *documents)
 {
-    assert(node && public_key && refdata && limits && deadlines);
+    assert(node && public_key && refdata && limits && deadlines && documents);
     workflow_api_t *self = gy_calloc(1, sizeof *self);
     self->pool = gy_node_pg_pool(node, "pg api", connections);
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
@@ -743,6 +747,12 @@ workflow_api_t *workflow_api_start(gy_node_t *node, const uint8_t *public_key,
     self->cases = workflow_cases_start(self->pool, public_key, refdata, limits, deadlines,
                                        self->producer, self->outbox);
     gy_holds_init(&self->holds, s_free, self);
+    /*  One connection of its own: numbers of a series decided while
+     *  others are in flight chain on them only if the writes commit in the
+     *  order they were decided (workflow_document.h). */
+    self->documents =
+        workflow_document_api_new(gy_node_pg(node, "pg documents", NULL, NULL), public_key, refdata,
+                                  documents, self->outbox, self->producer);
     return self;
 }
 
@@ -754,5 +764,6 @@ void workflow_api_destroy(workflow_api_t **self_p)
         return;
     *self_p = NULL;
     workflow_cases_destroy(&self->cases);
+    workflow_document_api_destroy(&self->documents);
     gy_holds_stop(&self->holds);
 }

@@ -2,7 +2,8 @@
  *  prosecutors (docs/api.md, "Workflow"): the review queues, a review with
  *  its history, assignment, the decision (不立案, 立案, join a case), and
  *  each procuratorate's round-robin rotation; the cases' routes are
- *  workflow_case's, dispatched from here.
+ *  workflow_case's, and a case's documents workflow_document_api's,
+ *  dispatched from here.
  *
  *  Every route takes a bearer token (GY_TOKEN_PUBLIC_KEY_FILE) of a
  *  prosecutor or chief prosecutor whose procuratorate is a code
@@ -18,7 +19,7 @@
  *  names the state and the events it allows; an expected_version that is
  *  not the review's is 409 conflict.
  *
- *      api = workflow_api_start(node, key, refdata, limits, deadlines, 4);  // spec.start
+ *      api = workflow_api_start(node, key, refdata, limits, deadlines, 4, documents);
  *      workflow_api_handle(api, req);               // spec.unrouted
  *      workflow_api_destroy(&api);                  // spec.stop
  */
@@ -32,6 +33,7 @@
 #include "gy_node.h"
 #include "gy_refdata.h"
 #include "workflow_deadlines_store.h"
+#include "workflow_document.h"
 #include "workflow_limits.h"
 
 typedef struct workflow_api workflow_api_t;
@@ -43,11 +45,13 @@ int workflow_api_settings_load(bool *on, uint8_t *public_key);
 
 /*  The API on its own pool of `connections` connections ("pg api",
  *  GY_WORKFLOW_API_CONNECTIONS: each step commits its own transaction,
- *  and several connections commit together); public_key and refdata are
- *  borrowed and outlive it. */
+ *  and several connections commit together), the documents' routes
+ *  (workflow_document_api) on a connection of their own ("pg documents");
+ *  public_key, refdata and documents are borrowed and outlive it. */
 workflow_api_t *workflow_api_start(gy_node_t *node, const uint8_t *public_key,
                                    const gy_refdata_t *refdata, const workflow_limits_t *limits,
-                                   workflow_deadlines_store_t *deadlines, size_t connections);
+                                   workflow_deadlines_store_t *deadlines, size_t connections,
+                                   workflow_documents_t *documents);
 
 /*  Requests still waiting for the database answer 503 when their callback
  *  comes; the memory goes with the last one. */

@@ -36,21 +36,27 @@
  *          last_seq bigint NOT NULL,
  *          PRIMARY KEY (procuratorate, series, year));
  *
- *      -- named statement, $1 procuratorate, $2 series, $3 year:
- *      INSERT INTO workflow.document_counter AS c (procuratorate, series, year, last_seq)
- *      VALUES ($1, $2, $3, 1)
- *      ON CONFLICT (procuratorate, series, year)
- *      DO UPDATE SET last_seq = c.last_seq + 1
- *      RETURNING last_seq;
+ *  The number is a decision in C, as every decision of the service: gy_pg
+ *  runs a transaction as one pipeline, so a number cannot come back from
+ *  the database (an upsert RETURNING) before the write that packs
+ *  DocumentIssued with it.  So: read last_seq (no row: 0) with the case;
+ *  decide seq = last + 1 and render the number here; write, in one
+ *  transaction, the counter step guarded by what was read — the first
+ *  number inserts the row (its primary key is the guard), a later one
  *
- *  then render the number in C and insert the document with it, in that
- *  transaction, with UNIQUE (procuratorate, series, year, seq) and UNIQUE
- *  (number) on the documents table as the last guard.  The row lock
- *  taken by the upsert makes a concurrent issuer of the same series wait
- *  for the commit (or take the number back on rollback: no gap); a crash
- *  before the commit loses the number with the document.  Never take a
+ *      UPDATE workflow.document_counter SET last_seq = $seq
+ *       WHERE (procuratorate, series, year) = ($1, $2, $3) AND last_seq = $last
+ *      -- no row: raise serialization_failure (40001)
+ *
+ *  — then the document, with UNIQUE (procuratorate, series, year, seq)
+ *  and UNIQUE (number) as the last guard, and its event.  A failed guard
+ *  (someone issued meanwhile) reads and decides again.  The counter moves
+ *  only with a committed document (a rollback or a crash loses both: no
+ *  gap) and only from the value read (never doubled).  Never take a
  *  number in one transaction and store the document in another, and
  *  never use a sequence (sequences leave gaps on rollback).
+ *  workflow_document.h does all of this (workflow.document_issue in
+ *  R__documents.sql).
  */
 #ifndef WORKFLOW_DOCNUM_H
 #define WORKFLOW_DOCNUM_H

@@ -13,6 +13,7 @@
 #include "gy_util.h"
 #include "workflow_api.h"
 #include "workflow_deadlines_store.h"
+#include "workflow_document.h"
 #include "workflow_hearing_api.h"
 #include "workflow_impact.h"
 #include "workflow_limits.h"
@@ -38,6 +39,7 @@ struct workflow_server {
     gy_due_t *consult_due;                 /* late consultations */
     int64_t consult_scan_ms;               /* GY_CONSULT_SCAN_MS */
     int64_t api_connections;               /* GY_WORKFLOW_API_CONNECTIONS */
+    workflow_documents_t *documents;       /* numbering and body templates (文书) */
 };
 
 /*  Requests no route of the node took: the API's, or 503 while it is off. */
@@ -57,8 +59,9 @@ static int s_start(void *arg, gy_node_t *node)
                                        self->deadline_scan_ms) < 0)
         return -1;
     if (self->api_on) {
-        self->api = workflow_api_start(node, self->token_public, self->refdata, self->limits,
-                                       self->deadlines, (size_t)self->api_connections);
+        self->api =
+            workflow_api_start(node, self->token_public, self->refdata, self->limits,
+                               self->deadlines, (size_t)self->api_connections, self->documents);
         self->hearings =
             workflow_hearing_api_start(node, self->token_public, self->refdata, self->measures);
     }
@@ -144,6 +147,7 @@ workflow_server_t *workflow_server_new(uv_loop_t *loop)
         !(self->measures = workflow_impact_load_default(refdir, self->refdata, NULL)) ||
         !(self->limits = workflow_limits_load_default(refdir, NULL)) ||
         !(self->deadlines = workflow_deadlines_store_new(refdir)) ||
+        !(self->documents = workflow_documents_load_default(refdir, self->refdata, NULL)) ||
         workflow_api_settings_load(&self->api_on, self->token_public) < 0 ||
         gy_config_int("GY_CONSULT_SCAN_MS", 1000, 0, 3600000, &self->consult_scan_ms) < 0 ||
         gy_config_int("GY_WORKFLOW_API_CONNECTIONS", 4, 1, 16, &self->api_connections) < 0 ||
@@ -169,6 +173,7 @@ void workflow_server_destroy(workflow_server_t **self_p)
     workflow_deadlines_store_destroy(&self->deadlines);
     workflow_limits_destroy(&self->limits);
     workflow_impact_destroy(&self->measures);
+    workflow_documents_destroy(&self->documents);
     gy_refdata_destroy(&self->refdata);
     free(self);
     *self_p = NULL;
