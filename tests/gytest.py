@@ -1087,6 +1087,13 @@ def require_workflow_build():
         raise RuntimeError("not built yet: " + WORKFLOW_BIN)
 
 
+# The workflow's events a request can write: every outbox row but the
+# deadlines that fire on the workflow's own clock meanwhile (what a refusal
+# must leave as it was).
+WORKFLOW_EVENTS_WRITTEN = ("SELECT count(*) FROM workflow.outbox"
+                           " WHERE type NOT IN ('DeadlineDue', 'DeadlineMissed')")
+
+
 class Workflow(Service):
     """One gy-workflow process following the given routers (GY_SOURCES),
     its API on with the token public key when one is given."""

@@ -130,7 +130,7 @@ def written(cid):
             db.scalar("SELECT count(*) FROM workflow.review_history WHERE clue_id = %s", (cid,)),
             db.scalar('SELECT count(*) FROM workflow."case"'),
             db.scalar("SELECT count(*) FROM workflow.case_clue"),
-            db.scalar("SELECT count(*) FROM workflow.outbox"))
+            db.scalar(gytest.WORKFLOW_EVENTS_WRITTEN))
 
 
 def events(type_, **match):

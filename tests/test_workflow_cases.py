@@ -219,7 +219,7 @@ def written(case_id):
                      " WHERE case_id = %s ORDER BY id", (case_id,)),
             db.scalar("SELECT count(*) FROM workflow.case_suspension WHERE case_id = %s",
                       (case_id,)),
-            db.scalar("SELECT count(*) FROM workflow.outbox"))
+            db.scalar(gytest.WORKFLOW_EVENTS_WRITTEN))
 
 
 class AdministrativeTest(gytest.IntakeTestCase):

@@ -121,7 +121,7 @@ def written():
             db.scalar("SELECT coalesce(sum(last_seq), 0) FROM workflow.document_counter"),
             db.scalar("SELECT count(*) FROM workflow.document_attachment"),
             db.scalar("SELECT count(*) FROM workflow.document WHERE served_at IS NOT NULL"),
-            db.scalar("SELECT count(*) FROM workflow.outbox"))
+            db.scalar(gytest.WORKFLOW_EVENTS_WRITTEN))
 
 
 class DocumentsTest(gytest.IntakeTestCase):

@@ -135,7 +135,8 @@ def written():
     db = S["db"]
     return tuple(db.scalar("SELECT count(*) FROM workflow.%s" % t) for t in (
         "hearing", "hearing_member", "hearing_participant", "hearing_volunteer",
-        "hearing_history", "hearing_pool", "impact", "outbox")) + (
+        "hearing_history", "hearing_pool", "impact")) + (
+        db.scalar(gytest.WORKFLOW_EVENTS_WRITTEN),
         db.query("SELECT id, state, version, starts_at FROM workflow.hearing ORDER BY id"),)
 
 

@@ -24,6 +24,13 @@ S = {}
 SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 
 
+def days_ago(n):
+    """The Beijing date n days before the suite's clock: observations are
+    of days past whatever day the suite runs on."""
+    return time.strftime("%Y-%m-%d", time.gmtime((gytest.now_ms() + 8 * 3600000) / 1000 -
+                                                 n * 86400))
+
+
 def setUpModule():
     gytest.require_workflow_build()
     folder = gytest.run_dir("test_workflow_volunteers")
@@ -158,7 +165,8 @@ def written():
     db = S["db"]
     return tuple(db.scalar("SELECT count(*) FROM workflow.%s" % t) for t in (
         "consultation_request", "consultation", "consultation_history", "supervisor",
-        "observation", "volunteer_case_conflict", "outbox"))
+        "observation", "volunteer_case_conflict")) + (
+        db.scalar(gytest.WORKFLOW_EVENTS_WRITTEN),)
 
 
 class VolunteersTestCase(gytest.IntakeTestCase):
@@ -414,9 +422,9 @@ class SupervisionTest(VolunteersTestCase):
 
         mine = token("volunteer", "140214", sub=supervisor)
         photo = {"name": "排污口.jpg", "content_type": "image/jpeg", "size": 204800,
-                 "sha256": SHA, "taken_at": "2026-11-20T10:00:00+08:00", "lat": 40.08,
+                 "sha256": SHA, "taken_at": days_ago(9) + "T10:00:00+08:00", "lat": 40.08,
                  "lon": 113.3}
-        obs = {"observed_on": "2026-11-20", "place": "御河东岸 3 号排污口",
+        obs = {"observed_on": days_ago(9), "place": "御河东岸 3 号排污口",
                "text": "排污口已用混凝土封堵，未见污水排出。", "finding": "rectified",
                "photos": [photo]}
         before = written()
@@ -438,7 +446,7 @@ class SupervisionTest(VolunteersTestCase):
         self.assertEqual(r.status, 201, r)
         stored = r.json()
         self.assertEqual((stored["finding"], stored["observed_on"], stored["photos"]),
-                         ("rectified", "2026-11-20", [photo]))
+                         ("rectified", days_ago(9), [photo]))
         filed = outbox("workflow", "ObservationFiled", observation_id=stored["id"])
         self.assertEqual([(e.case_id, e.volunteer_id, e.finding, e.photos, e.procuratorate)
                           for e in filed], [(case_id, supervisor, "rectified", 1, "140213")])
@@ -548,7 +556,7 @@ class AccessMatrixTest(VolunteersTestCase):
             with self.subTest(method=method, path=path, role=None):
                 self.assertError(wf(method, path, body), 401, "unauthenticated", "Authorization")
         # A volunteer's routes: their own only, wherever their token says they are.
-        obs = {"observed_on": "2026-11-20", "place": "p", "text": "t", "finding": "partly"}
+        obs = {"observed_on": days_ago(9), "place": "p", "text": "t", "finding": "partly"}
         mine = [
             ("POST", "/consultations/%s/answer" % task, {"answer": "again"}, 409, 404),
             ("POST", "/consultations/%s/decline" % task, {"reason": "x"}, 409, 404),
