@@ -233,10 +233,13 @@ def _die_with_parent():
     _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
-def run(cmd, timeout=60, check=True):
-    """Runs a command (on the suite's clock), returns its stdout (text).
-    Fails with its stderr."""
+def run(cmd, timeout=60, check=True, clock=None):
+    """Runs a command (on the suite's clock, or on `clock`: an instant as
+    GY_CLOCK_START takes it), returns its stdout (text).  Fails with its
+    stderr."""
     env = dict(os.environ, **clock_env())
+    if clock:
+        env["GY_CLOCK_START"] = clock
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                        text=True, env=env)
     if check and p.returncode != 0:
@@ -506,9 +509,11 @@ def token_keys(folder):
     return secret, public
 
 
-def issue_token(secret_file, sub, role="volunteer", proc="140213", ttl=3600):
+def issue_token(secret_file, sub, role="volunteer", proc="140213", ttl=3600, clock=None):
+    """A token issued now by the suite's clock, or at `clock` (for a
+    service running on a clock of its own, GY_CLOCK_START)."""
     out = run([TOKEN_BIN, "issue", secret_file, "--sub", sub, "--role", role, "--proc", proc,
-               "--ttl", str(ttl)])
+               "--ttl", str(ttl)], clock=clock)
     return out.strip()
 
 

@@ -18,7 +18,6 @@ timeline shows the case's public steps.
 One intake, one router and one workflow on one database; real PostgreSQL,
 Redis and ZeroMQ.  The workflow is restarted on the clock each test needs."""
 
-import os
 import threading
 import time
 import unittest
@@ -98,15 +97,7 @@ def token(role, proc="140213", sub=None):
     at = S["workflow"].env["GY_CLOCK_START"]
     key = (role, proc, sub, at)
     if key not in TOKENS:
-        saved = os.environ.get("GY_CLOCK_START")
-        os.environ["GY_CLOCK_START"] = at
-        try:
-            TOKENS[key] = gytest.issue_token(S["token_secret"], sub, role=role, proc=proc)
-        finally:
-            if saved is None:
-                del os.environ["GY_CLOCK_START"]
-            else:
-                os.environ["GY_CLOCK_START"] = saved
+        TOKENS[key] = gytest.issue_token(S["token_secret"], sub, role=role, proc=proc, clock=at)
     return TOKENS[key]
 
 

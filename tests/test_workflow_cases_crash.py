@@ -64,16 +64,8 @@ def tearDownModule():
 
 def token(role, sub):
     """Issued on the workflow's clock (not today's date), for a year."""
-    saved = os.environ.get("GY_CLOCK_START")
-    os.environ["GY_CLOCK_START"] = OPENED
-    try:
-        return gytest.issue_token(S["token_secret"], sub, role=role, proc="140213",
-                                  ttl=31622400)
-    finally:
-        if saved is None:
-            del os.environ["GY_CLOCK_START"]
-        else:
-            os.environ["GY_CLOCK_START"] = saved
+    return gytest.issue_token(S["token_secret"], sub, role=role, proc="140213", ttl=31622400,
+                              clock=OPENED)
 
 
 def wf(method, path, body=None, bearer=None, timeout=gytest.HTTP_TIMEOUT):

@@ -72,9 +72,11 @@ def tearDownModule():
         gytest.drop_database(S["dbname"])
 
 
-def token(role, proc, sub=None):
+def token(role, proc, sub=None, clock=START):
+    """Issued on the workflow's clock by default (START, then LATER: valid
+    for a year); clock=None: the suite's, for the router."""
     return gytest.issue_token(S["token_secret"], sub or "%s-%s" % (role, proc), role=role,
-                              proc=proc)
+                              proc=proc, clock=clock, ttl=31622400)
 
 
 def call(service, method, path, body=None, bearer=None):
@@ -116,7 +118,7 @@ def register(proc, roles):
     r = call("router", "POST", "/api/v1/volunteers/%s/appoint" % vid,
              {"certificate_no": "志聘〔2026〕%s号" % uuid.uuid4().hex[:8],
               "term_start": "2026-01-01", "term_end": "2099-12-31"},
-             bearer=token("prosecutor", proc))
+             bearer=token("prosecutor", proc, clock=None))
     assert r.status == 200, r
     wait(lambda: S["db"].scalar("SELECT status = 'appointed' FROM workflow.volunteer "
                                 "WHERE id = %s", (vid,)), "volunteer %s in the workflow" % vid)

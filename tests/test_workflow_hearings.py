@@ -68,9 +68,11 @@ def tearDownModule():
 
 
 def token(role, proc, sub=None):
+    """Issued on the workflow's clock (CLOCK, later LATER), not the suite's:
+    valid for a year from CLOCK."""
     return gytest.issue_token(S["token_secret"], sub or "%s-%s-%s" % (role, proc,
                                                                        uuid.uuid4().hex[:6]),
-                              role=role, proc=proc)
+                              role=role, proc=proc, clock=CLOCK, ttl=31622400)
 
 
 def wf(method, path, body=None, bearer=None):
