@@ -127,7 +127,8 @@ static int s_check_template(const workflow_csv_t *csv, workflow_csv_error_t *err
             seq++;
         } else if (!(len == 4 && strncmp(p + 1, "abbr", 4) == 0)) {
             char name[64];
-            gy_text_format(name, sizeof name, "%.*s", (int)(len < 40 ? len : 40), p + 1);
+            /*  At most 40 bytes of the name, cut at a character boundary. */
+            gy_text_format(name, sizeof name, "%.*s", (int)gy_text_cut(p + 1, len, 40), p + 1);
             char quoted[64];
             gy_text_excerpt(quoted, sizeof quoted, name);
             return workflow_csv_fail(csv, error, "unknown_placeholder", "template",
