@@ -73,9 +73,9 @@ void workflow_iso_format(int64_t ms, char out[25])
     time_t t = (time_t)secs;
     struct tm tm;
     gmtime_r(&t, &tm);
-    char date[20];
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 25, "%.19s.%03dZ", date, (int)milli);
+    /*  19 characters of date and time, then the milliseconds. */
+    size_t n = strftime(out, 25, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 25 - n, ".%03dZ", (int)milli);
 }
 
 static gy_period_t s_period(const workflow_deadline_t *self)
