@@ -258,6 +258,62 @@ void gy_reply_row(gy_pg_t *pg, gy_http_request_t *req, const char *stmt, int npa
         s_on_row_done(q, GY_PG_DOWN, "");
 }
 
+typedef struct {
+    gy_holds_t *holds; /* NULL: none */
+    gy_http_request_t *req;
+    const char *not_found;
+    char *answer; /* the document, once a row gave one */
+} s_document_query_t;
+
+static void s_on_document(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    s_document_query_t *q = arg;
+    (void)index;
+    if (!q->answer && gy_pg_ntuples(res) == 1 && !gy_pg_isnull(res, 0, 0))
+        q->answer = gy_strdup(gy_pg_value(res, 0, 0));
+}
+
+static void s_on_document_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    s_document_query_t *q = arg;
+    (void)sqlstate;
+    if (!q->holds || !gy_hold_gone(q->holds, q->req)) {
+        json_t *body = q->answer ? json_loads(q->answer, 0, NULL) : NULL;
+        if (status != GY_PG_OK)
+            gy_http_respond_error(q->req, 503, "unavailable",
+                                  "the database is unavailable; nothing was changed; retry later",
+                                  NULL);
+        else if (!body)
+            gy_http_respond_error(q->req, 404, "not_found", q->not_found, NULL);
+        else
+            gy_reply_json(q->req, 200, json_incref(body));
+        json_decref(body);
+    }
+    free(q->answer);
+    free(q);
+}
+
+void gy_reply_document(gy_pg_t *pg, gy_holds_t *holds, gy_http_request_t *req, const char *stmt,
+                       int nparams, const char *const *values, const char *not_found)
+{
+    assert(pg && req && stmt && not_found);
+    s_document_query_t *q = gy_calloc(1, sizeof *q);
+    q->holds = holds;
+    q->req = req;
+    q->not_found = not_found;
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, stmt, nparams, values, NULL);
+    if (gy_pg_run(pg, &tx, s_on_document, s_on_document_done, q) < 0) {
+        free(q);
+        gy_http_respond_error(req, 503, "unavailable",
+                              "the database is unavailable; nothing was changed; retry later",
+                              NULL);
+        return;
+    }
+    if (holds)
+        gy_hold(holds);
+}
+
 int gy_require_json(gy_http_request_t *req)
 {
     static const char json[] = "application/json";

@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "gy_hold.h"
 #include "gy_http.h"
 #include "gy_pg.h"
 
@@ -119,6 +120,13 @@ json_t *gy_json_object_load(const char *body, size_t len, gy_error_t *err);
  *  application/json, parameters allowed): 0, or -1 after answering 415
  *  unsupported_media_type (field "Content-Type"). */
 int gy_require_json(gy_http_request_t *req);
+/*  Runs one prepared statement on pg whose one row's first column is a
+ *  JSON document (text) and answers it 200; no row, or NULL: 404
+ *  not_found with the message not_found; the database failing: 503
+ *  unavailable.  holds (may be NULL) is held while the statement runs:
+ *  an answer due after its owner stopped is 503 (gy_hold_gone). */
+void gy_reply_document(gy_pg_t *pg, gy_holds_t *holds, gy_http_request_t *req, const char *stmt,
+                       int nparams, const char *const *values, const char *not_found);
 /*  The error body as text, for answers that carry extra headers; the caller frees. */
 char *gy_error_body(const char *code, const char *message, const char *field);
 

@@ -72,56 +72,11 @@ static const char *const s_chief_roles[] = {"chief_prosecutor", NULL};
 static const gy_guard_t s_chiefs = {s_chief_roles, true, false,
                                     "only a chief prosecutor may set the rotation"};
 
-/*  ---- reads: one statement answering JSON (NULL: not found) ---- */
-
-typedef struct {
-    workflow_api_t *api;
-    gy_http_request_t *req;
-    char *answer;
-    const char *not_found;
-} s_read_t;
-
-static void s_on_read_row(void *arg, size_t index, const gy_pg_result_t *res)
-{
-    s_read_t *r = arg;
-    (void)index;
-    if (gy_pg_ntuples(res) == 1 && !gy_pg_isnull(res, 0, 0) && !r->answer)
-        r->answer = gy_strdup(gy_pg_value(res, 0, 0));
-}
-
-static void s_on_read_done(void *arg, gy_pg_status_t status, const char *sqlstate)
-{
-    s_read_t *r = arg;
-    (void)sqlstate;
-    if (!gy_hold_gone(&r->api->holds, r->req)) {
-        json_t *body = r->answer ? json_loads(r->answer, 0, NULL) : NULL;
-        if (status != GY_PG_OK)
-            s_unavailable(r->req);
-        else if (!body)
-            gy_http_respond_error(r->req, 404, "not_found", r->not_found, NULL);
-        else
-            gy_reply_json(r->req, 200, json_incref(body));
-        json_decref(body);
-    }
-    free(r->answer);
-    free(r);
-}
-
+/*  Reads: one statement answering a JSON document (NULL: not found). */
 static void s_read(workflow_api_t *self, gy_http_request_t *req, const char *stmt, int n,
                    const char *const *values, const char *not_found)
 {
-    s_read_t *r = gy_calloc(1, sizeof *r);
-    r->api = self;
-    r->req = req;
-    r->not_found = not_found;
-    gy_pg_tx_t *tx = gy_pg_tx_new();
-    gy_pg_tx_add(tx, stmt, n, values, NULL);
-    if (gy_pg_run(gy_pgpool_pick(self->pool), &tx, s_on_read_row, s_on_read_done, r) < 0) {
-        free(r);
-        s_unavailable(req);
-        return;
-    }
-    gy_hold(&self->holds);
+    gy_reply_document(gy_pgpool_pick(self->pool), &self->holds, req, stmt, n, values, not_found);
 }
 
 /*  ---- GET /api/v1/workflow/reviews ---- */

@@ -168,7 +168,7 @@ static void s_read_as(workflow_hearing_api_t *self, gy_http_request_t *req, cons
 static void s_read(workflow_hearing_api_t *self, gy_http_request_t *req, const char *stmt, int n,
                    const char *const *values, const char *not_found)
 {
-    s_read_as(self, req, stmt, n, values, 200, not_found, NULL);
+    gy_reply_document(self->pg, &self->holds, req, stmt, n, values, not_found);
 }
 
 static void s_case_hearings(gy_http_request_t *req, const gy_route_match_t *match, void *arg)
