@@ -352,3 +352,62 @@ json_t *gy_json_object_load(const char *body, size_t len, gy_error_t *err)
     }
     return root;
 }
+
+int gy_json_known(const json_t *object, const char *where, const char *const *names,
+                  gy_error_t *err)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)object, key, value) {
+        bool known = false;
+        for (const char *const *n = names; *n && !known; n++)
+            known = strcmp(*n, key) == 0;
+        if (!known) {
+            char quoted[64];
+            gy_text_excerpt(quoted, sizeof quoted, key);
+            char field[96];
+            snprintf(field, sizeof field, "%s%s%s", where, where[0] ? "." : "", quoted);
+            gy_error_set(err, 400, "unknown_property", field, "unknown member \"%s\"", quoted);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int gy_json_text(const json_t *v, const char *field, bool required, long min, long max,
+                 bool multiline, const char **out, gy_error_t *err)
+{
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (!required)
+            return 0;
+        gy_error_set(err, 400, "missing_field", field, "%s is required", field);
+        return -1;
+    }
+    if (!json_is_string(v)) {
+        gy_error_set(err, 400, "invalid_type", field, "%s must be a string", field);
+        return -1;
+    }
+    const char *s = json_string_value(v);
+    if (strlen(s) != json_string_length(v)) {
+        gy_error_set(err, 400, "invalid_value", field, "%s must not contain NUL", field);
+        return -1;
+    }
+    long n = gy_text_check(s, strlen(s), multiline ? GY_TEXT_MULTILINE : GY_TEXT_LINE);
+    if (n == GY_TEXT_INVALID_UTF8) {
+        gy_error_set(err, 400, "invalid_utf8", field, "%s is not valid UTF-8", field);
+        return -1;
+    }
+    if (n == GY_TEXT_CONTROL) {
+        gy_error_set(err, 400, "invalid_value", field, "%s must not contain control characters",
+                     field);
+        return -1;
+    }
+    if (n < min || n > max) {
+        gy_error_set(err, 400, n < min ? "invalid_value" : "too_long", field,
+                     "%s must have %ld to %ld characters", field, min, max);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}

@@ -116,6 +116,18 @@ void gy_reply_row(gy_pg_t *pg, gy_http_request_t *req, const char *stmt, int npa
  *  at a character boundary (it cuts the input it quotes at a byte count),
  *  with the line and column. */
 json_t *gy_json_object_load(const char *body, size_t len, gy_error_t *err);
+/*  Every member of object must be one of names (NULL-terminated): 0, or
+ *  -1 with 400 unknown_property, its field "where.member" (where: the
+ *  object's own field, "" for the body), the member quoted safely. */
+int gy_json_known(const json_t *object, const char *where, const char *const *names,
+                  gy_error_t *err);
+/*  The text v, the value of field: NULL or JSON null is absent (*out NULL;
+ *  400 missing_field when required); otherwise a string (400 invalid_type)
+ *  without NUL or control characters (one line unless multiline: 400
+ *  invalid_value), valid UTF-8 (400 invalid_utf8), of min..max characters
+ *  (400 invalid_value below, too_long above).  0, or -1 with err set. */
+int gy_json_text(const json_t *v, const char *field, bool required, long min, long max,
+                 bool multiline, const char **out, gy_error_t *err);
 /*  Whether the request says its body is JSON (Content-Type
  *  application/json, parameters allowed): 0, or -1 after answering 415
  *  unsupported_media_type (field "Content-Type"). */

@@ -229,11 +229,63 @@ static void test_head_and_options(void **state)
     free(r);
 }
 
+/*  A request body's members: unknown ones named with where they are, and
+ *  text checked as every service checks it (characters, not bytes). */
+static void test_json_members(void **state)
+{
+    (void)state;
+    gy_error_t err;
+    static const char *const names[] = {"reason", "title", NULL};
+    json_t *body = json_pack("{s:s, s:i}", "reason", "河道污染", "x\xe6\xb2\xb3", 1);
+    assert_int_equal(gy_json_known(body, "", names, &err), -1);
+    assert_string_equal(err.code, "unknown_property");
+    assert_string_equal(err.field, "x河");
+    assert_int_equal(gy_json_known(body, "participants[0]", names, &err), -1);
+    assert_string_equal(err.field, "participants[0].x河");
+    json_object_del(body, "x\xe6\xb2\xb3");
+    assert_int_equal(gy_json_known(body, "", names, &err), 0);
+
+    const char *out = "unset";
+    /*  Four characters, twelve bytes: within 1..4. */
+    assert_int_equal(
+        gy_json_text(json_object_get(body, "reason"), "reason", true, 1, 4, false, &out, &err), 0);
+    assert_string_equal(out, "河道污染");
+    assert_int_equal(
+        gy_json_text(json_object_get(body, "reason"), "reason", true, 1, 3, false, &out, &err), -1);
+    assert_string_equal(err.code, "too_long");
+    assert_null(out);
+    assert_int_equal(
+        gy_json_text(json_object_get(body, "title"), "title", false, 1, 9, false, &out, &err), 0);
+    assert_null(out); /* absent and optional */
+    assert_int_equal(gy_json_text(NULL, "title", true, 1, 9, false, &out, &err), -1);
+    assert_string_equal(err.code, "missing_field");
+    assert_string_equal(err.field, "title");
+    json_t *v = json_integer(3);
+    assert_int_equal(gy_json_text(v, "title", true, 1, 9, false, &out, &err), -1);
+    assert_string_equal(err.code, "invalid_type");
+    json_decref(v);
+    v = json_stringn("a\0b", 3);
+    assert_int_equal(gy_json_text(v, "title", true, 1, 9, false, &out, &err), -1);
+    assert_string_equal(err.code, "invalid_value");
+    json_decref(v);
+    v = json_string("one\ntwo");
+    assert_int_equal(gy_json_text(v, "title", true, 1, 9, false, &out, &err), -1);
+    assert_string_equal(err.code, "invalid_value");
+    assert_int_equal(gy_json_text(v, "title", true, 1, 9, true, &out, &err), 0);
+    json_decref(v);
+    v = json_string("");
+    assert_int_equal(gy_json_text(v, "title", true, 1, 9, false, &out, &err), -1);
+    assert_string_equal(err.code, "invalid_value");
+    json_decref(v);
+    json_decref(body);
+}
+
 int main(void)
 {
     gy_log_init("test_gy_route", "error");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parameters_by_name),
+        cmocka_unit_test(test_json_members),
         cmocka_unit_test(test_segments_match_whole),
         cmocka_unit_test(test_literal_before_parameter),
         cmocka_unit_test(test_method_not_allowed_lists_methods),

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gy_route.h"
 #include "gy_text.h"
 #include "workflow_limits.h"
 
@@ -14,40 +15,7 @@
 static int s_string(json_t *root, const char *name, bool required, long max, bool multiline,
                     const char **out, gy_error_t *err)
 {
-    json_t *v = json_object_get(root, name);
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return 0;
-        gy_error_set(err, 400, "missing_field", name, "%s is required", name);
-        return -1;
-    }
-    if (!json_is_string(v)) {
-        gy_error_set(err, 400, "invalid_type", name, "%s must be a string", name);
-        return -1;
-    }
-    const char *text = json_string_value(v);
-    if (strlen(text) != json_string_length(v)) {
-        gy_error_set(err, 400, "invalid_value", name, "%s must not contain NUL", name);
-        return -1;
-    }
-    long n = gy_text_check(text, strlen(text), multiline ? GY_TEXT_MULTILINE : GY_TEXT_LINE);
-    if (n == GY_TEXT_INVALID_UTF8) {
-        gy_error_set(err, 400, "invalid_utf8", name, "%s is not valid UTF-8", name);
-        return -1;
-    }
-    if (n == GY_TEXT_CONTROL) {
-        gy_error_set(err, 400, "invalid_value", name, "%s must not contain control characters",
-                     name);
-        return -1;
-    }
-    if (n < 1 || n > max) {
-        gy_error_set(err, 400, n < 1 ? "invalid_value" : "too_long", name,
-                     "%s must have 1 to %ld characters", name, max);
-        return -1;
-    }
-    *out = text;
-    return 0;
+    return gy_json_text(json_object_get(root, name), name, required, 1, max, multiline, out, err);
 }
 
 /*  Which members belong to which events: a member given with another
@@ -89,17 +57,8 @@ int workflow_step_request_parse(const char *body, size_t len, workflow_step_requ
     if (!root)
         return -1;
     r->root = root;
-    const char *key;
-    json_t *v;
-    json_object_foreach(root, key, v) {
-        bool known = false;
-        for (size_t i = 0; members[i] && !known; i++)
-            known = strcmp(key, members[i]) == 0;
-        if (!known) {
-            gy_error_set(err, 400, "unknown_property", key, "unknown member \"%s\"", key);
-            goto fail;
-        }
-    }
+    if (gy_json_known(root, "", members, err) < 0)
+        goto fail;
     if (s_string(root, "event", true, 40, false, &r->event, err) < 0 ||
         s_string(root, "reason", true, WORKFLOW_STEP_REASON_MAX, true, &r->reason, err) < 0 ||
         s_string(root, "judgment_kind", false, 64, false, &r->judgment_kind, err) < 0 ||
@@ -109,6 +68,8 @@ int workflow_step_request_parse(const char *body, size_t len, workflow_step_requ
         s_string(root, "suspension_reason", strcmp(r->event, "suspend") == 0, 16, false,
                  &r->suspension_reason, err) < 0)
         goto fail;
+    const char *key;
+    json_t *v;
     json_object_foreach(root, key, v) {
         if (!s_member_belongs(key, r->event)) {
             gy_error_set(err, 400, "invalid_value", key, "%s does not belong to event %s", key,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gy_clock.h"
+#include "gy_route.h"
 #include "gy_text.h"
 #include "gy_util.h"
 
@@ -38,20 +39,7 @@ int workflow_body_load(const char *body, size_t len, void **root_p, gy_error_t *
 
 int workflow_body_known(void *root, const char *const *names, gy_error_t *err)
 {
-    const char *key;
-    json_t *value;
-    json_object_foreach((json_t *)root, key, value) {
-        bool known = false;
-        for (const char *const *n = names; *n && !known; n++)
-            known = strcmp(*n, key) == 0;
-        if (!known) {
-            char quoted[64];
-            gy_text_excerpt(quoted, sizeof quoted, key);
-            gy_error_set(err, 400, "unknown_property", quoted, "unknown member \"%s\"", quoted);
-            return -1;
-        }
-    }
-    return 0;
+    return gy_json_known(root, "", names, err);
 }
 
 /*  A string's checks (gy_text), for a member or an array element named
@@ -59,46 +47,17 @@ int workflow_body_known(void *root, const char *const *names, gy_error_t *err)
 static int s_text(json_t *v, const char *name, long min, long max, bool multiline, const char **out,
                   gy_error_t *err)
 {
-    if (!json_is_string(v)) {
+    if (!json_is_string(v)) { /* an array's element: null is a wrong type, not absent */
         gy_error_set(err, 400, "invalid_type", name, "%s must be a string", name);
         return -1;
     }
-    const char *s = json_string_value(v);
-    if (strlen(s) != json_string_length(v)) {
-        gy_error_set(err, 400, "invalid_value", name, "%s must not contain NUL", name);
-        return -1;
-    }
-    long n = gy_text_check(s, strlen(s), multiline ? GY_TEXT_MULTILINE : GY_TEXT_LINE);
-    if (n == GY_TEXT_INVALID_UTF8) {
-        gy_error_set(err, 400, "invalid_utf8", name, "%s is not valid UTF-8", name);
-        return -1;
-    }
-    if (n == GY_TEXT_CONTROL) {
-        gy_error_set(err, 400, "invalid_value", name, "%s must not contain control characters",
-                     name);
-        return -1;
-    }
-    if (n < min || n > max) {
-        gy_error_set(err, 400, n < min ? "invalid_value" : "too_long", name,
-                     "%s must have %ld to %ld characters", name, min, max);
-        return -1;
-    }
-    *out = s;
-    return 0;
+    return gy_json_text(v, name, true, min, max, multiline, out, err);
 }
 
 int workflow_body_string(void *root, const char *name, bool required, long min, long max,
                          bool multiline, const char **out, gy_error_t *err)
 {
-    json_t *v = json_object_get(root, name);
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return 0;
-        gy_error_set(err, 400, "missing_field", name, "%s is required", name);
-        return -1;
-    }
-    return s_text(v, name, min, max, multiline, out, err);
+    return gy_json_text(json_object_get(root, name), name, required, min, max, multiline, out, err);
 }
 
 /*  An optional integer member within min..max; *out keeps its default when

@@ -48,22 +48,7 @@ static json_t *s_load(const char *body, size_t len, gy_error_t *err)
  *  names the object in errors ("" for the body). */
 static int s_known(json_t *object, const char *field, const char *const *names, gy_error_t *err)
 {
-    const char *key;
-    json_t *value;
-    json_object_foreach(object, key, value) {
-        bool known = false;
-        for (const char *const *n = names; *n && !known; n++)
-            known = strcmp(*n, key) == 0;
-        if (!known) {
-            char quoted[64];
-            gy_text_excerpt(quoted, sizeof quoted, key);
-            char where[96];
-            snprintf(where, sizeof where, "%s%s%s", field, field[0] ? "." : "", quoted);
-            gy_error_set(err, 400, "unknown_property", where, "unknown member \"%s\"", quoted);
-            return -1;
-        }
-    }
-    return 0;
+    return gy_json_known(object, field, names, err);
 }
 
 /*  The string v named field: absent (NULL) when optional; its length in
@@ -71,39 +56,7 @@ static int s_known(json_t *object, const char *field, const char *const *names, 
 static int s_text(json_t *v, const char *field, bool required, long min, long max, bool multiline,
                   const char **out, gy_error_t *err)
 {
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return 0;
-        gy_error_set(err, 400, "missing_field", field, "%s is required", field);
-        return -1;
-    }
-    if (!json_is_string(v)) {
-        gy_error_set(err, 400, "invalid_type", field, "%s must be a string", field);
-        return -1;
-    }
-    const char *s = json_string_value(v);
-    if (strlen(s) != json_string_length(v)) {
-        gy_error_set(err, 400, "invalid_value", field, "%s must not contain NUL", field);
-        return -1;
-    }
-    long n = gy_text_check(s, strlen(s), multiline ? GY_TEXT_MULTILINE : GY_TEXT_LINE);
-    if (n == GY_TEXT_INVALID_UTF8) {
-        gy_error_set(err, 400, "invalid_utf8", field, "%s is not valid UTF-8", field);
-        return -1;
-    }
-    if (n == GY_TEXT_CONTROL) {
-        gy_error_set(err, 400, "invalid_value", field, "%s must not contain control characters",
-                     field);
-        return -1;
-    }
-    if (n < min || n > max) {
-        gy_error_set(err, 400, n < min ? "invalid_value" : "too_long", field,
-                     "%s must have %ld to %ld characters", field, min, max);
-        return -1;
-    }
-    *out = s;
-    return 0;
+    return gy_json_text(v, field, required, min, max, multiline, out, err);
 }
 
 static int s_string(json_t *root, const char *name, bool required, long min, long max,

@@ -317,40 +317,7 @@ int workflow_impact_value_parse(const workflow_measure_t *m, const char *text,
 static int s_text(json_t *root, const char *name, bool required, long max, bool multiline,
                   const char **out, gy_error_t *err)
 {
-    json_t *v = json_object_get(root, name);
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return 0;
-        gy_error_set(err, 400, "missing_field", name, "%s is required", name);
-        return -1;
-    }
-    if (!json_is_string(v)) {
-        gy_error_set(err, 400, "invalid_type", name, "%s must be a string", name);
-        return -1;
-    }
-    const char *s = json_string_value(v);
-    if (strlen(s) != json_string_length(v)) {
-        gy_error_set(err, 400, "invalid_value", name, "%s must not contain NUL", name);
-        return -1;
-    }
-    long n = gy_text_check(s, strlen(s), multiline ? GY_TEXT_MULTILINE : GY_TEXT_LINE);
-    if (n == GY_TEXT_INVALID_UTF8) {
-        gy_error_set(err, 400, "invalid_utf8", name, "%s is not valid UTF-8", name);
-        return -1;
-    }
-    if (n == GY_TEXT_CONTROL) {
-        gy_error_set(err, 400, "invalid_value", name, "%s must not contain control characters",
-                     name);
-        return -1;
-    }
-    if (n < 1 || n > max) {
-        gy_error_set(err, 400, n < 1 ? "invalid_value" : "too_long", name,
-                     "%s must have 1 to %ld characters", name, max);
-        return -1;
-    }
-    *out = s;
-    return 0;
+    return gy_json_text(json_object_get(root, name), name, required, 1, max, multiline, out, err);
 }
 
 int workflow_impact_entry_parse(const workflow_impact_t *self, const char *body, size_t len,
@@ -364,19 +331,8 @@ int workflow_impact_entry_parse(const workflow_impact_t *self, const char *body,
     if (!root)
         return -1;
     e->root = root;
-    const char *key;
-    json_t *v;
-    json_object_foreach(root, key, v) {
-        bool known = false;
-        for (const char *const *n = members; *n && !known; n++)
-            known = strcmp(*n, key) == 0;
-        if (!known) {
-            char quoted[64];
-            gy_text_excerpt(quoted, sizeof quoted, key);
-            gy_error_set(err, 400, "unknown_property", quoted, "unknown member \"%s\"", quoted);
-            goto fail;
-        }
-    }
+    if (gy_json_known(root, "", members, err) < 0)
+        goto fail;
     const char *code, *recorded;
     if (s_text(root, "measure", true, 63, false, &code, err) < 0)
         goto fail;

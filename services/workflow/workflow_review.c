@@ -68,20 +68,7 @@ static json_t *s_load(const char *body, size_t len, gy_error_t *err)
 /*  Every member must be one of names (NULL-terminated). */
 static int s_known(json_t *root, const char *const *names, gy_error_t *err)
 {
-    const char *key;
-    json_t *value;
-    json_object_foreach(root, key, value) {
-        bool known = false;
-        for (const char *const *n = names; *n && !known; n++)
-            known = strcmp(*n, key) == 0;
-        if (!known) {
-            char quoted[64];
-            gy_text_excerpt(quoted, sizeof quoted, key);
-            gy_error_set(err, 400, "unknown_property", quoted, "unknown member \"%s\"", quoted);
-            return -1;
-        }
-    }
-    return 0;
+    return gy_json_known(root, "", names, err);
 }
 
 /*  The string member name: absent (NULL) when optional; its length in
@@ -89,40 +76,7 @@ static int s_known(json_t *root, const char *const *names, gy_error_t *err)
 static int s_string(json_t *root, const char *name, bool required, long min, long max,
                     bool multiline, const char **out, gy_error_t *err)
 {
-    json_t *v = json_object_get(root, name);
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (!required)
-            return 0;
-        gy_error_set(err, 400, "missing_field", name, "%s is required", name);
-        return -1;
-    }
-    if (!json_is_string(v)) {
-        gy_error_set(err, 400, "invalid_type", name, "%s must be a string", name);
-        return -1;
-    }
-    const char *s = json_string_value(v);
-    if (strlen(s) != json_string_length(v)) {
-        gy_error_set(err, 400, "invalid_value", name, "%s must not contain NUL", name);
-        return -1;
-    }
-    long n = gy_text_check(s, strlen(s), multiline ? GY_TEXT_MULTILINE : GY_TEXT_LINE);
-    if (n == GY_TEXT_INVALID_UTF8) {
-        gy_error_set(err, 400, "invalid_utf8", name, "%s is not valid UTF-8", name);
-        return -1;
-    }
-    if (n == GY_TEXT_CONTROL) {
-        gy_error_set(err, 400, "invalid_value", name, "%s must not contain control characters",
-                     name);
-        return -1;
-    }
-    if (n < min || n > max) {
-        gy_error_set(err, 400, n < min ? "invalid_value" : "too_long", name,
-                     "%s must have %ld to %ld characters", name, min, max);
-        return -1;
-    }
-    *out = s;
-    return 0;
+    return gy_json_text(json_object_get(root, name), name, required, min, max, multiline, out, err);
 }
 
 static int s_version(json_t *root, bool *has, long *out, gy_error_t *err)
