@@ -247,6 +247,7 @@ static int s_start_bus(gy_node_t *self)
             .reader = self->reader,
             .events = self->events,
             .metrics = self->metrics,
+            .sequence_pending = spec->sequence_pending,
         };
         self->outbox = gy_outbox_new(self->loop, &config);
     }
@@ -369,6 +370,8 @@ static int s_start(gy_node_t *self)
     self->reader = gy_pg_new(self->loop, self->conninfo, "pg reader");
     if (spec->outbox)
         gy_outbox_prepare(spec->schema, self->relay, self->reader, NULL);
+    if (spec->outbox && spec->sequence_pending)
+        gy_outbox_prepare_sequencer(spec->schema, self->relay);
     if (spec->apply) {
         gy_consumer_prepare(spec->schema, self->writer);
         /*  The schema is the service's constant (gy_consumer_prepare

@@ -72,6 +72,7 @@ typedef struct {
     const char *events;          /* default of GY_BUS_EVENTS (PUB); NULL: no events */
     const char *replay;          /* default of GY_BUS_REPLAY (ROUTER); NULL: no replay */
     bool outbox;                 /* a gy_outbox on schema: relay, heartbeat and replay */
+    bool sequence_pending;       /* its events are numbered by the relay (gy_outbox.h) */
     const char *sources;         /* default of GY_SOURCES, with a consumer */
     gy_consumer_apply_fn *apply; /* NULL: no consumer; arg is the service's, or see
                                     gy_node_set_consumer_arg */

@@ -33,6 +33,7 @@ static const char s_sql_save_published[] = "UPDATE %s.producer SET published = $
                                            " WHERE producer = $1 AND published < $2::bigint";
 static const char s_sql_append[] =
     "SELECT %s.outbox_append($1, $2::uuid, $3, $4::bigint, $5, $6, $7::bytea)";
+static const char s_sql_sequence[] = "SELECT %s.outbox_sequence($1, $2::int)";
 
 struct gy_outbox {
     uv_loop_t *loop;
@@ -85,6 +86,12 @@ void gy_outbox_prepare(const char *schema, gy_pg_t *relay, gy_pg_t *reader, gy_p
     }
     if (writer)
         s_prepare(writer, "gy_outbox_append", s_sql_append, schema);
+}
+
+void gy_outbox_prepare_sequencer(const char *schema, gy_pg_t *relay)
+{
+    assert(s_schema_valid(schema) && relay);
+    s_prepare(relay, "gy_outbox_sequence", s_sql_sequence, schema);
 }
 
 /*  ---- envelopes ---- */
@@ -282,6 +289,36 @@ static void s_on_catchup_done(void *arg, gy_pg_status_t status, const char *sqls
     self->relay_live = true;
 }
 
+static void s_on_sequenced(void *arg, size_t index, const gy_pg_result_t *res)
+{
+    gy_outbox_t *self = arg;
+    (void)index;
+    uint64_t last = gy_outbox_sequence(res);
+    if (last > self->head)
+        self->head = last;
+}
+
+/*  Nothing to do: the read queued behind it runs either way and publishes
+ *  what is numbered by then. */
+static void s_on_sequence_done(void *arg, gy_pg_status_t status, const char *sqlstate)
+{
+    (void)arg;
+    (void)status;
+    (void)sqlstate;
+}
+
+/*  Numbers a page of the pending events (config.sequence_pending) in its
+ *  own transaction, queued on the relay connection ahead of the read that
+ *  publishes them: the read starts after that commit, so nothing is
+ *  published that a failed commit could number again. */
+static void s_sequence(gy_outbox_t *self, const char *limit)
+{
+    const char *params[] = {self->producer, limit};
+    gy_pg_tx_t *tx = gy_pg_tx_new();
+    gy_pg_tx_add(tx, "gy_outbox_sequence", 2, params, NULL);
+    (void)gy_pg_run(self->config.relay, &tx, s_on_sequenced, s_on_sequence_done, self);
+}
+
 static void s_catch_up(gy_outbox_t *self)
 {
     if (self->relay_busy || !gy_pg_up(self->config.relay))
@@ -290,6 +327,8 @@ static void s_catch_up(gy_outbox_t *self)
     char after[24], limit[16];
     snprintf(after, sizeof after, "%" PRIu64, self->published);
     snprintf(limit, sizeof limit, "%d", S_CATCHUP_PAGE);
+    if (self->config.sequence_pending)
+        s_sequence(self, limit);
     const char *params[] = {self->producer, after, limit};
     gy_pg_tx_t *tx = gy_pg_tx_new();
     gy_pg_tx_add(tx, "gy_outbox_after", 3, params, NULL);
@@ -322,6 +361,10 @@ void gy_outbox_relay_up(gy_outbox_t *self)
 
 void gy_outbox_committed(gy_outbox_t *self, const gy_outbox_event_t *ev)
 {
+    if (self->config.sequence_pending) {
+        gy_outbox_check(self); /* its number is given by the relay, not known here */
+        return;
+    }
     if (ev->sequence > self->head)
         self->head = ev->sequence;
     if (self->relay_live && ev->sequence == self->published + 1) {
@@ -364,7 +407,10 @@ static void s_on_tick(uv_timer_t *timer)
     gy_outbox_t *self = timer->data;
     gy_metrics_set(self->config.metrics, "gy_outbox_lag", "", (double)gy_outbox_lag(self));
     s_heartbeat(self);
-    if (self->relay_live && self->head > self->published)
+    /*  With pending events (config.sequence_pending) the relay also looks
+     *  once a second: an event a writer committed without calling
+     *  gy_outbox_check waits at most that long to be numbered. */
+    if (self->relay_live && (self->head > self->published || self->config.sequence_pending))
         s_catch_up(self);
     if (self->saving || self->published <= self->saved || !gy_pg_up(self->config.relay))
         return;

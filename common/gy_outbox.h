@@ -70,6 +70,25 @@
  *  (intake allocates inside intake.submit_clue instead, for its
  *  idempotency rule.)
  *
+ *  That lock is held from the append to the commit, so a producer's
+ *  writers commit one at a time.  A service whose events come from many
+ *  concurrent transactions (the workflow's API) sets
+ *  config.sequence_pending instead: outbox_append only inserts the event
+ *  into S.outbox_pending (id bigserial, then the outbox's columns but the
+ *  sequence) and returns that id; the relay numbers pending events in its
+ *  own transaction before each read, with
+ *
+ *    S.outbox_sequence(p_producer text, p_limit integer) RETURNS bigint:
+ *      locks the producer row (creating it), moves up to p_limit pending
+ *      events of the producer, in id order, into S.outbox with the next
+ *      sequences, and returns the newest sequence.
+ *
+ *  An event committed after another committed is numbered after it (its id
+ *  is larger, and no snapshot sees it without the other); events of one
+ *  transaction keep their order.  Sequences stay gap-free and in the order
+ *  of publication; the workflow's R__workflow_functions.sql has both
+ *  functions.
+ *
  *  Use:
  *      gy_outbox_prepare("router", relay_pg, reader_pg, writer_pg);
  *      outbox = gy_outbox_new(loop, &config);   // before gy_pg_start
@@ -113,6 +132,8 @@ typedef struct {
     gy_pg_t *reader;         /* borrowed: replay queries (may be shared with others) */
     gy_bus_socket_t *events; /* PUB, borrowed */
     gy_metrics_t *metrics;   /* borrowed */
+    bool sequence_pending;   /* events are appended unnumbered and the relay numbers them
+                                (S.outbox_sequence; see above and gy_outbox_prepare_sequencer) */
 } gy_outbox_config_t;
 
 /*  Registers the statements the relay and the replay need on their
@@ -120,6 +141,9 @@ typedef struct {
  *  call before gy_pg_start.  The schema is checked (assert: it is a
  *  constant of the service, not input). */
 void gy_outbox_prepare(const char *schema, gy_pg_t *relay, gy_pg_t *reader, gy_pg_t *writer);
+/*  Registers S.outbox_sequence on the relay's connection, for
+ *  config.sequence_pending. */
+void gy_outbox_prepare_sequencer(const char *schema, gy_pg_t *relay);
 
 gy_outbox_t *gy_outbox_new(uv_loop_t *loop, const gy_outbox_config_t *config);
 /*  Stops the timers; memory goes in their close callbacks: run the loop.
@@ -130,7 +154,9 @@ void gy_outbox_destroy(gy_outbox_t **self_p);
 void gy_outbox_relay_up(gy_outbox_t *self);
 
 /*  An event of this producer committed: publish it now if it is the next
- *  in sequence, otherwise read the outbox.  Call in commit order. */
+ *  in sequence, otherwise read the outbox.  Call in commit order.  With
+ *  config.sequence_pending the event has no number yet: the same as
+ *  gy_outbox_check. */
 void gy_outbox_committed(gy_outbox_t *self, const gy_outbox_event_t *event);
 
 /*  A writer transaction ended with an unknown outcome (GY_PG_LOST): events

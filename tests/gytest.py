@@ -1092,11 +1092,45 @@ def require_workflow_build():
         raise RuntimeError("not built yet: " + WORKFLOW_BIN)
 
 
-# The workflow's events a request can write: every outbox row but the
-# deadlines that fire on the workflow's own clock meanwhile (what a refusal
-# must leave as it was).
-WORKFLOW_EVENTS_WRITTEN = ("SELECT count(*) FROM workflow.outbox"
+# The workflow's events as written: its relay numbers them (gy_outbox.h,
+# sequence_pending), so a committed event is in workflow.outbox_pending
+# until then and in workflow.outbox after.  Columns: sequence (NULL while
+# pending), pending (the pending row's id, NULL once numbered), type, body.
+WORKFLOW_EVENTS = ("(SELECT sequence, NULL::bigint AS pending, type, body FROM workflow.outbox"
+                   " UNION ALL SELECT NULL, id, type, body FROM workflow.outbox_pending) AS e")
+
+# The workflow's events a request can write: every event but the deadlines
+# that fire on the workflow's own clock meanwhile (what a refusal must leave
+# as it was).
+WORKFLOW_EVENTS_WRITTEN = ("SELECT count(*) FROM " + WORKFLOW_EVENTS +
                            " WHERE type NOT IN ('DeadlineDue', 'DeadlineMissed')")
+
+
+def workflow_events(db, type_, **match):
+    """The workflow's events of a type, numbered or pending, unpacked, in
+    the order they were (or will be) published."""
+    out = []
+    for (body,) in db.query("SELECT body FROM " + WORKFLOW_EVENTS + " WHERE type = %s"
+                            " ORDER BY sequence NULLS LAST, pending", (type_,)):
+        m = getattr(pb, type_)()
+        m.ParseFromString(bytes(body))
+        if all(getattr(m, k) == v for k, v in match.items()):
+            out.append(m)
+    return out
+
+
+def workflow_sequences(db, producer=None, timeout=30.0):
+    """The workflow's event sequences once its relay has numbered every
+    pending event (of the producer, when given), in order."""
+    where = "" if producer is None else " WHERE producer = %s"
+    args = None if producer is None else (producer,)
+    deadline = time.monotonic() + timeout
+    while db.query("SELECT count(*) FROM workflow.outbox_pending" + where, args)[0][0]:
+        if time.monotonic() > deadline:
+            raise AssertionError("the workflow's relay left events unnumbered")
+        time.sleep(0.05)
+    return [s for (s,) in db.query("SELECT sequence FROM workflow.outbox" + where +
+                                   " ORDER BY sequence", args)]
 
 
 class Workflow(Service):

@@ -134,15 +134,7 @@ def written(cid):
 
 
 def events(type_, **match):
-    """The workflow's events of a type in its outbox, unpacked."""
-    out = []
-    for (body,) in S["db"].query("SELECT body FROM workflow.outbox WHERE type = %s "
-                                 "ORDER BY sequence", (type_,)):
-        m = getattr(gytest.pb, type_)()
-        m.ParseFromString(bytes(body))
-        if all(getattr(m, k) == v for k, v in match.items()):
-            out.append(m)
-    return out
+    return gytest.workflow_events(S["db"], type_, **match)
 
 
 def timeline(receipt):

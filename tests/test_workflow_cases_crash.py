@@ -88,12 +88,7 @@ def wait(predicate, what, timeout=60.0):
 
 
 def events(type_):
-    out = []
-    for (body,) in S["db"].query("SELECT body FROM workflow.outbox WHERE type = %s", (type_,)):
-        m = getattr(gytest.pb, type_)()
-        m.ParseFromString(bytes(body))
-        out.append(m)
-    return out
+    return gytest.workflow_events(S["db"], type_)
 
 
 class Stepper(threading.Thread):
@@ -199,13 +194,17 @@ class CrashTest(gytest.IntakeTestCase):
         # deadlines each (and started file_upward_suggestion, not yet due).
         self.assertGreaterEqual(len(due), 2 * (N - N // 2))
         # The outbox has no gap.
-        seqs = [s for (s,) in S["db"].query("SELECT sequence FROM workflow.outbox "
-                                            "ORDER BY sequence")]
+        seqs = gytest.workflow_sequences(S["db"])
         self.assertEqual(seqs, list(range(1, len(seqs) + 1)))
         # Each step once: the version counts the history, one event each.
-        changed = {}
+        # The relay numbers the events (sequence_pending) in the order they
+        # committed: a case's steps come in the order of its versions.
+        changed, versions = {}, {}
         for e in events("CaseStageChanged"):
             changed[(e.case_id, e.event)] = changed.get((e.case_id, e.event), 0) + 1
+            versions.setdefault(e.case_id, []).append(e.version)
+        for case_id, seen in versions.items():
+            self.assertEqual(seen, sorted(seen), case_id)
         for case_id in cases[: N // 2]:
             version, steps = S["db"].query(
                 'SELECT c.version, (SELECT count(*) FROM workflow.case_step s '

@@ -179,15 +179,9 @@ class WorkflowCrashTest(unittest.TestCase):
         self.assertTrue(all(r[2] == "under_review" for r in handling))
 
         # One ClueReviewStarted per handling clue, none for triage; no gap.
-        started = db.query("SELECT body FROM workflow.outbox WHERE type = 'ClueReviewStarted'")
-        ids = []
-        for (body,) in started:
-            m = gytest.pb.ClueReviewStarted()
-            m.ParseFromString(bytes(body))
-            ids.append(m.clue_id)
+        ids = [m.clue_id for m in gytest.workflow_events(db, "ClueReviewStarted")]
         self.assertEqual(sorted(ids), sorted(r[0] for r in handling))
-        seqs = [s for (s,) in db.query("SELECT sequence FROM workflow.outbox WHERE producer = %s "
-                                       "ORDER BY sequence", (WORKFLOW,))]
+        seqs = gytest.workflow_sequences(db, WORKFLOW)
         self.assertEqual(seqs, list(range(1, len(seqs) + 1)))
         self.assertEqual(dict(db.query("SELECT producer, last_sequence FROM workflow.consumed")),
                          dict(db.query("SELECT producer, last_sequence FROM router.producer")))

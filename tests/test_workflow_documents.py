@@ -99,14 +99,7 @@ def issue(case_id, kind, bearer, key=None, **body):
 
 
 def events(type_, **match):
-    out = []
-    for (body,) in S["db"].query("SELECT body FROM workflow.outbox WHERE type = %s "
-                                 "ORDER BY sequence", (type_,)):
-        m = getattr(gytest.pb, type_)()
-        m.ParseFromString(bytes(body))
-        if all(getattr(m, k) == v for k, v in match.items()):
-            out.append(m)
-    return out
+    return gytest.workflow_events(S["db"], type_, **match)
 
 
 def beijing_year(ms):

@@ -181,13 +181,10 @@ class WorkflowDocumentsCrashTest(unittest.TestCase):
         self.assertEqual(by_key, acked)
         # DocumentIssued once per document, no gap in the outbox.
         issued = []
-        for (body,) in db.query("SELECT body FROM workflow.outbox WHERE type = 'DocumentIssued'"):
-            m = gytest.pb.DocumentIssued()
-            m.ParseFromString(bytes(body))
+        for m in gytest.workflow_events(db, "DocumentIssued"):
             issued.append((m.document_id, m.number, m.seq))
         self.assertEqual(sorted(issued, key=lambda x: x[2]), [tuple(r[:3]) for r in rows])
-        seqs = [s for (s,) in db.query("SELECT sequence FROM workflow.outbox WHERE producer = %s "
-                                       "ORDER BY sequence", (WORKFLOW,))]
+        seqs = gytest.workflow_sequences(db, WORKFLOW)
         self.assertEqual(seqs, list(range(1, len(seqs) + 1)))
         workflow.assert_healthy_process()
         status, body = workflow.health()

@@ -93,7 +93,10 @@ def wait(predicate, what, timeout=20.0):
 
 
 def outbox(schema, type_, **match):
-    """A service's events of a type in its outbox, unpacked, in order."""
+    """A service's events of a type in its outbox, unpacked, in order (the
+    workflow's numbered or still pending: gytest.workflow_events)."""
+    if schema == "workflow":
+        return gytest.workflow_events(S["db"], type_, **match)
     out = []
     for (body,) in S["db"].query("SELECT body FROM %s.outbox WHERE type = %%s ORDER BY sequence"
                                  % schema, (type_,)):

@@ -116,6 +116,7 @@ static const gy_node_spec_t s_spec = {
     .events = "tcp://127.0.0.1:7301",
     .replay = "tcp://127.0.0.1:7302",
     .outbox = true,
+    .sequence_pending = true, /* many API connections commit events at once */
     .sources = "tcp://127.0.0.1:7201|tcp://127.0.0.1:7202",
     .read = workflow_store_read,
     .read_result = workflow_store_read_result,

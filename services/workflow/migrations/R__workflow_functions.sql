@@ -7,19 +7,49 @@
 -- the caller reads and decides again.  Times are the process clock's
 -- (p_at_ms), never now().
 
--- gy_outbox_tx_append's function (common/gy_outbox.h).
+-- gy_outbox_tx_append's function (common/gy_outbox.h), with the events
+-- numbered by the relay (config.sequence_pending): the event waits in
+-- workflow.outbox_pending, and no row is shared by concurrent writers.  The
+-- result is the pending row's id (never a sequence; the writers ignore it).
 CREATE OR REPLACE FUNCTION workflow.outbox_append(p_producer text, p_event_id uuid, p_type text,
     p_time_ms bigint, p_trace text, p_procuratorate text, p_body bytea)
+RETURNS bigint LANGUAGE sql AS $$
+    INSERT INTO workflow.outbox_pending (producer, event_id, type, time_ms, trace_id,
+                                         procuratorate, body)
+    VALUES (p_producer, p_event_id, p_type, p_time_ms, p_trace, p_procuratorate, p_body)
+    RETURNING id
+$$;
+
+-- The relay's numbering (gy_outbox.h): up to p_limit pending events of the
+-- producer, oldest id first, move into workflow.outbox with the next
+-- sequences, under the producer row's lock; the newest sequence is returned.
+-- A pending row is visible here only once its transaction committed, and an
+-- event committed after another has the larger id, so none is numbered
+-- before an event that committed ahead of it.
+CREATE OR REPLACE FUNCTION workflow.outbox_sequence(p_producer text, p_limit integer)
 RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE v_seq bigint;
+DECLARE v_last bigint;
+        v_moved bigint;
 BEGIN
-    INSERT INTO workflow.producer AS pr (producer, last_sequence) VALUES (p_producer, 1)
-    ON CONFLICT (producer) DO UPDATE SET last_sequence = pr.last_sequence + 1
-    RETURNING pr.last_sequence INTO v_seq;
-    INSERT INTO workflow.outbox (producer, sequence, event_id, type, time_ms, trace_id,
-                                 procuratorate, body)
-    VALUES (p_producer, v_seq, p_event_id, p_type, p_time_ms, p_trace, p_procuratorate, p_body);
-    RETURN v_seq;
+    INSERT INTO workflow.producer (producer) VALUES (p_producer) ON CONFLICT DO NOTHING;
+    SELECT pr.last_sequence INTO v_last FROM workflow.producer pr
+     WHERE pr.producer = p_producer FOR UPDATE;
+    WITH moved AS (
+        DELETE FROM workflow.outbox_pending o
+         WHERE o.id IN (SELECT p.id FROM workflow.outbox_pending p
+                         WHERE p.producer = p_producer ORDER BY p.id LIMIT p_limit)
+        RETURNING o.*)
+    INSERT INTO workflow.outbox (producer, sequence, event_id, type, created_at, time_ms,
+                                 trace_id, procuratorate, body)
+    SELECT m.producer, v_last + row_number() OVER (ORDER BY m.id), m.event_id, m.type,
+           m.created_at, m.time_ms, m.trace_id, m.procuratorate, m.body
+      FROM moved m;
+    GET DIAGNOSTICS v_moved = ROW_COUNT;
+    IF v_moved > 0 THEN
+        UPDATE workflow.producer SET last_sequence = v_last + v_moved
+         WHERE producer = p_producer;
+    END IF;
+    RETURN v_last + v_moved;
 END $$;
 
 CREATE OR REPLACE FUNCTION workflow.at(p_ms bigint) RETURNS timestamptz
