@@ -150,11 +150,48 @@ def open_case(kind="administrative", harm=False, field="ecology", text=None):
     return r.json()["review"]["case_id"], receipt
 
 
+def instant(text):
+    return None if text is None else gytest.parse_instant(text)
+
+
+def check_answer(answer, case):
+    """A step's answer against the case read after it: the same state,
+    version and buttons, the step as the timeline's last, and each
+    deadline change as the deadline now stored."""
+    for key in ("id", "kind", "procuratorate", "state", "version", "heroes",
+                "allowed_events", "allowed_actions"):
+        assert answer[key] == case[key], (key, answer[key], case[key])
+    last = dict(case["steps"][-1])
+    took = dict(answer["step"])
+    assert instant(took.pop("at")) == instant(last.pop("at")), (answer["step"], case["steps"][-1])
+    assert took == last, (took, last)
+    stored = {d["id"]: d for d in case["deadlines"]}
+    for c in answer["deadline_changes"]:
+        d = stored[c["id"]]
+        for key in ("rule", "rule_version", "name_zh", "basis", "verified"):
+            assert c[key] == d[key], (key, c, d)
+        if c["change"] == "settled":
+            assert d["settled_at"] is not None and c["settled_by_event"] == d["settled_by_event"], (c, d)
+            continue
+        assert d["settled_at"] is None, (c, d)
+        for key in ("paused", "last_day", "provisional", "uncovered_year"):
+            assert c[key] == d[key], (key, c, d)
+        for key in ("due_at", "warn_at"):
+            assert instant(c[key]) == instant(d[key]), (key, c, d)
+
+
 def step(case_id, event, bearer=None, expect=200, **members):
+    """Takes a step; on success checks its answer against the case read
+    back, and returns that case (with its timeline)."""
     body = dict(event=event, reason=members.pop("reason", "依法办理：%s" % event), **members)
     r = wf("POST", "/cases/%s/steps" % case_id, body, bearer=bearer or chief())
     assert r.status == expect, (event, r, r.json() if r.body else None)
-    return r.json()
+    if expect != 200:
+        return r.json()
+    got = wf("GET", "/cases/%s" % case_id, bearer=bearer or chief())
+    assert got.status == 200, got
+    check_answer(r.json(), got.json())
+    return got.json()
 
 
 def deadlines(case, rule=None, open_only=False):

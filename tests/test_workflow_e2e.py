@@ -182,9 +182,12 @@ class EndToEndTest(gytest.IntakeTestCase):
                         {"kind": "suggestion", "recipient": organ}, bearer=chief)
         wf("POST", "/cases/%s/steps" % case_id,
            {"event": "issue_suggestion", "reason": "依法发出检察建议"}, bearer=chief)
-        case = wf("POST", "/cases/%s/steps" % case_id,
-                  {"event": "serve_suggestion", "reason": "已送达", "harm_ongoing": True},
-                  bearer=chief)
+        served = wf("POST", "/cases/%s/steps" % case_id,
+                    {"event": "serve_suggestion", "reason": "已送达", "harm_ongoing": True},
+                    bearer=chief)
+        self.assertEqual([(d["rule"], d["change"]) for d in served["deadline_changes"]],
+                         [("organ_reply", "started")])
+        case = wf("GET", "/cases/%s" % case_id, bearer=chief)
         reply = [d for d in case["deadlines"] if d["rule"] == "organ_reply"][0]
         self.assertEqual((reply["urgent"], reply["last_day"]), (True, "2026-10-23"))
         wf("POST", "/cases/%s/steps" % case_id,

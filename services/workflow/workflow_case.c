@@ -126,16 +126,11 @@ static void s_decorate_queue(const workflow_cases_t *self, json_t *page)
     }
 }
 
-/*  Adds each deadline's rule name, and the events and actions the
- *  caller's role may take in the case's state (the console's buttons). */
-static void s_decorate(const workflow_cases_t *self, json_t *c, const char *role)
+/*  Adds the events and actions the caller's role may take in the case's
+ *  state (the console's buttons); `deadlines` (as in a case) tells which
+ *  periods are open. */
+static void s_allowed(const workflow_cases_t *self, json_t *c, json_t *deadlines, const char *role)
 {
-    json_t *deadlines = json_object_get(c, "deadlines");
-    size_t i;
-    json_t *d;
-    json_array_foreach(deadlines, i, d) {
-        s_decorate_deadline(self, d);
-    }
     int kind = workflow_case_kind_of(json_string_value(json_object_get(c, "kind")));
     const char *state_name = json_string_value(json_object_get(c, "state"));
     if (kind < 0 || !state_name)
@@ -162,6 +157,18 @@ static void s_decorate(const workflow_cases_t *self, json_t *c, const char *role
     }
     json_object_set_new(c, "allowed_events", events);
     json_object_set_new(c, "allowed_actions", actions);
+}
+
+/*  Adds each deadline's rule name, and what the caller may do now. */
+static void s_decorate(const workflow_cases_t *self, json_t *c, const char *role)
+{
+    json_t *deadlines = json_object_get(c, "deadlines");
+    size_t i;
+    json_t *d;
+    json_array_foreach(deadlines, i, d) {
+        s_decorate_deadline(self, d);
+    }
+    s_allowed(self, c, deadlines, role);
 }
 
 /*  ---- reads ---- */
@@ -420,10 +427,9 @@ typedef struct {
     s_open_t open[S_OPEN_MAX];
     size_t nopen;
     bool too_many_open; /* more open deadlines than a case can have: a broken store */
-    /* what the write answered */
-    size_t answer_index;
-    char *answer;
     char next[40];
+    json_t *answer; /* the step's answer, sent once its write commits */
+    bool due_now;   /* it started or moved a deadline already past its warn instant */
 } s_step_t;
 
 static void s_open_clear(s_step_t *s)
@@ -438,7 +444,7 @@ static void s_step_free(s_step_t *s)
     s_open_clear(s);
     workflow_step_request_clear(&s->request);
     free(s->clue_ids);
-    free(s->answer);
+    json_decref(s->answer);
     free(s);
 }
 
@@ -450,15 +456,6 @@ static void s_fail(s_step_t *s, int status, const char *code, const char *field,
 }
 
 static void s_step_read(s_step_t *s);
-
-static void s_on_write_row(void *arg, size_t index, const gy_pg_result_t *res)
-{
-    s_step_t *s = arg;
-    if (index == s->answer_index && gy_pg_ntuples(res) == 1 && !gy_pg_isnull(res, 0, 0)) {
-        free(s->answer);
-        s->answer = gy_strdup(gy_pg_value(res, 0, 0));
-    }
-}
 
 static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 {
@@ -484,14 +481,11 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
         s_unavailable(s->req);
     } else {
         gy_outbox_check(s->cases->outbox); /* the events are committed: the relay reads them */
-        workflow_deadlines_store_poke(s->cases->deadlines);
-        json_t *body = s->answer ? json_loads(s->answer, 0, NULL) : NULL;
-        if (body) {
-            s_decorate(s->cases, body, s->claims.role);
-            gy_reply_json(s->req, 200, body);
-        } else {
-            gy_http_respond_error(s->req, 500, "internal", "internal error", NULL);
-        }
+        /*  Fired now rather than at the next scan; the rest wait for it. */
+        if (s->due_now)
+            workflow_deadlines_store_poke(s->cases->deadlines);
+        gy_reply_json(s->req, 200, s->answer);
+        s->answer = NULL;
     }
     s_step_free(s);
 }
@@ -583,6 +577,94 @@ static workflow_deadline_t *s_load(s_step_t *s, size_t i)
     return d;
 }
 
+/*  The version of an open deadline's rule, from its stored detail; 0
+ *  when the detail cannot say (its rule is then named without a basis). */
+static int s_open_version(const s_open_t *o)
+{
+    json_t *detail = json_loads(o->detail, 0, NULL);
+    int version = (int)json_integer_value(json_object_get(detail, "version"));
+    json_decref(detail);
+    return version;
+}
+
+static json_t *s_instant(json_t *ms)
+{
+    if (!json_is_integer(ms))
+        return json_null();
+    char text[25];
+    workflow_iso_format(json_integer_value(ms), text);
+    return json_string(text);
+}
+
+/*  What a step answers (docs/api.md): the case's state after it, the step
+ *  as its timeline shows it, what it did to the deadlines, and what the
+ *  caller may do next; built from what was decided, not read back. */
+static json_t *s_answer(s_step_t *s, json_t *step, json_t *rows, int64_t at_ms)
+{
+    char at[25];
+    workflow_iso_format(at_ms, at);
+    json_t *public_label = json_object_get(step, "public_label");
+    json_t *item = json_pack(
+        "{s:O,s:O,s:s,s:s,s:I,s:O,s:O,s:O,s:O,s:o,s:s}", "event", json_object_get(step, "event"),
+        "action", json_object_get(step, "action"), "from_state", s->state, "to_state", s->next,
+        "version", (json_int_t)s->version + 1, "actor", json_object_get(step, "actor"), "role",
+        json_object_get(step, "role"), "reason", json_object_get(step, "reason"), "members",
+        json_object_get(step, "members"), "public_label",
+        public_label ? json_incref(public_label) : json_null(), "at", at);
+    json_t *changes = json_array(), *open = json_array();
+    bool settled[S_OPEN_MAX] = {false};
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        const char *op = json_string_value(json_object_get(row, "op"));
+        const char *id = json_string_value(json_object_get(row, "id"));
+        json_t *c = json_pack("{s:s,s:s}", "id", id, "change",
+                              strcmp(op, "start") == 0    ? "started"
+                              : strcmp(op, "update") == 0 ? "moved"
+                                                          : "settled");
+        if (strcmp(op, "settle") == 0) {
+            for (size_t k = 0; k < s->nopen; k++) {
+                if (strcmp(s->open[k].id, id) != 0)
+                    continue;
+                settled[k] = true;
+                json_object_set_new(c, "rule", json_string(s->open[k].rule));
+                json_object_set_new(c, "rule_version", json_integer(s_open_version(&s->open[k])));
+            }
+            json_object_set_new(c, "settled_by_event", json_incref(json_object_get(row, "event")));
+        } else {
+            json_t *detail = json_object_get(row, "detail");
+            json_t *due = json_object_get(row, "due_ms");
+            json_object_set(c, "rule", json_object_get(detail, "rule"));
+            json_object_set(c, "rule_version", json_object_get(detail, "version"));
+            json_object_set_new(c, "paused", json_boolean(json_is_null(due)));
+            json_object_set_new(c, "due_at", s_instant(due));
+            json_object_set_new(c, "warn_at", s_instant(json_object_get(row, "warn_ms")));
+            json_object_set(c, "last_day", json_object_get(row, "last_day"));
+            json_object_set(c, "provisional", json_object_get(row, "provisional"));
+            json_object_set(c, "uncovered_year", json_object_get(row, "uncovered_year"));
+            if (strcmp(op, "start") == 0)
+                json_array_append_new(open,
+                                      json_pack("{s:O,s:O,s:n}", "rule", json_object_get(c, "rule"),
+                                                "rule_version", json_object_get(c, "rule_version"),
+                                                "settled_at"));
+        }
+        s_decorate_deadline(s->cases, c);
+        json_array_append_new(changes, c);
+    }
+    for (size_t k = 0; k < s->nopen; k++)
+        if (!settled[k])
+            json_array_append_new(open, json_pack("{s:s,s:i,s:n}", "rule", s->open[k].rule,
+                                                  "rule_version", s_open_version(&s->open[k]),
+                                                  "settled_at"));
+    json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:I,s:b,s:o,s:o}", "id", s->case_id, "kind", s->kind,
+                          "procuratorate", s->procuratorate, "state", s->next, "version",
+                          (json_int_t)s->version + 1, "heroes", s->heroes, "step", item,
+                          "deadline_changes", changes);
+    s_allowed(s->cases, a, open, s->claims.role);
+    json_decref(open);
+    return a;
+}
+
 static void s_write(s_step_t *s, json_t *step, json_t *rows, bool transition,
                     const char *public_label, bool final, int64_t at_ms)
 {
@@ -602,10 +684,17 @@ static void s_write(s_step_t *s, json_t *step, json_t *rows, bool transition,
     }
     if (transition)
         s_add_events(s, tx, public_label, final, at_ms);
-    const char *rv[] = {s->case_id, s->prefix};
-    s->answer_index = gy_pg_tx_size(tx);
-    gy_pg_tx_add(tx, "case_full", 2, rv, NULL);
-    if (gy_pg_run(gy_pgpool_pick(s->cases->pool), &tx, s_on_write_row, s_on_write_done, s) < 0) {
+    json_decref(s->answer);
+    s->answer = s_answer(s, step, rows, at_ms);
+    s->due_now = false;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_t *warn = json_object_get(row, "warn_ms");
+        if (json_is_integer(warn) && json_integer_value(warn) <= at_ms)
+            s->due_now = true;
+    }
+    if (gy_pg_run(gy_pgpool_pick(s->cases->pool), &tx, NULL, s_on_write_done, s) < 0) {
         s_unavailable(s->req);
         s_step_free(s);
         return;
