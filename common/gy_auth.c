@@ -9,6 +9,10 @@
 #include "gy_scope.h"
 #include "gy_util.h"
 
+/*  Bearer tokens remembered as verified (gy_token_cache_t): about 200
+ *  bytes each, more than the people one instance serves at once. */
+#define S_TOKEN_CACHE_SLOTS 4096
+
 static void s_respond_401(gy_http_request_t *req, const char *code, const char *message)
 {
     char *text = gy_error_body(code, message, "Authorization");
@@ -30,7 +34,12 @@ gy_auth_status_t gy_auth_bearer(gy_http_request_t *req,
     else if (!public_key)
         why = "bearer tokens are not accepted: this instance has no token key";
     else {
-        gy_token_status_t st = gy_token_verify(public_key, auth + 7, gy_now_ms() / 1000, claims);
+        /*  Tokens are verified on the loop's thread only: one cache. */
+        static gy_token_cache_t *cache;
+        if (!cache)
+            cache = gy_token_cache_new(S_TOKEN_CACHE_SLOTS);
+        gy_token_status_t st =
+            gy_token_verify_cached(cache, public_key, auth + 7, gy_now_ms() / 1000, claims);
         if (st == GY_TOKEN_EXPIRED)
             why = "the bearer token has expired";
         else if (st != GY_TOKEN_OK)

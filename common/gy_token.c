@@ -189,6 +189,79 @@ gy_token_status_t gy_token_verify(const uint8_t pk[GY_TOKEN_PUBLIC_KEY_BYTES], c
     return GY_TOKEN_OK;
 }
 
+/*  ---- the cache of verified tokens ---- */
+
+typedef struct {
+    uint8_t key[crypto_generichash_BYTES]; /* BLAKE2b(token) keyed by the public key */
+    gy_token_claims_t claims;
+    bool used;
+} s_slot_t;
+
+struct gy_token_cache {
+    s_slot_t *slots;
+    size_t mask;
+    uint64_t hits;
+};
+
+gy_token_cache_t *gy_token_cache_new(size_t slots)
+{
+    size_t n = 16;
+    while (n < slots)
+        n *= 2;
+    gy_token_cache_t *self = gy_calloc(1, sizeof *self);
+    self->slots = gy_calloc(n, sizeof *self->slots);
+    self->mask = n - 1;
+    return self;
+}
+
+void gy_token_cache_destroy(gy_token_cache_t **self_p)
+{
+    assert(self_p);
+    gy_token_cache_t *self = *self_p;
+    if (!self)
+        return;
+    sodium_memzero(self->slots, (self->mask + 1) * sizeof *self->slots);
+    free(self->slots);
+    free(self);
+    *self_p = NULL;
+}
+
+gy_token_status_t gy_token_verify_cached(gy_token_cache_t *self,
+                                         const uint8_t pk[GY_TOKEN_PUBLIC_KEY_BYTES],
+                                         const char *token, int64_t now_s,
+                                         gy_token_claims_t *claims)
+{
+    assert(self && pk && token && claims);
+    s_sodium_ready();
+    size_t len = strnlen(token, S_MAX_TOKEN + 1);
+    if (len > S_MAX_TOKEN)
+        return GY_TOKEN_MALFORMED;
+    uint8_t key[crypto_generichash_BYTES];
+    crypto_generichash(key, sizeof key, (const uint8_t *)token, len, pk, GY_TOKEN_PUBLIC_KEY_BYTES);
+    size_t index = 0;
+    memcpy(&index, key, sizeof index < sizeof key ? sizeof index : sizeof key);
+    s_slot_t *slot = &self->slots[index & self->mask];
+    if (slot->used && sodium_memcmp(slot->key, key, sizeof key) == 0) {
+        if (slot->claims.exp <= now_s)
+            return GY_TOKEN_EXPIRED;
+        self->hits++;
+        *claims = slot->claims;
+        return GY_TOKEN_OK;
+    }
+    gy_token_status_t status = gy_token_verify(pk, token, now_s, claims);
+    if (status == GY_TOKEN_OK) {
+        memcpy(slot->key, key, sizeof key);
+        slot->claims = *claims;
+        slot->used = true;
+    }
+    return status;
+}
+
+uint64_t gy_token_cache_hits(const gy_token_cache_t *self)
+{
+    return self->hits;
+}
+
 int gy_token_load_key(const char *path, uint8_t *key, size_t len)
 {
     assert(path);

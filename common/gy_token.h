@@ -11,6 +11,7 @@
 #ifndef GY_TOKEN_H
 #define GY_TOKEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,26 @@ char *gy_token_issue(const uint8_t sk[GY_TOKEN_SECRET_KEY_BYTES], const gy_token
 /*  Checks format, signature and expiry against now_s; fills *claims on OK. */
 gy_token_status_t gy_token_verify(const uint8_t pk[GY_TOKEN_PUBLIC_KEY_BYTES], const char *token,
                                   int64_t now_s, gy_token_claims_t *claims);
+
+/*  A cache of verified tokens, for a loop that sees the same bearer tokens
+ *  again and again: an Ed25519 verification costs tens of microseconds, a
+ *  lookup well under one.  An entry is a token that verified (keyed by a
+ *  BLAKE2b hash of the public key and the whole token) with its claims;
+ *  its expiry is checked against now_s on every hit, and anything that is
+ *  not a hit is verified in full, so the answers are gy_token_verify's.
+ *  Direct-mapped: a colliding token replaces the older.  Not thread-safe:
+ *  one per loop. */
+typedef struct gy_token_cache gy_token_cache_t;
+
+/*  slots: rounded up to a power of two, at least 16. */
+gy_token_cache_t *gy_token_cache_new(size_t slots);
+void gy_token_cache_destroy(gy_token_cache_t **self_p);
+gy_token_status_t gy_token_verify_cached(gy_token_cache_t *self,
+                                         const uint8_t pk[GY_TOKEN_PUBLIC_KEY_BYTES],
+                                         const char *token, int64_t now_s,
+                                         gy_token_claims_t *claims);
+/*  Verifications the cache answered. */
+uint64_t gy_token_cache_hits(const gy_token_cache_t *self);
 
 /*  Key files hold the key as hex on the first line.  0 or -1 (logged). */
 int gy_token_load_key(const char *path, uint8_t *key, size_t len);

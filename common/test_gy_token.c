@@ -343,13 +343,88 @@ static void test_load_key(void **state)
     assert_int_equal(gy_token_load_key("/nonexistent/gy-token.pub", pk, sizeof pk), -1);
 }
 
+/*  The cache answers as gy_token_verify does: a hit only for the very
+ *  token that verified under that key, its expiry checked on every hit, a
+ *  bad or other-key token verified in full and refused. */
+static void test_cache(void **state)
+{
+    s_keys_t *keys = *state;
+    gy_token_claims_t claims = s_claims();
+    char *token = gy_token_issue(keys->sk, &claims);
+    gy_token_cache_t *cache = gy_token_cache_new(4);
+    gy_token_claims_t got;
+
+    assert_int_equal(gy_token_verify_cached(cache, keys->pk, token, S_NOW, &got), GY_TOKEN_OK);
+    assert_int_equal(gy_token_cache_hits(cache), 0);
+    memset(&got, 0, sizeof got);
+    assert_int_equal(gy_token_verify_cached(cache, keys->pk, token, S_NOW, &got), GY_TOKEN_OK);
+    assert_int_equal(gy_token_cache_hits(cache), 1);
+    assert_string_equal(got.sub, claims.sub);
+    assert_string_equal(got.role, claims.role);
+    assert_string_equal(got.proc, claims.proc);
+    assert_int_equal(got.exp, claims.exp);
+
+    /*  Expiry, on a hit. */
+    assert_int_equal(gy_token_verify_cached(cache, keys->pk, token, claims.exp, &got),
+                     GY_TOKEN_EXPIRED);
+    assert_int_equal(gy_token_cache_hits(cache), 1);
+
+    /*  Another key: not the cached entry, and refused. */
+    s_keys_t other;
+    gy_token_keygen(other.pk, other.sk);
+    assert_int_equal(gy_token_verify_cached(cache, other.pk, token, S_NOW, &got),
+                     GY_TOKEN_BAD_SIGNATURE);
+
+    /*  The signature or the claims changed: verified in full, refused, and
+     *  the good token still a hit after. */
+    char *bad = gy_strdup(token);
+    char *c = strrchr(bad, '.') + 20;
+    *c = *c == 'A' ? 'B' : 'A';
+    assert_int_equal(gy_token_verify_cached(cache, keys->pk, bad, S_NOW, &got),
+                     GY_TOKEN_BAD_SIGNATURE);
+    snprintf(claims.role, sizeof claims.role, "admin");
+    char *forged = gy_token_issue(other.sk, &claims);
+    char *mixed =
+        gy_sprintf("%.*s%s", (int)(strrchr(forged, '.') - forged), forged, strrchr(token, '.'));
+    assert_int_equal(gy_token_verify_cached(cache, keys->pk, mixed, S_NOW, &got),
+                     GY_TOKEN_BAD_SIGNATURE);
+    assert_int_equal(gy_token_verify_cached(cache, keys->pk, "gy1.x", S_NOW, &got),
+                     GY_TOKEN_MALFORMED);
+    assert_int_equal(gy_token_verify_cached(cache, keys->pk, token, S_NOW, &got), GY_TOKEN_OK);
+    assert_int_equal(gy_token_cache_hits(cache), 2);
+    assert_string_equal(got.role, "volunteer");
+
+    /*  Many tokens through a small cache: each answer still right. */
+    for (int i = 0; i < 40; i++) {
+        gy_token_claims_t each = s_claims();
+        snprintf(each.sub, sizeof each.sub, "subject-%d", i);
+        char *t = gy_token_issue(keys->sk, &each);
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(gy_token_verify_cached(cache, keys->pk, t, S_NOW, &got), GY_TOKEN_OK);
+            assert_string_equal(got.sub, each.sub);
+        }
+        free(t);
+    }
+    gy_token_cache_destroy(&cache);
+    assert_null(cache);
+    free(mixed);
+    free(forged);
+    free(bad);
+    free(token);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_issue_and_verify), cmocka_unit_test(test_longest_claims),
-        cmocka_unit_test(test_expiry),           cmocka_unit_test(test_signature),
-        cmocka_unit_test(test_malformed_text),   cmocka_unit_test(test_oversize),
-        cmocka_unit_test(test_claims),           cmocka_unit_test(test_load_key),
+        cmocka_unit_test(test_issue_and_verify),
+        cmocka_unit_test(test_longest_claims),
+        cmocka_unit_test(test_expiry),
+        cmocka_unit_test(test_signature),
+        cmocka_unit_test(test_malformed_text),
+        cmocka_unit_test(test_oversize),
+        cmocka_unit_test(test_claims),
+        cmocka_unit_test(test_load_key),
+        cmocka_unit_test(test_cache),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
