@@ -13,6 +13,7 @@
 #define S_REPLAY_MAX   1000
 #define S_CATCHUP_PAGE 1000
 #define S_TICK_MS      1000
+#define S_GATHER_MS    5 /* pending events gathered before the relay numbers them */
 #define S_SCHEMA_MAX   48
 #define S_PRODUCER_MAX 64
 
@@ -46,7 +47,10 @@ struct gy_outbox {
     uint64_t published; /* last sequence published */
     uint64_t saved;     /* last published sequence saved */
     uint64_t head;      /* last sequence known committed */
-    uv_timer_t tick;    /* saves, heartbeats; its close callback frees us */
+    uv_timer_t tick;    /* saves, heartbeats */
+    uv_timer_t gather;  /* sequence_pending: a check waits S_GATHER_MS for others */
+    bool gathering;
+    int open_handles; /* the last close callback frees us */
 };
 
 static bool s_schema_valid(const char *schema)
@@ -281,12 +285,16 @@ static void s_on_catchup_done(void *arg, gy_pg_status_t status, const char *sqls
     /*  An empty page with the head still ahead (a gap in the outbox, or a
      *  commit our snapshot missed) is not retried at once, or the relay
      *  would spin; the tick looks again within a second. */
-    if (rows == S_CATCHUP_PAGE || (rows > 0 && self->head > self->published) || self->recheck) {
+    if (rows == S_CATCHUP_PAGE || (rows > 0 && self->head > self->published)) {
         self->recheck = false;
         s_catch_up(self);
         return;
     }
     self->relay_live = true;
+    if (self->recheck) { /* a commit came meanwhile */
+        self->recheck = false;
+        gy_outbox_check(self);
+    }
 }
 
 static void s_on_sequenced(void *arg, size_t index, const gy_pg_result_t *res)
@@ -379,10 +387,30 @@ void gy_outbox_committed(gy_outbox_t *self, const gy_outbox_event_t *ev)
     }
 }
 
+static void s_on_gather(uv_timer_t *timer)
+{
+    gy_outbox_t *self = timer->data;
+    self->gathering = false;
+    if (self->relay_busy)
+        self->recheck = true;
+    else if (self->relay_live)
+        s_catch_up(self);
+}
+
 void gy_outbox_check(gy_outbox_t *self)
 {
+    if (self->gathering)
+        return;
     if (self->relay_busy) {
         self->recheck = true;
+        return;
+    }
+    /*  Numbering is a transaction of its own: while writers commit events
+     *  one after another, one numbering for a few milliseconds' worth
+     *  costs the database far less than one for each. */
+    if (self->relay_live && self->config.sequence_pending) {
+        self->gathering = true;
+        uv_timer_start(&self->gather, s_on_gather, S_GATHER_MS, 0);
         return;
     }
     if (self->relay_live)
@@ -672,12 +700,17 @@ gy_outbox_t *gy_outbox_new(uv_loop_t *loop, const gy_outbox_config_t *config)
     uv_timer_init(loop, &self->tick);
     self->tick.data = self;
     uv_timer_start(&self->tick, s_on_tick, S_TICK_MS, S_TICK_MS);
+    uv_timer_init(loop, &self->gather);
+    self->gather.data = self;
+    self->open_handles = 2;
     return self;
 }
 
-static void s_tick_close_cb(uv_handle_t *handle)
+static void s_close_cb(uv_handle_t *handle)
 {
     gy_outbox_t *self = handle->data;
+    if (--self->open_handles > 0)
+        return;
     free(self->producer);
     free(self);
 }
@@ -689,6 +722,8 @@ void gy_outbox_destroy(gy_outbox_t **self_p)
     if (!self)
         return;
     uv_timer_stop(&self->tick);
-    uv_close((uv_handle_t *)&self->tick, s_tick_close_cb);
+    uv_timer_stop(&self->gather);
+    uv_close((uv_handle_t *)&self->tick, s_close_cb);
+    uv_close((uv_handle_t *)&self->gather, s_close_cb);
     *self_p = NULL;
 }

@@ -76,7 +76,8 @@
  *  config.sequence_pending instead: outbox_append only inserts the event
  *  into S.outbox_pending (id bigserial, then the outbox's columns but the
  *  sequence) and returns that id; the relay numbers pending events in its
- *  own transaction before each read, with
+ *  own transaction before each read (a gy_outbox_check waits 5 ms for
+ *  other commits, so one numbering serves a burst of them), with
  *
  *    S.outbox_sequence(p_producer text, p_limit integer) RETURNS bigint:
  *      locks the producer row (creating it), moves up to p_limit pending

@@ -151,7 +151,7 @@ workflow_server_t *workflow_server_new(uv_loop_t *loop)
         !(self->documents = workflow_documents_load_default(refdir, self->refdata, NULL)) ||
         workflow_api_settings_load(&self->api_on, self->token_public) < 0 ||
         gy_config_int("GY_CONSULT_SCAN_MS", 1000, 0, 3600000, &self->consult_scan_ms) < 0 ||
-        gy_config_int("GY_WORKFLOW_API_CONNECTIONS", 4, 1, 16, &self->api_connections) < 0 ||
+        gy_config_int("GY_WORKFLOW_API_CONNECTIONS", 8, 1, 16, &self->api_connections) < 0 ||
         !(self->node = gy_node_new(loop, &s_spec, self))) {
         workflow_server_destroy(&self);
         return NULL;

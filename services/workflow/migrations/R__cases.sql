@@ -6,34 +6,31 @@
 -- and the caller reads and decides again.  Times are the process clock's
 -- (milliseconds passed by the caller), never now().
 --
--- plpgsql throughout: this file is applied before R__workflow_functions.sql
--- (workflow.at, workflow.case_json), whose functions a plpgsql body may
--- name before they exist.
+-- plpgsql wherever a body names a function of R__workflow_functions.sql
+-- (workflow.at, workflow.case_json): this file is applied first, and a
+-- plpgsql body may name a function before it exists.  The step's reads are
+-- plain SQL, which PostgreSQL inlines into the statement that calls them.
 
 -- The case as the decision needs it, with its clues (comma-separated).
 CREATE OR REPLACE FUNCTION workflow.case_decide_read(p_case uuid) RETURNS TABLE (kind text,
     procuratorate text, field_code text, state text, version integer, heroes boolean,
     harm_ongoing boolean, clue_ids text)
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN QUERY
+LANGUAGE sql STABLE AS $$
     SELECT c.kind, c.procuratorate, c.field_code, c.state, c.version, c.heroes, c.harm_ongoing,
            (SELECT string_agg(l.clue_id::text, ',' ORDER BY l.linked_at, l.clue_id)
               FROM workflow.case_clue l WHERE l.case_id = c.id)
-      FROM workflow."case" c WHERE c.id = p_case;
-END $$;
+      FROM workflow."case" c WHERE c.id = p_case
+$$;
 
 -- The open (unsettled) deadlines of a case, oldest first, with their
 -- stored workflow_deadline_json.
 CREATE OR REPLACE FUNCTION workflow.case_open_deadlines(p_case uuid) RETURNS TABLE (id uuid,
     rule text, detail text, missed boolean)
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-    RETURN QUERY
+LANGUAGE sql STABLE AS $$
     SELECT d.id, d.rule, d.detail::text, d.missed_at IS NOT NULL FROM workflow.deadline d
      WHERE d.case_id = p_case AND d.settled_at IS NULL
-     ORDER BY d.start_at, d.id;
-END $$;
+     ORDER BY d.start_at, d.id
+$$;
 
 -- One step of a case decided in C, guarded by the state and version it was
 -- decided on.  p_step: next, event, action (bool), actor, role, reason,

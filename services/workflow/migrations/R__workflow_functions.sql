@@ -13,12 +13,17 @@
 -- result is the pending row's id (never a sequence; the writers ignore it).
 CREATE OR REPLACE FUNCTION workflow.outbox_append(p_producer text, p_event_id uuid, p_type text,
     p_time_ms bigint, p_trace text, p_procuratorate text, p_body bytea)
-RETURNS bigint LANGUAGE sql AS $$
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE v_id bigint;
+BEGIN
+    -- plpgsql keeps the INSERT's plan for the session; an SQL function
+    -- would parse and plan it on every call.
     INSERT INTO workflow.outbox_pending (producer, event_id, type, time_ms, trace_id,
                                          procuratorate, body)
     VALUES (p_producer, p_event_id, p_type, p_time_ms, p_trace, p_procuratorate, p_body)
-    RETURNING id
-$$;
+    RETURNING id INTO v_id;
+    RETURN v_id;
+END $$;
 
 -- The relay's numbering (gy_outbox.h): up to p_limit pending events of the
 -- producer, oldest id first, move into workflow.outbox with the next
