@@ -242,6 +242,20 @@ class EndToEndTest(gytest.IntakeTestCase):
                           ("closing_decision", opening["number"].replace("公立", "公终"))])
         self.assertEqual([d["id"] for d in docs], [opening["id"], suggestion["id"], closing["id"]])
 
+        # The case as one read: its timeline, deadlines and everything
+        # done on it, each list as its own endpoint answers it.
+        whole = wf("GET", "/cases/%s" % case_id, bearer=chief)
+        self.assertEqual(whole["documents"], docs)
+        for key, path in (("hearings", "hearings"), ("consultations", "consultations"),
+                          ("supervisors", "supervisors"), ("observations", "observations")):
+            own = wf("GET", "/cases/%s/%s" % (case_id, path), bearer=chief)["items"]
+            self.assertEqual(whole[key], own, key)
+            self.assertEqual(len(own), 1, key)
+        impact = wf("GET", "/cases/%s/impact" % case_id, bearer=chief)
+        self.assertEqual(whole["impact"], {"items": impact["items"], "sums": impact["sums"]})
+        self.assertEqual(len(whole["impact"]["items"]), 1)
+        self.assertEqual(whole["hearings"][0]["id"], hearing["id"])
+
         # The reporter follows it by the receipt code, nothing internal.
         def closed():
             r = gytest.http_request(S["intake"].http_port, "GET", "/api/v1/clues/%s" % receipt)

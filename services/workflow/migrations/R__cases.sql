@@ -143,8 +143,9 @@ BEGIN
         'warned_at', d.warned_at, 'missed_at', d.missed_at);
 END $$;
 
--- A case with its timeline (steps), suspensions and deadlines (open
--- first), or NULL when it is not in the caller's scope.  The caller (C)
+-- A case with its timeline (steps), suspensions, deadlines (open first),
+-- documents, hearings, impact, consultations, supervisors and
+-- observations, or NULL when it is not in the caller's scope.  The caller (C)
 -- adds each rule's name and basis and the events the caller may take.
 CREATE OR REPLACE FUNCTION workflow.api_case_full(p_case uuid, p_prefix text) RETURNS json
 LANGUAGE plpgsql STABLE AS $$
@@ -165,7 +166,14 @@ BEGIN
         'deadlines', (SELECT coalesce(jsonb_agg(workflow.deadline_json(d)::jsonb
                 ORDER BY d.settled_at IS NOT NULL, d.due_at NULLS FIRST, d.start_at, d.id),
                 '[]'::jsonb)
-              FROM workflow.deadline d WHERE d.case_id = c.id))
+              FROM workflow.deadline d WHERE d.case_id = c.id),
+        -- each as its own GET under /cases/{id}/ lists it
+        'documents', workflow.api_case_documents(c.id, p_prefix)::jsonb->'items',
+        'hearings', workflow.api_case_hearings(c.id, p_prefix)::jsonb->'items',
+        'impact', workflow.api_case_impact(c.id, p_prefix)::jsonb - 'case_id',
+        'consultations', workflow.api_consultations(c.id, p_prefix)::jsonb->'items',
+        'supervisors', workflow.api_supervisors(c.id, p_prefix)::jsonb->'items',
+        'observations', workflow.api_observations(c.id, p_prefix)::jsonb->'items')
       INTO v
       FROM workflow."case" c
      WHERE c.id = p_case AND c.procuratorate LIKE p_prefix || '%';
