@@ -302,16 +302,23 @@ class AdministrativeTest(gytest.IntakeTestCase):
         self.assertEqual(case["steps"][3]["members"], {"harm_ongoing": True})
         self.assertEqual(case["steps"][3]["actor"], "chief-140213")
         self.assertTrue(all(s["reason"] for s in case["steps"][1:]))
-        # Events: one CaseStageChanged per transition, one CaseClosed.
+        # Events: one CaseStageChanged per step (an action's marked so and
+        # leaves the state), one CaseClosed.
         changed = events("CaseStageChanged", case_id=case_id)
-        self.assertEqual([(e.event, e.from_state, e.to_state, e.public_label) for e in changed],
-                         [("serve_opening_decision", "opened", "investigating", ""),
+        self.assertEqual([(e.event, e.from_state, e.to_state, e.public_label, e.action)
+                          for e in changed],
+                         [("serve_opening_decision", "opened", "investigating", "", False),
                           ("issue_suggestion", "investigating", "suggestion_issued",
-                           "已发出检察建议"),
-                          ("serve_suggestion", "suggestion_issued", "awaiting_reply", ""),
-                          ("record_reply", "awaiting_reply", "following_up", ""),
-                          ("confirm_rectified", "following_up", "rectified", "已整改"),
-                          ("close", "rectified", "closed", "已结案")])
+                           "已发出检察建议", False),
+                          ("serve_suggestion", "suggestion_issued", "awaiting_reply", "", False),
+                          ("file_suggestion_upward", "awaiting_reply", "awaiting_reply", "",
+                           True),
+                          ("record_reply", "awaiting_reply", "following_up", "", False),
+                          ("confirm_rectified", "following_up", "rectified", "已整改", False),
+                          ("close", "rectified", "closed", "已结案", False),
+                          ("serve_closing_decision", "closed", "closed", "", True)])
+        self.assertEqual([e.version for e in changed], list(range(2, 10)))
+        self.assertEqual([e.by for e in changed if e.action], ["prosecutor-140213"] * 2)
         self.assertEqual({(e.procuratorate, e.field_code, e.kind) for e in changed},
                          {("140213", "ecology", "administrative")})
         closed = events("CaseClosed", case_id=case_id)

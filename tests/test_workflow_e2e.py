@@ -278,7 +278,8 @@ class EndToEndTest(gytest.IntakeTestCase):
         for type_, match in once.items():
             self.assertEqual(len(outbox(type_, **match)), 1, type_)
         self.assertEqual(len(outbox("DocumentIssued", case_id=case_id)), 3)
-        self.assertEqual(len(outbox("CaseStageChanged", case_id=case_id)), 6)
+        # Six transitions and one action (filed upward).
+        self.assertEqual(len(outbox("CaseStageChanged", case_id=case_id)), 7)
         bus = S["bus"]
         self.assertTrue(bus.wait_for(lambda b: len(b.by_type("CaseClosed")) >= 1, 10),
                         "CaseClosed on the bus")

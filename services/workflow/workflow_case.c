@@ -505,9 +505,10 @@ static char **s_clues(s_step_t *s, size_t *n)
     return ids;
 }
 
-/*  CaseStageChanged, and CaseClosed when the step ends the case. */
-static void s_add_events(s_step_t *s, gy_pg_tx_t *tx, const char *public_label, bool final,
-                         int64_t at_ms)
+/*  CaseStageChanged (an action's too), and CaseClosed when the step ends
+ *  the case. */
+static void s_add_events(s_step_t *s, gy_pg_tx_t *tx, bool action, const char *public_label,
+                         bool final, int64_t at_ms)
 {
     char trace[37];
     gy_uuid(trace);
@@ -530,6 +531,7 @@ static void s_add_events(s_step_t *s, gy_pg_tx_t *tx, const char *public_label, 
     m.version = (int32_t)s->version + 1;
     m.heroes = s->heroes;
     m.public_outcome = (char *)(s->request.public_outcome ? s->request.public_outcome : "");
+    m.action = action;
     gy_outbox_tx_append_msg(tx, s->cases->producer, &m.base, trace, s->procuratorate);
     if (final) {
         Gongyi__V1__CaseClosed c = GONGYI__V1__CASE_CLOSED__INIT;
@@ -665,8 +667,8 @@ static json_t *s_answer(s_step_t *s, json_t *step, json_t *rows, int64_t at_ms)
     return a;
 }
 
-static void s_write(s_step_t *s, json_t *step, json_t *rows, bool transition,
-                    const char *public_label, bool final, int64_t at_ms)
+static void s_write(s_step_t *s, json_t *step, json_t *rows, const char *public_label, bool final,
+                    int64_t at_ms)
 {
     char version[24], at[24];
     snprintf(version, sizeof version, "%ld", s->version);
@@ -682,8 +684,7 @@ static void s_write(s_step_t *s, json_t *step, json_t *rows, bool transition,
         gy_pg_tx_add(tx, "case_deadlines_write", 4, dv, NULL);
         free(text);
     }
-    if (transition)
-        s_add_events(s, tx, public_label, final, at_ms);
+    s_add_events(s, tx, json_is_true(json_object_get(step, "action")), public_label, final, at_ms);
     json_decref(s->answer);
     s->answer = s_answer(s, step, rows, at_ms);
     s->due_now = false;
@@ -769,7 +770,7 @@ static void s_decide_action(s_step_t *s, workflow_case_kind_t kind, int state, i
         json_pack("{s:s,s:s,s:b,s:s,s:s,s:s,s:o}", "next", s->state, "event", info->name, "action",
                   true, "actor", s->claims.sub, "role", s->claims.role, "reason", s->request.reason,
                   "members", workflow_step_request_members(&s->request));
-    s_write(s, step, rows, false, NULL, false, at_ms);
+    s_write(s, step, rows, NULL, false, at_ms);
     json_decref(step);
     json_decref(rows);
 }
@@ -901,7 +902,7 @@ static void s_decide(s_step_t *s)
     /*  A case terminated while suspended ends its suspension too. */
     if (final && workflow_case_suspended_from(kind, state) >= 0)
         json_object_set_new(st, "resume", json_true());
-    s_write(s, st, rows, true, step->public_label, final, at_ms);
+    s_write(s, st, rows, step->public_label, final, at_ms);
     json_decref(st);
     json_decref(rows);
 }
