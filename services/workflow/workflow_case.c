@@ -35,7 +35,7 @@ static const struct {
                          " harm_ongoing, coalesce(clue_ids, '')"
                          " FROM workflow.case_decide_read($1::uuid)"},
     {"case_open_deadlines",
-     "SELECT id, rule, detail, missed FROM workflow.case_open_deadlines($1::uuid)"},
+     "SELECT id, rule, rule_version, detail, missed FROM workflow.case_open_deadlines($1::uuid)"},
     {"case_advance",
      "SELECT workflow.case_advance($1::uuid, $2, $3::integer, $4::jsonb, $5::bigint)"},
     {"case_deadlines_write",
@@ -406,6 +406,7 @@ void workflow_cases_opening(workflow_cases_t *self, gy_pg_tx_t *tx, const char *
 typedef struct {
     char id[37];
     char rule[48];
+    int version; /* the rule's */
     char *detail;
     bool missed; /* DeadlineMissed fired: no extension revives it */
 } s_open_t;
@@ -579,16 +580,6 @@ static workflow_deadline_t *s_load(s_step_t *s, size_t i)
     return d;
 }
 
-/*  The version of an open deadline's rule, from its stored detail; 0
- *  when the detail cannot say (its rule is then named without a basis). */
-static int s_open_version(const s_open_t *o)
-{
-    json_t *detail = json_loads(o->detail, 0, NULL);
-    int version = (int)json_integer_value(json_object_get(detail, "version"));
-    json_decref(detail);
-    return version;
-}
-
 static json_t *s_instant(json_t *ms)
 {
     if (!json_is_integer(ms))
@@ -630,7 +621,7 @@ static json_t *s_answer(s_step_t *s, json_t *step, json_t *rows, int64_t at_ms)
                     continue;
                 settled[k] = true;
                 json_object_set_new(c, "rule", json_string(s->open[k].rule));
-                json_object_set_new(c, "rule_version", json_integer(s_open_version(&s->open[k])));
+                json_object_set_new(c, "rule_version", json_integer(s->open[k].version));
             }
             json_object_set_new(c, "settled_by_event", json_incref(json_object_get(row, "event")));
         } else {
@@ -655,9 +646,9 @@ static json_t *s_answer(s_step_t *s, json_t *step, json_t *rows, int64_t at_ms)
     }
     for (size_t k = 0; k < s->nopen; k++)
         if (!settled[k])
-            json_array_append_new(open, json_pack("{s:s,s:i,s:n}", "rule", s->open[k].rule,
-                                                  "rule_version", s_open_version(&s->open[k]),
-                                                  "settled_at"));
+            json_array_append_new(open,
+                                  json_pack("{s:s,s:i,s:n}", "rule", s->open[k].rule,
+                                            "rule_version", s->open[k].version, "settled_at"));
     json_t *a = json_pack("{s:s,s:s,s:s,s:s,s:I,s:b,s:o,s:o}", "id", s->case_id, "kind", s->kind,
                           "procuratorate", s->procuratorate, "state", s->next, "version",
                           (json_int_t)s->version + 1, "heroes", s->heroes, "step", item,
@@ -931,8 +922,9 @@ static void s_on_step_read_row(void *arg, size_t index, const gy_pg_result_t *re
         s_open_t *o = &s->open[s->nopen++];
         snprintf(o->id, sizeof o->id, "%s", gy_pg_value(res, r, 0));
         snprintf(o->rule, sizeof o->rule, "%s", gy_pg_value(res, r, 1));
-        o->detail = gy_strdup(gy_pg_value(res, r, 2));
-        o->missed = gy_pg_value(res, r, 3)[0] == 't';
+        o->version = (int)strtol(gy_pg_value(res, r, 2), NULL, 10);
+        o->detail = gy_strdup(gy_pg_value(res, r, 3));
+        o->missed = gy_pg_value(res, r, 4)[0] == 't';
     }
 }
 

@@ -23,11 +23,14 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The open (unsettled) deadlines of a case, oldest first, with their
--- stored workflow_deadline_json.
-CREATE OR REPLACE FUNCTION workflow.case_open_deadlines(p_case uuid) RETURNS TABLE (id uuid,
-    rule text, detail text, missed boolean)
+-- stored workflow_deadline_json.  (rule_version came in later: a function's
+-- columns change only by dropping it.)
+DROP FUNCTION IF EXISTS workflow.case_open_deadlines(uuid);
+CREATE FUNCTION workflow.case_open_deadlines(p_case uuid) RETURNS TABLE (id uuid,
+    rule text, rule_version integer, detail text, missed boolean)
 LANGUAGE sql STABLE AS $$
-    SELECT d.id, d.rule, d.detail::text, d.missed_at IS NOT NULL FROM workflow.deadline d
+    SELECT d.id, d.rule, d.rule_version, d.detail::text, d.missed_at IS NOT NULL
+      FROM workflow.deadline d
      WHERE d.case_id = p_case AND d.settled_at IS NULL
      ORDER BY d.start_at, d.id
 $$;
