@@ -116,9 +116,12 @@ static void s_on_positions(void *arg, size_t index, const gy_pg_result_t *res)
 static void s_answer_health(s_health_t *h, bool ok)
 {
     gy_node_t *self = h->node;
-    /*  Ready only when every connection is: a follow-up read that reaches
-     *  an instance whose reader is still connecting would answer 503. */
+    /*  Ready only when every connection is, the service's own (its API's
+     *  pools) too: a request that reaches an instance whose connection is
+     *  still coming up would answer 503. */
     ok = ok && gy_pg_up(self->writer) && gy_pg_up(self->reader) && gy_pg_up(self->relay);
+    for (size_t i = 0; ok && i < self->nextra; i++)
+        ok = gy_pg_up(self->extra[i].pg);
     json_t *body = json_pack("{s:s,s:s,s:s}", "status", ok ? "ok" : "unavailable", "postgres",
                              ok ? "ok" : "down", "producer", self->producer);
     if (self->redis)

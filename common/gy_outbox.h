@@ -20,7 +20,8 @@
  *  - Replay: answers ReplayRequest messages from the outbox (any producer
  *    stored in this database), ReplayResponse plus the events, each
  *    byte-for-byte the bytes that were published.
- *  - Metrics: gy_outbox_lag (committed minus published),
+ *  - Metrics: gy_outbox_lag (committed minus published; with
+ *    config.sequence_pending, numbered minus published),
  *    gy_events_published_total, gy_heartbeats_published_total.
  *
  *  Envelope bytes are the same live and replayed because both are packed
