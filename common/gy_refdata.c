@@ -301,3 +301,36 @@ void gy_region_ancestor(const char *code, int keep, char out[7])
     memset(out + keep, '0', (size_t)(6 - keep));
     out[6] = '\0';
 }
+
+json_t *gy_refdata_fields_json(const gy_refdata_t *self)
+{
+    assert(self);
+    json_t *fields = json_array();
+    for (size_t i = 0; i < gy_refdata_field_count(self); i++) {
+        const gy_field_t *f = gy_refdata_field_at(self, i);
+        json_t *kinds = json_array();
+        if (f->administrative)
+            json_array_append_new(kinds, json_string("administrative"));
+        if (f->civil)
+            json_array_append_new(kinds, json_string("civil"));
+        json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:o,s:s}", "code", f->code, "name_zh",
+                                                f->name_zh, "name_en", f->name_en, "case_kinds",
+                                                kinds, "min_level", f->min_level));
+    }
+    return json_pack("{s:o}", "fields", fields);
+}
+
+json_t *gy_refdata_regions_json(const gy_refdata_t *self)
+{
+    assert(self);
+    json_t *regions = json_array();
+    for (size_t i = 0; i < gy_refdata_region_count(self); i++) {
+        const gy_region_t *r = gy_refdata_region_at(self, i);
+        json_array_append_new(regions,
+                              json_pack("{s:s,s:o,s:s,s:s,s:s}", "code", r->code, "parent",
+                                        r->parent[0] ? json_string(r->parent) : json_null(),
+                                        "level", r->level, "name_zh", r->name_zh,
+                                        "procuratorate_zh", r->procuratorate_zh));
+    }
+    return json_pack("{s:o}", "regions", regions);
+}

@@ -9,6 +9,7 @@
 #ifndef GY_REFDATA_H
 #define GY_REFDATA_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -56,5 +57,12 @@ size_t gy_refdata_field_count(const gy_refdata_t *self);
 const gy_field_t *gy_refdata_field_at(const gy_refdata_t *self, size_t i);
 size_t gy_refdata_region_count(const gy_refdata_t *self);
 const gy_region_t *gy_refdata_region_at(const gy_refdata_t *self, size_t i);
+
+/*  What a form shows (docs/api.md, "Reference data"), by code:
+ *  {"fields":[{"code","name_zh","name_en","case_kinds":[...],"min_level"}]}
+ *  and {"regions":[{"code","parent","level","name_zh","procuratorate_zh"}]}
+ *  (parent null for the root).  The caller owns the result. */
+json_t *gy_refdata_fields_json(const gy_refdata_t *self);
+json_t *gy_refdata_regions_json(const gy_refdata_t *self);
 
 #endif

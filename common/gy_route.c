@@ -2,6 +2,7 @@
 #include "gy_route.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,4 +411,53 @@ int gy_json_text(const json_t *v, const char *field, bool required, long min, lo
     }
     *out = s;
     return 0;
+}
+
+/*  ---- static documents ---- */
+
+struct gy_static_doc {
+    char *text;
+    size_t len;
+    char etag[36];     /* "<32 hex digits>" with its quotes */
+    char headers[128]; /* Cache-Control and ETag lines */
+};
+
+gy_static_doc_t *gy_static_doc_new(json_t *body, int max_age_s)
+{
+    assert(body && max_age_s >= 0);
+    gy_static_doc_t *self = gy_calloc(1, sizeof *self);
+    self->text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    assert(self->text);
+    self->len = strlen(self->text);
+    uint8_t hash[16];
+    crypto_generichash(hash, sizeof hash, (const uint8_t *)self->text, self->len, NULL, 0);
+    char hex[33];
+    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    snprintf(self->etag, sizeof self->etag, "\"%s\"", hex);
+    snprintf(self->headers, sizeof self->headers,
+             "Cache-Control: public, max-age=%d\r\nETag: %s\r\n", max_age_s, self->etag);
+    return self;
+}
+
+void gy_static_doc_destroy(gy_static_doc_t **self_p)
+{
+    assert(self_p);
+    gy_static_doc_t *self = *self_p;
+    if (!self)
+        return;
+    free(self->text);
+    free(self);
+    *self_p = NULL;
+}
+
+void gy_reply_static_doc(gy_http_request_t *req, const gy_static_doc_t *doc)
+{
+    assert(req && doc);
+    const char *match = gy_http_header(req, "If-None-Match");
+    if (match && (strstr(match, doc->etag) || strcmp(match, "*") == 0)) {
+        gy_http_respond(req, 304, NULL, doc->headers, NULL, 0);
+        return;
+    }
+    gy_http_respond(req, 200, NULL, doc->headers, doc->text, doc->len);
 }

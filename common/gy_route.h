@@ -101,6 +101,14 @@ void gy_error_set(gy_error_t *err, int http_status, const char *code, const char
 void gy_reply_json(gy_http_request_t *req, int status, json_t *body);
 /*  The same with extra header lines (each ending in "\r\n"). */
 void gy_reply_json_headers(gy_http_request_t *req, int status, const char *headers, json_t *body);
+/*  A JSON document that does not change while the process runs (reference
+ *  data): serialised once, with an ETag of its bytes, and answered with
+ *  Cache-Control: public, max-age=max_age_s; a request whose If-None-Match
+ *  names the ETag (or "*") gets 304 without a body. */
+typedef struct gy_static_doc gy_static_doc_t;
+gy_static_doc_t *gy_static_doc_new(json_t *body /* stolen */, int max_age_s);
+void gy_static_doc_destroy(gy_static_doc_t **self_p);
+void gy_reply_static_doc(gy_http_request_t *req, const gy_static_doc_t *doc);
 /*  {"error":{"code","message","field"}} with err's status; field null when "".
  *  (From parts: gy_http_respond_error, which writes the same body.) */
 void gy_reply_error(gy_http_request_t *req, const gy_error_t *err);

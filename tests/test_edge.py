@@ -11,6 +11,7 @@ ports with its files in this module's run folder; each malformed request
 goes over a raw socket, as a broken or hostile client would send it."""
 
 import json
+import csv
 import os
 import re
 import shutil
@@ -278,6 +279,45 @@ class MalformedRequestTest(EdgeTestCase):
         r = gytest.post_clue(S["edge"].port, valid_clue())
         self.assertCreated(r)
         r = gytest.http_request(S["edge"].port, "GET", "/api/v1/clues/GY-00000-00000-00000-00000")
+        self.assertError(r, 404, "not_found")
+
+
+class ReferenceTest(EdgeTestCase):
+    """The forms' reference data through the edge: the files' rows, and a
+    browser's copy revalidated by its ETag."""
+
+    def reference(self, name):
+        """The file's rows by code, as the API lists them."""
+        with open(os.path.join(gytest.SOURCE_DIR, "reference", name), encoding="utf-8") as f:
+            return sorted(csv.DictReader(f), key=lambda row: row["code"])
+
+    def test_fields_and_regions_as_the_files_say(self):
+        r = gytest.http_request(S["edge"].port, "GET", "/api/v1/reference/fields")
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("max-age=300", r.headers["cache-control"])
+        kinds = {"both": ["administrative", "civil"], "administrative": ["administrative"],
+                 "civil": ["civil"]}
+        self.assertEqual(r.json()["fields"],
+                         [{"code": f["code"], "name_zh": f["name_zh"], "name_en": f["name_en"],
+                           "case_kinds": kinds[f["case_kinds"]], "min_level": f["min_level"]}
+                          for f in self.reference("fields.csv")])
+        etag = r.headers["etag"]
+        again = gytest.http_request(S["edge"].port, "GET", "/api/v1/reference/fields",
+                                    headers={"If-None-Match": etag})
+        self.assertEqual((again.status, again.body, again.headers["etag"]), (304, b"", etag))
+        stale = gytest.http_request(S["edge"].port, "GET", "/api/v1/reference/fields",
+                                    headers={"If-None-Match": '"0123"'})
+        self.assertEqual(stale.status, 200)
+
+        r = gytest.http_request(S["edge"].port, "GET", "/api/v1/reference/regions")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["regions"],
+                         [{"code": g["code"], "parent": g["parent_code"] or None,
+                           "level": g["level"], "name_zh": g["name_zh"],
+                           "procuratorate_zh": g["procuratorate_zh"]}
+                          for g in self.reference("regions.csv")])
+        self.assertNotEqual(r.headers["etag"], etag)
+        r = gytest.http_request(S["edge"].port, "GET", "/api/v1/reference/nothing")
         self.assertError(r, 404, "not_found")
 
 

@@ -36,8 +36,14 @@ typedef struct {
 } s_config_t;
 
 struct intake_http {
-    s_config_t config; /* its pointers borrowed */
+    s_config_t config;        /* its pointers borrowed */
+    gy_static_doc_t *fields;  /* GET /api/v1/reference/fields */
+    gy_static_doc_t *regions; /* GET /api/v1/reference/regions */
 };
+
+/*  Reference data changes only with a restart (a new file): a browser
+ *  may keep it five minutes, then asks again with its ETag. */
+#define S_REFERENCE_MAX_AGE_S 300
 
 /*  ---- POST /api/v1/clues ---- */
 
@@ -220,12 +226,30 @@ static void s_get_reporter(gy_http_request_t *req, const gy_route_match_t *m, vo
     intake_reporter_get(self->config.reporter, req, gy_route_param(m, "clue_id"));
 }
 
+/*  ---- reference data, for the forms (no token) ---- */
+
+static void s_get_fields(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    intake_http_t *self = arg;
+    (void)m;
+    gy_reply_static_doc(req, self->fields);
+}
+
+static void s_get_regions(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    intake_http_t *self = arg;
+    (void)m;
+    gy_reply_static_doc(req, self->regions);
+}
+
 /*  Receipt codes and clue ids differ in shape, but the routes do not rely
  *  on it: they differ in segments. */
 static const gy_route_t s_routes[] = {
     {"POST", "/api/v1/clues", "clues_submit", s_post_clue},
     {"GET", "/api/v1/clues/{code}", "clues_status", s_get_clue},
     {"GET", "/api/v1/clues/{clue_id}/reporter", "clues_reporter", s_get_reporter},
+    {"GET", "/api/v1/reference/fields", "reference_fields", s_get_fields},
+    {"GET", "/api/v1/reference/regions", "reference_regions", s_get_regions},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -266,6 +290,8 @@ intake_http_t *intake_http_new(gy_node_t *node, const intake_http_settings_t *se
         .reporter = reporter,
     };
     assert(self->config.reader && self->config.limiter);
+    self->fields = gy_static_doc_new(gy_refdata_fields_json(refdata), S_REFERENCE_MAX_AGE_S);
+    self->regions = gy_static_doc_new(gy_refdata_regions_json(refdata), S_REFERENCE_MAX_AGE_S);
     return self;
 }
 
@@ -278,6 +304,11 @@ bool intake_http_handle(intake_http_t *self, gy_http_request_t *req)
 void intake_http_destroy(intake_http_t **self_p)
 {
     assert(self_p);
-    free(*self_p);
+    intake_http_t *self = *self_p;
+    if (!self)
+        return;
+    gy_static_doc_destroy(&self->fields);
+    gy_static_doc_destroy(&self->regions);
+    free(self);
     *self_p = NULL;
 }
