@@ -35,17 +35,24 @@ EDGE_SOURCE = "127.0.0.2"
 # The edge's connections per address (limit_conn in the template).
 CONN_PER_ADDR = 32
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+CONSOLE_STAND_IN = "<!doctype html><html lang=\"zh-CN\"><title>console</title></html>\n"
 
 
 class Edge:
     """nginx with the local template, placeholders filled as scripts/up
     fills them."""
 
-    def __init__(self, folder, intake_port, router_port, workflow_port):
+    def __init__(self, folder, intake_port, router_port, workflow_port, console_dir=None):
+        """console_dir: the console's built files; None: a stand-in page
+        (these tests check the edge, not the console)."""
         self.root = os.path.join(folder, "edge")
         for sub in ("pids", "log", "nginx/tmp/client_body", "nginx/tmp/proxy",
-                    "nginx/tmp/fastcgi", "nginx/tmp/uwsgi", "nginx/tmp/scgi"):
+                    "nginx/tmp/fastcgi", "nginx/tmp/uwsgi", "nginx/tmp/scgi", "console"):
             os.makedirs(os.path.join(self.root, sub), exist_ok=True)
+        if console_dir is None:
+            console_dir = os.path.join(self.root, "console")
+            with open(os.path.join(console_dir, "index.html"), "w") as f:
+                f.write(CONSOLE_STAND_IN)
         self.port = gytest.free_port()
         with open(os.path.join(gytest.SOURCE_DIR, "deploy", "nginx",
                                "gongyi.conf.template")) as f:
@@ -58,7 +65,8 @@ class Edge:
                             ("INTAKE_SERVERS", "        server 127.0.0.1:%d;" % intake_port),
                             ("ROUTER_SERVERS", "        server 127.0.0.1:%d;" % router_port),
                             ("WORKFLOW_SERVERS",
-                             "        server 127.0.0.1:%d;" % workflow_port)):
+                             "        server 127.0.0.1:%d;" % workflow_port),
+                            ("CONSOLE_DIR", console_dir)):
             tpl = tpl.replace("@%s@" % name, value)
         left = [p for p in re.findall(r"@[A-Z_]+@", tpl) if p != "@NAME@"]
         assert not left, "placeholders left: %s" % left
@@ -262,7 +270,8 @@ class MalformedRequestTest(EdgeTestCase):
                    "headers_too_large")
 
     def test_unknown_route_method_and_internal_paths(self):
-        self.check(b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", 404, "not_found")
+        self.check(b"GET /api/nowhere HTTP/1.1\r\nHost: x\r\n\r\n", 404, "not_found")
+        self.check(b"GET /api/v1/nowhere HTTP/1.1\r\nHost: x\r\n\r\n", 404, "not_found")
         self.check(b"GET /_edge/bad_request HTTP/1.1\r\nHost: x\r\n\r\n", 404, "not_found")
         self.check(b"TRACE /api/v1/clues HTTP/1.1\r\nHost: x\r\n\r\n", 405,
                    "method_not_allowed")
@@ -280,6 +289,19 @@ class MalformedRequestTest(EdgeTestCase):
         self.assertCreated(r)
         r = gytest.http_request(S["edge"].port, "GET", "/api/v1/clues/GY-00000-00000-00000-00000")
         self.assertError(r, 404, "not_found")
+
+
+class ConsoleTest(EdgeTestCase):
+    """Every path outside the API is the console's: its file, or its
+    index.html for the console's own pages."""
+
+    def test_pages_are_the_console_and_the_api_stays_json(self):
+        for path in ("/", "/follow", "/receipt/GY-00000-00000-00000-00000", "/nowhere"):
+            r = gytest.http_request(S["edge"].port, "GET", path)
+            self.assertEqual((r.status, r.body.decode()), (200, CONSOLE_STAND_IN), path)
+            self.assertIn("text/html", r.headers["content-type"], path)
+        r = gytest.http_request(S["edge"].port, "GET", "/assets/missing.js")
+        self.assertEqual(r.status, 404)
 
 
 class ReferenceTest(EdgeTestCase):
