@@ -153,6 +153,7 @@ static int s_field_row(gy_refdata_t *self, char **cells, int ncells, const char 
     f->code = gy_strdup(code);
     f->name_zh = gy_strdup(cells[1]);
     f->name_en = gy_strdup(cells[2]);
+    f->description_zh = gy_strdup(ncells > 6 ? cells[6] : "");
     return 0;
 }
 
@@ -249,6 +250,7 @@ void gy_refdata_destroy(gy_refdata_t **self_p)
     free(self->regions);
     for (size_t i = 0; i < self->nfields; i++) {
         free(self->fields[i].name_en);
+        free(self->fields[i].description_zh);
         free(self->fields[i].name_zh);
         free(self->fields[i].code);
     }
@@ -313,9 +315,10 @@ json_t *gy_refdata_fields_json(const gy_refdata_t *self)
             json_array_append_new(kinds, json_string("administrative"));
         if (f->civil)
             json_array_append_new(kinds, json_string("civil"));
-        json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:o,s:s}", "code", f->code, "name_zh",
-                                                f->name_zh, "name_en", f->name_en, "case_kinds",
-                                                kinds, "min_level", f->min_level));
+        json_array_append_new(fields, json_pack("{s:s,s:s,s:s,s:o,s:s,s:s}", "code", f->code,
+                                                "name_zh", f->name_zh, "name_en", f->name_en,
+                                                "case_kinds", kinds, "min_level", f->min_level,
+                                                "description_zh", f->description_zh));
     }
     return json_pack("{s:o}", "fields", fields);
 }

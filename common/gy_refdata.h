@@ -17,7 +17,8 @@
  *  the law that added it allows.  Columns: code, name_zh, name_en, origin,
  *  case_kinds (administrative, civil or both), min_level (county, city or
  *  province: the lowest procuratorate that may act; 反垄断法 art. 60 lets
- *  only a 设区的市 or above sue). */
+ *  only a 设区的市 or above sue), and optionally description_zh (what the
+ *  field covers, in the public's words). */
 typedef struct {
     char *code;
     char *name_zh;
@@ -25,6 +26,8 @@ typedef struct {
     bool administrative;   /* administrative cases allowed */
     bool civil;            /* civil cases allowed */
     const char *min_level; /* "county", "city" or "province" (static) */
+    char *description_zh;  /* what the field covers, for the public; "" when the file has no
+                              column 7 (description_zh) */
 } gy_field_t;
 
 typedef struct {
@@ -59,7 +62,8 @@ size_t gy_refdata_region_count(const gy_refdata_t *self);
 const gy_region_t *gy_refdata_region_at(const gy_refdata_t *self, size_t i);
 
 /*  What a form shows (docs/api.md, "Reference data"), by code:
- *  {"fields":[{"code","name_zh","name_en","case_kinds":[...],"min_level"}]}
+ *  {"fields":[{"code","name_zh","name_en","case_kinds":[...],"min_level",
+ *  "description_zh"}]}
  *  and {"regions":[{"code","parent","level","name_zh","procuratorate_zh"}]}
  *  (parent null for the root).  The caller owns the result. */
 json_t *gy_refdata_fields_json(const gy_refdata_t *self);

@@ -36,6 +36,10 @@ static void test_shipped_fields(void **state)
     f = gy_refdata_field(ref, "ecology");
     assert_true(f->administrative && f->civil);
     assert_string_equal(f->min_level, "county");
+    /*  Every shipped field says what it covers, for the public's form. */
+    assert_non_null(strstr(f->description_zh, "非法采矿采砂"));
+    for (size_t i = 0; i < gy_refdata_field_count(ref); i++)
+        assert_true(gy_refdata_field_at(ref, i)->description_zh[0] != '\0');
     gy_refdata_destroy(&ref);
     assert_null(ref);
     assert_int_equal(gy_refdata_level_rank("county"), 0);
@@ -95,6 +99,18 @@ static char *s_load_fields(const char *fields_csv)
 
 static const char s_header[] = "code,name_zh,name_en,origin,case_kinds,min_level\n";
 
+/*  description_zh (column 7) is optional: a file without it loads, each
+ *  field's description then "". */
+static void test_description_is_optional(void **state)
+{
+    (void)state;
+    assert_null(s_load_fields("code,name_zh,name_en,origin,case_kinds,min_level\n"
+                              "ecology,生态,ecology,2017,both,county\n"));
+    assert_null(s_load_fields("code,name_zh,name_en,origin,case_kinds,min_level,description_zh\n"
+                              "ecology,生态,ecology,2017,both,county,污染环境\n"
+                              "minors,未成年人,minors,2020,both,county\n"));
+}
+
 static void test_bad_cells_are_named(void **state)
 {
     (void)state;
@@ -131,6 +147,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shipped_fields),
         cmocka_unit_test(test_bad_cells_are_named),
+        cmocka_unit_test(test_description_is_optional),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

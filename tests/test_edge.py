@@ -321,7 +321,8 @@ class ReferenceTest(EdgeTestCase):
                  "civil": ["civil"]}
         self.assertEqual(r.json()["fields"],
                          [{"code": f["code"], "name_zh": f["name_zh"], "name_en": f["name_en"],
-                           "case_kinds": kinds[f["case_kinds"]], "min_level": f["min_level"]}
+                           "case_kinds": kinds[f["case_kinds"]], "min_level": f["min_level"],
+                           "description_zh": f["description_zh"]}
                           for f in self.reference("fields.csv")])
         etag = r.headers["etag"]
         again = gytest.http_request(S["edge"].port, "GET", "/api/v1/reference/fields",

@@ -46,6 +46,7 @@ export interface Field {
   name_en: string;
   case_kinds: string[];
   min_level: string;
+  description_zh: string;
 }
 export interface Region {
   code: string;

@@ -74,7 +74,8 @@ try {
   doing = "choose the field";
   await page.locator("#clue-field").click();
   await page.getByRole("option", { name: "生态环境和资源保护" }).click();
-  await page.locator('[data-test="field-help"]').waitFor();
+  // What the field covers, from reference/fields.csv through the API.
+  await page.locator('[data-test="field-help"]', { hasText: "非法采矿采砂" }).waitFor();
   // The region: province › city › county.
   doing = "choose the region";
   await page.locator(".el-cascader").click();
