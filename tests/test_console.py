@@ -4,8 +4,10 @@ and follows it up; axe-core finds no serious or critical WCAG 2.1 AA
 violation on any page (console/tests/e2e/public.mjs).  The clue it sent
 is then checked in intake's database: what the form said is what was
 stored.  Screenshots stay in the module's run folder (console-*.png)."""
+import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import unittest
@@ -66,6 +68,27 @@ class PublicTest(gytest.IntakeTestCase):
                              " WHERE receipt_code = %s", (result["receipt_code"],))
         self.assertEqual(rows, [("御河平城区段夜间有管道向河道排放污水", "ecology", "140213")])
         self.assertEqual(result["steps"][0], "已受理")
+
+
+class ServingTest(gytest.IntakeTestCase):
+
+    def test_assets_compressed_and_cached(self):
+        index = gytest.http_request(S["edge"].port, "GET", "/")
+        self.assertEqual(index.status, 200)
+        scripts = re.findall(r'src="(/assets/[^"]+\.js)"', index.body.decode())
+        self.assertEqual(len(scripts), 1, index.body)
+        with open(os.path.join(S["console"], "dist", scripts[0].lstrip("/")), "rb") as f:
+            built = f.read()
+        r = gytest.http_request(S["edge"].port, "GET", scripts[0],
+                                headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers.get("content-encoding"), "gzip")
+        self.assertIn("application/javascript", r.headers["content-type"])
+        self.assertIn("immutable", r.headers["cache-control"])
+        self.assertEqual(gzip.decompress(r.body), built)
+        self.assertLess(len(r.body), len(built) // 2)
+        plain = gytest.http_request(S["edge"].port, "GET", scripts[0])
+        self.assertEqual((plain.headers.get("content-encoding"), plain.body), (None, built))
 
 
 if __name__ == "__main__":
