@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../../src/api";
+import { errorText } from "../../src/errors";
+
+const labels = { title: "线索标题", "location.address": "详细地址", "reporter.phone": "电话" };
+const keys = { title: "title", location: "location", reporter: "reporter" };
+
+describe("errorText", () => {
+  it("puts a field's error next to that field, in Chinese", () => {
+    expect(errorText(new ApiError(400, "missing_field", "title", "title is required"), labels, keys))
+      .toEqual({ key: "title", text: "请填写线索标题。" });
+    expect(errorText(new ApiError(400, "too_long", "location.address", "…"), labels, keys))
+      .toEqual({ key: "location", text: "详细地址太长了。" });
+    expect(errorText(new ApiError(400, "invalid_value", "reporter.phone", "…"), labels, keys))
+      .toEqual({ key: "reporter", text: "电话的内容不符合要求。" });
+  });
+
+  it("says what happened when no field is named", () => {
+    expect(errorText(new ApiError(0, "network", null, ""), labels, keys).text)
+      .toBe("无法连接服务器，请检查网络后重试。");
+    expect(errorText(new ApiError(429, "rate_limited", null, ""), labels, keys).text)
+      .toBe("提交太频繁，请一分钟后再试。");
+    expect(errorText(new ApiError(503, "unavailable", null, "down"), labels, keys))
+      .toEqual({ key: null, text: "服务暂时不可用，您填写的内容没有提交，请稍后重试。" });
+    // A code the form does not know: shown with the API's own words.
+    expect(errorText(new ApiError(400, "unknown_property", "colour", "no such member"), labels, keys))
+      .toEqual({ key: null, text: "提交没有成功（unknown_property）：no such member" });
+  });
+});
