@@ -841,3 +841,10 @@ char *gy_pg_conninfo(const char *dsn, const char *password)
     gy_buf_append(&buf, "'", 1);
     return buf.data;
 }
+
+bool gy_pg_conflict(gy_pg_status_t status, const char *sqlstate, bool unique_is_conflict)
+{
+    return status == GY_PG_ERROR && sqlstate &&
+           (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0 ||
+            (unique_is_conflict && strcmp(sqlstate, "23505") == 0));
+}

@@ -40,6 +40,12 @@ typedef enum {
     GY_PG_DOWN = -3,  /* the connection broke before the transaction was sent */
 } gy_pg_status_t;
 
+/*  Whether a transaction failed on a write that raced another: a guard
+ *  that raised serialization_failure (40001), a deadlock (40P01), and, when
+ *  unique_is_conflict, a unique index the race lost (23505).  The caller
+ *  reads and decides again, or answers gy_reply_conflict. */
+bool gy_pg_conflict(gy_pg_status_t status, const char *sqlstate, bool unique_is_conflict);
+
 /*  ---- asynchronous connection ---- */
 
 typedef struct gy_pg gy_pg_t;

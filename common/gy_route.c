@@ -461,3 +461,8 @@ void gy_reply_static_doc(gy_http_request_t *req, const gy_static_doc_t *doc)
     }
     gy_http_respond(req, 200, NULL, doc->headers, doc->text, doc->len);
 }
+
+void gy_reply_conflict(gy_http_request_t *req)
+{
+    gy_http_respond_error(req, 409, "conflict", GY_CONFLICT_MESSAGE, NULL);
+}

@@ -101,6 +101,11 @@ void gy_error_set(gy_error_t *err, int http_status, const char *code, const char
 void gy_reply_json(gy_http_request_t *req, int status, json_t *body);
 /*  The same with extra header lines (each ending in "\r\n"). */
 void gy_reply_json_headers(gy_http_request_t *req, int status, const char *headers, json_t *body);
+/*  The message of 409 conflict: a write lost a race more times than a
+ *  service retries it (gy_pg_conflict). */
+#define GY_CONFLICT_MESSAGE "this conflicts with changes made at the same time; reload and retry"
+/*  Answers 409 conflict with GY_CONFLICT_MESSAGE. */
+void gy_reply_conflict(gy_http_request_t *req);
 /*  A JSON document that does not change while the process runs (reference
  *  data): serialised once, with an ETag of its bytes, and answered with
  *  Cache-Control: public, max-age=max_age_s; a request whose If-None-Match

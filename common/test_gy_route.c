@@ -280,11 +280,28 @@ static void test_json_members(void **state)
     json_decref(body);
 }
 
+/*  Which failed writes are a lost race (read and decide again) and which
+ *  are not. */
+static void test_conflicts(void **state)
+{
+    (void)state;
+    assert_true(gy_pg_conflict(GY_PG_ERROR, "40001", false));
+    assert_true(gy_pg_conflict(GY_PG_ERROR, "40P01", false));
+    assert_false(gy_pg_conflict(GY_PG_ERROR, "23505", false));
+    assert_true(gy_pg_conflict(GY_PG_ERROR, "23505", true));
+    assert_false(gy_pg_conflict(GY_PG_ERROR, "23503", true));
+    assert_false(gy_pg_conflict(GY_PG_ERROR, "", true));
+    assert_false(gy_pg_conflict(GY_PG_ERROR, NULL, true));
+    assert_false(gy_pg_conflict(GY_PG_LOST, "40001", true));
+    assert_false(gy_pg_conflict(GY_PG_OK, "", true));
+}
+
 int main(void)
 {
     gy_log_init("test_gy_route", "error");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parameters_by_name),
+        cmocka_unit_test(test_conflicts),
         cmocka_unit_test(test_json_members),
         cmocka_unit_test(test_segments_match_whole),
         cmocka_unit_test(test_literal_before_parameter),

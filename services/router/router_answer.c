@@ -5,15 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gy_route.h"
 #include "gy_text.h"
 #include "gy_util.h"
-
-static bool s_conflict(gy_pg_status_t status, const char *sqlstate)
-{
-    return status == GY_PG_ERROR && sqlstate &&
-           (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0 ||
-            strcmp(sqlstate, "23505") == 0);
-}
 
 static router_write_t s_failed(router_answer_t *failure, int status, const char *code,
                                const char *message)
@@ -30,12 +24,11 @@ router_write_t router_write_judge(gy_pg_status_t status, const char *sqlstate, i
 {
     assert(body_p && failure);
     *body_p = NULL;
-    if (s_conflict(status, sqlstate)) {
+    if (gy_pg_conflict(status, sqlstate, true)) {
         if (tries < ROUTER_WRITE_TRIES)
             return ROUTER_WRITE_RETRY;
         gy_log_warning("%s on %s still conflicts after %d tries", what, id, tries);
-        return s_failed(failure, 409, "conflict",
-                        "this conflicts with changes made at the same time; reload and retry");
+        return s_failed(failure, 409, "conflict", GY_CONFLICT_MESSAGE);
     }
     if (status == GY_PG_LOST && outbox)
         gy_outbox_check(outbox);

@@ -315,16 +315,14 @@ static void s_on_change_done(void *arg, gy_pg_status_t status, const char *sqlst
         s_change_free(c);
         return;
     }
-    if (status == GY_PG_ERROR && strcmp(sqlstate, "40001") == 0) {
+    if (gy_pg_conflict(status, sqlstate, false)) {
         free(call->answer);
         free(call);
         if (c->tries < S_TRIES) {
             s_change_read(c); /* decide again on what is stored now */
             return;
         }
-        gy_http_respond_error(c->req, 409, "conflict",
-                              "this conflicts with changes made at the same time; reload and retry",
-                              NULL);
+        gy_reply_conflict(c->req);
         s_change_free(c);
         return;
     }

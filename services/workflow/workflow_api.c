@@ -240,9 +240,7 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
         s_step_free(s);
         return;
     }
-    bool conflict =
-        status == GY_PG_ERROR && (strcmp(sqlstate, "40001") == 0 ||
-                                  strcmp(sqlstate, "40P01") == 0 || strcmp(sqlstate, "23505") == 0);
+    bool conflict = gy_pg_conflict(status, sqlstate, true);
     if (conflict && s->tries < S_TRIES) {
         s_step_read(s); /* decide again on what is stored now */
         return;
@@ -250,9 +248,7 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
     if (status == GY_PG_LOST)
         gy_outbox_check(s->api->outbox);
     if (conflict) {
-        gy_http_respond_error(s->req, 409, "conflict",
-                              "this conflicts with changes made at the same time; reload and retry",
-                              NULL);
+        gy_reply_conflict(s->req);
     } else if (status != GY_PG_OK) {
         s_unavailable(s->req);
     } else {

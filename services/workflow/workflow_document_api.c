@@ -255,9 +255,7 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
         s_op_free(o);
         return;
     }
-    bool conflict =
-        status == GY_PG_ERROR && (strcmp(sqlstate, "40001") == 0 ||
-                                  strcmp(sqlstate, "40P01") == 0 || strcmp(sqlstate, "23505") == 0);
+    bool conflict = gy_pg_conflict(status, sqlstate, true);
     if (conflict && o->tries < S_TRIES) {
         s_op_read(o); /* decide again on what is stored now */
         return;
@@ -265,8 +263,7 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
     if (status == GY_PG_LOST)
         gy_outbox_check(o->api->outbox);
     if (conflict) {
-        s_fail(o, 409, "conflict", NULL,
-               "this conflicts with changes made at the same time; reload and retry");
+        s_fail(o, 409, "conflict", NULL, GY_CONFLICT_MESSAGE);
         return;
     }
     json_t *body = status == GY_PG_OK && o->answer ? json_loads(o->answer, 0, NULL) : NULL;

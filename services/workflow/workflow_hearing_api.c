@@ -413,8 +413,7 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
         s_job_free(j);
         return;
     }
-    bool conflict =
-        status == GY_PG_ERROR && (strcmp(sqlstate, "40001") == 0 || strcmp(sqlstate, "40P01") == 0);
+    bool conflict = gy_pg_conflict(status, sqlstate, false);
     if (conflict && j->tries < S_TRIES) {
         s_job_read(j); /* decide again on what is stored now */
         return;
@@ -422,9 +421,7 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
     if (status == GY_PG_LOST)
         gy_outbox_check(j->api->outbox);
     if (conflict) {
-        gy_http_respond_error(j->req, 409, "conflict",
-                              "this conflicts with changes made at the same time; reload and retry",
-                              NULL);
+        gy_reply_conflict(j->req);
     } else if (status != GY_PG_OK) {
         s_unavailable(j->req);
     } else {

@@ -179,9 +179,7 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
         s_op_free(op);
         return;
     }
-    bool conflict =
-        status == GY_PG_ERROR && (strcmp(sqlstate, "40001") == 0 ||
-                                  strcmp(sqlstate, "40P01") == 0 || strcmp(sqlstate, "23505") == 0);
+    bool conflict = gy_pg_conflict(status, sqlstate, true);
     if (conflict && op->tries < S_TRIES) {
         s_read(op); /* decide again on what is stored now */
         return;
@@ -189,8 +187,7 @@ static void s_on_write_done(void *arg, gy_pg_status_t status, const char *sqlsta
     if (status == GY_PG_LOST)
         gy_outbox_check(op->api->outbox);
     if (conflict) {
-        s_op_fail(op, 409, "conflict", NULL,
-                  "this conflicts with changes made at the same time; reload and retry");
+        s_op_fail(op, 409, "conflict", NULL, GY_CONFLICT_MESSAGE);
         return;
     }
     if (status != GY_PG_OK) {
