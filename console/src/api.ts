@@ -1,6 +1,13 @@
 // The APIs, same origin (the edge routes /api/v1/ to the services).  Every
 // failure becomes an ApiError with the API's code and field, which the
 // pages show next to the field it concerns (docs/api.md, the error shape).
+//
+// A signed-in user's token is in the HttpOnly cookie gy_session, which the
+// browser sends by itself and no script can read (docs/console.md, "Where
+// the token lives").  Every request carries X-Gongyi-Console: the services
+// refuse a state-changing request authenticated by the cookie without it,
+// and no other site can add it (it would need a CORS preflight that the
+// edge never grants).
 
 export class ApiError extends Error {
   constructor(
@@ -13,12 +20,26 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/** Called when a signed-in request finds the session gone (401), so the
+ *  console can send the user to the login page; set by session.ts. */
+let onSignedOut: (() => void) | null = null;
+export function whenSignedOut(handler: () => void): void {
+  onSignedOut = handler;
+}
+
+async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   let r: Response;
+  const sent: Record<string, string> = { "X-Gongyi-Console": "1", ...headers };
+  if (body !== undefined) sent["Content-Type"] = "application/json";
   try {
     r = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      headers: sent,
       body: body === undefined ? undefined : JSON.stringify(body),
       credentials: "same-origin",
     });
@@ -35,9 +56,44 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   if (!r.ok) {
     const e = (data as { error?: { code?: string; field?: string | null; message?: string } })
       ?.error;
-    throw new ApiError(r.status, e?.code ?? "unavailable", e?.field ?? null, e?.message ?? text);
+    const error = new ApiError(
+      r.status,
+      e?.code ?? "unavailable",
+      e?.field ?? null,
+      e?.message ?? text,
+    );
+    if (r.status === 401 && !path.startsWith("/api/v1/auth/") && onSignedOut) onSignedOut();
+    throw error;
   }
   return data as T;
+}
+
+/** A query string from the members that are set (undefined, null and ""
+ *  are left out), "" when none is. */
+export function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Any API, for the signed-in pages: each page's module names its own
+ *  endpoints (e.g. `http.get<Page<Review>>("/api/v1/workflow/reviews" +
+ *  query({queue: "mine"}))`). */
+export const http = {
+  get: <T>(path: string) => call<T>("GET", path),
+  post: <T>(path: string, body: unknown = {}, headers?: Record<string, string>) =>
+    call<T>("POST", path, body, headers),
+  put: <T>(path: string, body: unknown) => call<T>("PUT", path, body),
+  del: <T>(path: string) => call<T>("DELETE", path),
+};
+
+/** A keyset page (docs/api.md): `next` is the `after` of the next page,
+ *  null on the last. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
 }
 
 export interface Field {
@@ -84,6 +140,17 @@ export const api = {
   progress: (code: string) =>
     call<Progress>("GET", `/api/v1/clues/${encodeURIComponent(code)}`),
 };
+
+/** A day (YYYY-MM-DD) in Beijing time. */
+export function beijingDate(iso: string): string {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "Asia/Shanghai",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+  }).format(new Date(iso));
+  return parts;
+}
 
 /** An instant in Beijing time, as the pages show every time. */
 export function beijing(iso: string): string {

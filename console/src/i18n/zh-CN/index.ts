@@ -1,11 +1,20 @@
 // Every text the console shows, in one place (issue 10: zh-CN first; another
-// language is another file of the same shape).  Coded values (fields,
-// regions) come from the reference data API, never from here.
+// language is another folder of the same shape).  This file holds the
+// public pages' texts and joins each area's own file, so that the areas'
+// pages grow without touching one another.  Coded values that are data
+// (fields, regions, time limits, impact measures) come from the reference
+// data APIs, never from here.
+import { admin } from "./admin";
+import { prosecutor } from "./prosecutor";
+import { staff } from "./staff";
+import { upper } from "./upper";
+import { volunteer } from "./volunteer";
+
 export const zhCN = {
   site: {
     name: "公益诉讼线索平台",
     tagline: "发现损害国家利益和社会公共利益的线索，向检察机关反映",
-    nav: { submit: "反映线索", follow: "查询进度" },
+    nav: { submit: "反映线索", follow: "查询进度", login: "登录", work: "工作台" },
     skip: "跳到主要内容",
   },
   submit: {
@@ -99,6 +108,11 @@ export const zhCN = {
     geolocation: "无法获取当前位置，请填写详细地址。",
   },
   time: { beijing: "北京时间" },
+  staff,
+  volunteer,
+  prosecutor,
+  upper,
+  admin,
 };
 
 export type Texts = typeof zhCN;
