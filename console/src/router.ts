@@ -2,6 +2,7 @@ import { createRouter, createWebHistory, type RouteLocationNormalized } from "vu
 import { t } from "./i18n/zh-CN";
 import "./routes/meta";
 import { adminRoutes } from "./routes/admin";
+import { casesRoutes } from "./routes/cases";
 import { prosecutorRoutes } from "./routes/prosecutor";
 import { publicRoutes } from "./routes/public";
 import { upperRoutes } from "./routes/upper";
@@ -28,6 +29,7 @@ export const router = createRouter({
         },
         ...volunteerRoutes,
         ...prosecutorRoutes,
+        ...casesRoutes,
         ...upperRoutes,
         ...adminRoutes,
       ],

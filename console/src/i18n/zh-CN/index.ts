@@ -5,6 +5,7 @@
 // (fields, regions, time limits, impact measures) come from the reference
 // data APIs, never from here.
 import { admin } from "./admin";
+import { cases } from "./cases";
 import { prosecutor } from "./prosecutor";
 import { staff } from "./staff";
 import { upper } from "./upper";
@@ -111,6 +112,7 @@ export const zhCN = {
   staff,
   volunteer,
   prosecutor,
+  cases,
   upper,
   admin,
 };
