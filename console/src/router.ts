@@ -6,7 +6,7 @@ import { casesRoutes } from "./routes/cases";
 import { prosecutorRoutes } from "./routes/prosecutor";
 import { publicRoutes } from "./routes/public";
 import { upperRoutes } from "./routes/upper";
-import { volunteerRoutes } from "./routes/volunteer";
+import { volunteerPublicRoutes, volunteerRoutes } from "./routes/volunteer";
 import { levelOf, loadSession, session, type Me } from "./session";
 import { whenSignedOut } from "./api";
 
@@ -16,6 +16,7 @@ export const router = createRouter({
   history: createWebHistory(),
   routes: [
     ...publicRoutes,
+    ...volunteerPublicRoutes,
     {
       path: "/work",
       component: () => import("./layouts/StaffLayout.vue"),

@@ -4,3 +4,7 @@ import type { RouteRecordRaw } from "vue-router";
 // side menu), each with meta.roles and, for the menu, meta.menu/group/order
 // (routes/meta.ts).
 export const volunteerRoutes: RouteRecordRaw[] = [];
+
+// Pages of this area that need no account (the application form), with
+// the public pages' bar.
+export const volunteerPublicRoutes: RouteRecordRaw[] = [];
