@@ -1,12 +1,18 @@
 // Gathers what the upper levels' pages count: every case in the caller's
 // scope, the due_soon and overdue queues, and the clues under review, page
-// by page (100 a page), the four lists at once.
+// by page (100 a page), the four lists at once.  One state for both pages,
+// so that the route can start the requests while the page's code is still
+// coming (routes/upper.ts), and a page opened right after the other uses
+// what was just loaded.
 import { reactive } from "vue";
 import { ApiError, http, query, type Page } from "../../api";
 import { fill, t } from "../../i18n/zh-CN";
+import { session } from "../../session";
 import { pageAll, type CaseItem, type ReviewItem, type ScopeData } from "./aggregate";
 
 const LIMIT = 100;
+/** How long a load is good for a page that opens without asking for a new one. */
+const FRESH_MS = 10_000;
 
 function cases(queue: string, progress: (n: number) => void): Promise<CaseItem[]> {
   return pageAll(
@@ -24,39 +30,67 @@ function reviews(progress: (n: number) => void): Promise<ReviewItem[]> {
   );
 }
 
-/** The loading state a page shows: how many cases and clues came so far. */
-export function useScopeLoader() {
-  const state = reactive({
-    loading: false,
-    cases: 0,
-    reviews: 0,
-    error: "",
-    data: null as ScopeData | null,
-    at: "",
-  });
+/** The loading state the pages show: how many cases and clues came so far. */
+export const scope = reactive({
+  loading: false,
+  cases: 0,
+  reviews: 0,
+  error: "",
+  data: null as ScopeData | null,
+  /** When the data was loaded (ISO). */
+  at: "",
+});
 
-  async function load(): Promise<void> {
-    state.loading = true;
-    state.error = "";
-    state.cases = 0;
-    state.reviews = 0;
-    try {
-      const [all, dueSoon, overdue, waiting] = await Promise.all([
-        cases("all", (n) => (state.cases = n)),
-        cases("due_soon", () => undefined),
-        cases("overdue", () => undefined),
-        reviews((n) => (state.reviews = n)),
-      ]);
-      state.data = { cases: all, dueSoon, overdue, reviews: waiting };
-      state.at = new Date().toISOString();
-    } catch (e) {
-      state.error = loadError(e);
-    } finally {
-      state.loading = false;
-    }
+let pending: Promise<void> | null = null;
+let startedAt = 0;
+let owner = "";
+
+const who = () => (session.me ? `${session.me.subject}@${session.me.procuratorate}` : "");
+
+async function fetchAll(): Promise<void> {
+  scope.loading = true;
+  scope.error = "";
+  scope.cases = 0;
+  scope.reviews = 0;
+  try {
+    const [all, dueSoon, overdue, waiting] = await Promise.all([
+      cases("all", (n) => (scope.cases = n)),
+      cases("due_soon", () => undefined),
+      cases("overdue", () => undefined),
+      reviews((n) => (scope.reviews = n)),
+    ]);
+    scope.data = { cases: all, dueSoon, overdue, reviews: waiting };
+    scope.at = new Date().toISOString();
+  } catch (e) {
+    scope.error = loadError(e);
+  } finally {
+    scope.loading = false;
   }
+}
 
-  return { state, load };
+/** Loads the lists: `fresh` always asks again (the 重新载入 button);
+ *  otherwise a load under way or done in the last seconds for the same
+ *  user is used. */
+export function loadScope({ fresh = false }: { fresh?: boolean } = {}): Promise<void> {
+  const me = who();
+  if (me !== owner) {
+    owner = me;
+    pending = null;
+    scope.data = null; // another user's numbers are never shown
+  }
+  if (pending && (scope.loading || (!fresh && Date.now() - startedAt < FRESH_MS && !scope.error)))
+    return pending;
+  startedAt = Date.now();
+  pending = fetchAll();
+  return pending;
+}
+
+/** The pages' use of it. */
+export function useScopeLoader() {
+  return {
+    state: scope,
+    load: (fresh = true) => loadScope({ fresh }),
+  };
 }
 
 /** A failed load, in plain Chinese. */
@@ -65,5 +99,6 @@ export function loadError(e: unknown): string {
   if (e.code === "network") return t.upper.errors.network;
   if (e.status === 403) return t.upper.errors.forbidden;
   if (e.status >= 500) return t.upper.errors.unavailable;
+  if (e.code in t.errors.codes) return t.errors.codes[e.code];
   return fill(t.upper.errors.other, { code: e.code, message: e.message });
 }
