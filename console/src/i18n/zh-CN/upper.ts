@@ -61,6 +61,7 @@ export const upper = {
       more: "再显示 {n} 件",
       showing: "显示 {shown} / {total} 件",
       openList: "在案件列表中查看",
+      counted: "{what}（{n}）",
     },
   },
   counties: {
