@@ -27,6 +27,8 @@ describe("the charts' options", () => {
       [2, 0],
     ]);
     expect(series[1].itemStyle.color).toBe("#c5221f");
+    const label = (series[0] as unknown as { label: { formatter: (p: { value: number }) => string } }).label;
+    expect([label.formatter({ value: 2 }), label.formatter({ value: 0 })]).toEqual(["2", ""]);
     expect((o.xAxis as { type: string }).type).toBe("category");
     const h = barOption("阶段", ["调查中"], [{ name: "数量", values: [3] }], { horizontal: true });
     expect((h.yAxis as { type: string; data: string[] }).data).toEqual(["调查中"]);

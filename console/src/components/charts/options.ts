@@ -58,7 +58,13 @@ export function barOption(
       name: s.name,
       data: s.values,
       itemStyle: { color: s.color ?? COLORS[i % COLORS.length] },
-      label: { show: true, position: horizontal ? ("right" as const) : ("top" as const), color: INK },
+      // The numbers on the bars, but no row of zeros along the axis.
+      label: {
+        show: true,
+        position: horizontal ? ("right" as const) : ("top" as const),
+        color: INK,
+        formatter: (p: { value?: unknown }) => (p.value ? String(p.value) : ""),
+      },
       barMaxWidth: 36,
     })),
   };

@@ -57,6 +57,7 @@ export const upper = {
       openedAt: "立案时间",
       nextDue: "最近期限",
       provisional: "暂定",
+      paused: "已暂停（案件中止）",
       none: "没有符合条件的案件。清除筛选可以看到这个院的全部案件。",
       more: "再显示 {n} 件",
       showing: "显示 {shown} / {total} 件",
