@@ -8,15 +8,15 @@ import {
   AriaComponent,
   GridComponent,
   LegendComponent,
-  TooltipComponent,
   type AriaComponentOption,
   type GridComponentOption,
   type LegendComponentOption,
-  type TooltipComponentOption,
 } from "echarts/components";
 import { SVGRenderer } from "echarts/renderers";
 
-echarts.use([BarChart, PieChart, AriaComponent, GridComponent, LegendComponent, TooltipComponent, SVGRenderer]);
+// No tooltip: every bar and slice says its number, the tables say all of
+// them, and the tooltip's HTML layer costs each chart a layout at its start.
+echarts.use([BarChart, PieChart, AriaComponent, GridComponent, LegendComponent, SVGRenderer]);
 
 export type ChartOption = echarts.ComposeOption<
   | BarSeriesOption
@@ -24,7 +24,6 @@ export type ChartOption = echarts.ComposeOption<
   | AriaComponentOption
   | GridComponentOption
   | LegendComponentOption
-  | TooltipComponentOption
 >;
 
 export { echarts };

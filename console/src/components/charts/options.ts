@@ -48,7 +48,6 @@ export function barOption(
     animation: false,
     aria: { enabled: true, label: { description: describe(title, labels, series) } },
     color: COLORS,
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
     legend: series.length > 1 ? { top: 0, textStyle: { color: INK } } : { show: false },
     grid: { left: 8, right: 24, top: series.length > 1 ? 32 : 12, bottom: 8, containLabel: true },
     xAxis: horizontal ? value : category,
@@ -79,7 +78,6 @@ export function pieOption(title: string, labels: string[], values: number[]): Ch
       label: { description: describe(title, labels, [{ name: title, values }]) },
     },
     color: COLORS,
-    tooltip: { trigger: "item" },
     legend: { bottom: 0, textStyle: { color: INK } },
     series: [
       {
