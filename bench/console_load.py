@@ -58,7 +58,7 @@ def dashboard(runs):
     site, logins = os.environ.get("GY_BENCH_SITE"), os.environ.get("GY_BENCH_LOGINS")
     demo = None
     if not site:
-        import test_demo  # noqa: E402 -- the demo's whole site, loaded as scripts/up does
+        import test_demo  # the demo's whole site, loaded as scripts/up does
         demo = test_demo
         demo.setUpModule()
         site = demo.S["edge_url"]
