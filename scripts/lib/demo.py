@@ -16,9 +16,11 @@ services; this program says on which clock and loads one phase:
         prints "loaded" (DIR's marker and the site agree), "empty" (a new
         site: load it), "data" (a site with data of its own: leave it) or
         "partial" (a load that did not finish)
-    demo.py clock PHASE
+    demo.py clock PHASE [--now INSTANT]
         prints GY_CLOCK_START for PHASE (1-3), or nothing for the last one
-        (the real clock); PHASES are history, months, weeks, today
+        (the real clock); PHASES are history, months, weeks, today.  The
+        demo's tokens are issued on gy-token's clock: GY_CLOCK_START in
+        this program's environment, as in the services', moves it
     demo.py load PHASE --clock INSTANT|- --dir DIR --edge URL ...
         loads one phase; the services must be running on that clock
     demo.py logins --dir DIR --edge URL ...
@@ -184,12 +186,12 @@ class Site:
     def staff_token(self, who):
         if who not in self.tokens:
             row = [s for s in STAFF if s[0] == who][0]
-            # The real clock, whatever the services run on: a token is
-            # checked only for its expiry, which lies after every phase.
-            env = {k: v for k, v in os.environ.items() if k != "GY_CLOCK_START"}
+            # Issued on today's clock (ours), whatever the services run on: a
+            # token is checked only for its expiry, which lies after every
+            # phase.
             p = subprocess.run([self.gy_token, "issue", self.token_secret, "--sub", row[5],
                                 "--role", row[3], "--proc", row[4], "--ttl", str(TOKEN_TTL_S)],
-                               capture_output=True, text=True, env=env, timeout=30)
+                               capture_output=True, text=True, timeout=30)
             if p.returncode != 0:
                 raise DemoError("gy-token issue failed: %s" % p.stderr.strip())
             self.tokens[who] = p.stdout.strip()
@@ -947,11 +949,12 @@ def main(argv):
     parser.add_argument("--token-secret", help="the site's token secret key file")
     parser.add_argument("--gy-token", help="the gy-token program")
     parser.add_argument("--clock", help="GY_CLOCK_START the services run on, - for none")
+    parser.add_argument("--now", help="clock: today is this instant's day (a test's clock)")
     args = parser.parse_args(argv)
     if args.command in ("clock", "load") and not (args.phase and 1 <= args.phase <= len(PHASES)):
         parser.error("%s needs a PHASE from 1 to %d" % (args.command, len(PHASES)))
     if args.command == "clock":
-        print(phase_clock(args.phase) or "")
+        print(phase_clock(args.phase, parse_instant(args.now) if args.now else None) or "")
         return 0
     for name in ("dir", "edge", "token_secret", "gy_token"):
         if not getattr(args, name):
