@@ -388,7 +388,8 @@ class Loader:
 
     def open_case(self, key, case, chief, kind, title, harm_ongoing=False):
         self.begin("case %s: opened" % case)
-        out = self.site.post("/api/v1/workflow/reviews/%s/decide" % self.state["clues"][key]["id"], {
+        path = "/api/v1/workflow/reviews/%s/decide" % self.state["clues"][key]["id"]
+        out = self.site.post(path, {
             "decision": "open", "case_kind": kind, "title": title, "harm_ongoing": harm_ongoing,
             "reason": "经初查，线索反映的问题属实，损害社会公共利益，符合立案条件"}, self.tok(chief))
         self.state["cases"][case] = out["review"]["case_id"]
@@ -425,6 +426,14 @@ class Loader:
         the organ: the investigation proper begins."""
         self.document(case, "opening_decision", organ, chief, served_by=prosecutor)
         self.step(case, "serve_opening_decision", "立案决定书已直接送达%s" % organ, prosecutor)
+
+    def administrative_case(self, key, case, office, title, organ, harm_ongoing=False):
+        """The clue under review opened by the chief of `office` (平城区,
+        云冈区 or 大同市) as an administrative case, the opening decision
+        served on the organ."""
+        self.review(key)
+        self.open_case(key, case, office + "-chief", "administrative", title, harm_ongoing)
+        self.opened_and_served(case, organ, office + "-prosecutor", office + "-chief")
 
     def suggestion(self, case, organ, prosecutor, chief, harm_ongoing, text):
         self.document(case, "suggestion", organ, chief)
@@ -543,11 +552,9 @@ class Loader:
                     "barrier_free", "140213", "山西省大同市平城区魏都大道永泰街口以南",
                     40.0853, 113.2990, volunteer="zhangwei")
         self.routed("mangdao", "routed")
-        self.review("mangdao")
-        self.open_case("mangdao", "B", "pingcheng-chief", "administrative",
-                       "督促整治魏都大道盲道被占用行政公益诉讼案")
         organ_b = "大同市平城区住房和城乡建设局"
-        self.opened_and_served("B", organ_b, "pingcheng-prosecutor", "pingcheng-chief")
+        self.administrative_case("mangdao", "B", "pingcheng", "督促整治魏都大道盲道被占用行政公益诉讼案",
+                                 organ_b)
         self.suggestion("B", organ_b, "pingcheng-prosecutor", "pingcheng-chief", False,
                         "督促依法清理占用盲道的物品，修复破损盲道")
 
@@ -571,10 +578,8 @@ class Loader:
                     "多个深坑，河岸植被被破坏。",
                     "ecology", "140214", "山西省大同市云冈区十里河观音堂段", 40.0731, 113.1405)
         self.assess("caisha", ["route", "route", "route"], comment)
-        self.review("caisha")
-        self.open_case("caisha", "D", "yungang-chief", "administrative",
-                       "督促整治十里河云冈段非法采砂行政公益诉讼案", harm_ongoing=True)
-        self.opened_and_served("D", "大同市云冈区水务局", "yungang-prosecutor", "yungang-chief")
+        self.administrative_case("caisha", "D", "yungang", "督促整治十里河云冈段非法采砂行政公益诉讼案",
+                                 "大同市云冈区水务局", harm_ongoing=True)
 
         # E: 云冈石窟 — cultural relics, one assessor.
         self.submit("shiku", "云冈石窟保护范围内新建仿古商铺",
@@ -583,11 +588,8 @@ class Loader:
                     "cultural_relics", "140214", "山西省大同市云冈区云冈镇云冈石窟东侧",
                     40.1098, 113.1247, reporter={"name": "赵女士", "email": "zhao@example.cn"})
         self.assess("shiku", ["route"], comment)
-        self.review("shiku")
-        self.open_case("shiku", "E", "yungang-chief", "administrative",
-                       "督促保护云冈石窟建设控制地带行政公益诉讼案")
-        self.opened_and_served("E", "大同市云冈区文化和旅游局", "yungang-prosecutor",
-                               "yungang-chief")
+        self.administrative_case("shiku", "E", "yungang", "督促保护云冈石窟建设控制地带行政公益诉讼案",
+                                 "大同市云冈区文化和旅游局")
         self.state["misc"]["comment"] = comment
         self.save()
         return "6 clues (assessed, routed, 1 joined, 1 not opened), cases A, B, D, E"
@@ -640,9 +642,8 @@ class Loader:
         review = self.review("liuyu")
         if review["procuratorate"] != "140200":
             raise DemoError("clue liuyu went to %s, not the city" % review["procuratorate"])
-        self.open_case("liuyu", "F", "datong-chief", "administrative",
-                       "督促整治御河流域入河排污口行政公益诉讼案")
-        self.opened_and_served("F", "大同市生态环境局", "datong-prosecutor", "datong-chief")
+        self.administrative_case("liuyu", "F", "datong", "督促整治御河流域入河排污口行政公益诉讼案",
+                                 "大同市生态环境局")
         self.consult("F", "雨污合流排口溢流的整治，国家对入河排污口排查整治有哪些要求和时限？",
                      "ecology", "datong-prosecutor",
                      answer="依据《关于加强入河入海排污口监督管理工作的实施意见》，应当完成排查、"
@@ -669,11 +670,9 @@ class Loader:
                     "personal_info", "140213", "山西省大同市平城区文兴路某小区", 40.0955, 113.2870,
                     reporter={"name": "陈女士", "phone": "15935207788"})
         self.assess("wuye", ["route"], comment)
-        self.review("wuye")
-        self.open_case("wuye", "H", "pingcheng-chief", "administrative",
-                       "督促保护小区业主个人信息行政公益诉讼案", harm_ongoing=True)
         organ_h = "大同市平城区住房和城乡建设局"
-        self.opened_and_served("H", organ_h, "pingcheng-prosecutor", "pingcheng-chief")
+        self.administrative_case("wuye", "H", "pingcheng", "督促保护小区业主个人信息行政公益诉讼案",
+                                 organ_h, harm_ongoing=True)
         self.suggestion("H", organ_h, "pingcheng-prosecutor", "pingcheng-chief", True,
                         "督促依法查处物业公司违法公开业主个人信息的行为，责令删除并加强监管")
 
@@ -684,11 +683,8 @@ class Loader:
                     "food_drug", "140214", "山西省大同市云冈区新平旺", 40.0637, 113.1520,
                     reporter={"name": "学生家长", "phone": "13834521010"})
         self.assess("shitang", ["route", "route"], comment)
-        self.review("shitang")
-        self.open_case("shitang", "I", "yungang-chief", "administrative",
-                       "督促整治校园食堂食品安全行政公益诉讼案", harm_ongoing=True)
-        self.opened_and_served("I", "大同市云冈区市场监督管理局", "yungang-prosecutor",
-                               "yungang-chief")
+        self.administrative_case("shitang", "I", "yungang", "督促整治校园食堂食品安全行政公益诉讼案",
+                                 "大同市云冈区市场监督管理局", harm_ongoing=True)
 
         # A clue filed at 平城区 about a place in 云冈区: transferred.
         self.submit("podao", "地下通道的无障碍坡道被拆除",
@@ -699,7 +695,8 @@ class Loader:
         self.routed("podao", "routed")
         self.review("podao")
         self.begin("clue podao: transfer requested")
-        out = self.site.post("/api/v1/routed-clues/%s/transfer" % self.state["clues"]["podao"]["id"],
+        path = "/api/v1/routed-clues/%s/transfer" % self.state["clues"]["podao"]["id"]
+        out = self.site.post(path,
                              {"to": "140214", "reason": "经核实，该地下通道位于云冈区，依法移送云冈区人民检察院"},
                              self.tok("pingcheng-prosecutor"))
         self.state["misc"]["transfer_podao"] = out["id"]
