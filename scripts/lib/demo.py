@@ -159,7 +159,7 @@ class Site:
             return status, answer
         err = (answer or {}).get("error") if isinstance(answer, dict) else None
         if err:
-            what = "%s %s%s" % (err.get("code"), err.get("message"),
+            what = "%s: %s%s" % (err.get("code"), err.get("message"),
                                 " (field %s)" % err["field"] if err.get("field") else "")
         else:
             what = str(answer)[:300]
