@@ -11,17 +11,13 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "gy_route.h"
 #include "gy_util.h"
+#include "test_http.h"
 
 /*  ---- a service's table ---- */
 
@@ -157,31 +153,9 @@ static int s_teardown(void **state)
     return 0;
 }
 
-/*  Sends one request (Connection: close) and returns everything the server
- *  answered; the caller frees. */
 static char *s_exchange(s_fixture_t *fx, const char *request)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fx->port)};
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    assert_int_equal(send(fd, request, strlen(request), 0), (ssize_t)strlen(request));
-    gy_buf_t got = {0};
-    for (int spins = 0; spins < 100000; spins++) {
-        uv_run(&fx->loop, UV_RUN_NOWAIT);
-        char chunk[4096];
-        ssize_t n = recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
-        if (n == 0)
-            break;
-        if (n > 0)
-            gy_buf_append(&got, chunk, (size_t)n);
-        else
-            assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
-        usleep(100);
-    }
-    close(fd);
-    gy_buf_append(&got, "", 1);
-    return got.data;
+    return test_http_exchange(&fx->loop, fx->port, request);
 }
 
 static void test_answers(void **state)
