@@ -150,8 +150,7 @@ static void test_cookie_line(void **state)
 /*  ---- applied to requests, through a real server ---- */
 
 typedef struct {
-    uv_loop_t loop;
-    gy_http_server_t *server;
+    test_http_t http;
     uint8_t pk[GY_TOKEN_PUBLIC_KEY_BYTES];
     uint8_t sk[GY_TOKEN_SECRET_KEY_BYTES];
 } s_fixture_t;
@@ -178,10 +177,7 @@ static int s_setup(void **state)
 {
     s_fixture_t *fx = gy_calloc(1, sizeof *fx);
     gy_token_keygen(fx->pk, fx->sk);
-    uv_loop_init(&fx->loop);
-    gy_http_config_t config = {.host = "127.0.0.1", .port = 0};
-    fx->server = gy_http_server_new(&fx->loop, &config, s_handler, fx);
-    assert_non_null(fx->server);
+    test_http_start(&fx->http, s_handler, fx);
     *state = fx;
     return 0;
 }
@@ -189,9 +185,7 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     s_fixture_t *fx = *state;
-    gy_http_server_destroy(&fx->server);
-    uv_run(&fx->loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&fx->loop), 0);
+    test_http_stop(&fx->http);
     free(fx);
     return 0;
 }
@@ -210,7 +204,7 @@ static char *s_ask(s_fixture_t *fx, const char *method, const char *path, const 
     char *request = gy_sprintf("%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
                                "Content-Length: 0\r\n%s\r\n",
                                method, path, headers);
-    char *answer = test_http_exchange(&fx->loop, gy_http_server_port(fx->server), request);
+    char *answer = test_http_exchange(&fx->http, request);
     free(request);
     return answer;
 }

@@ -72,8 +72,7 @@ static void test_last_callback_after_stop_frees(void **state)
 /*  ---- a request held across the stop ---- */
 
 typedef struct {
-    uv_loop_t loop;
-    gy_http_server_t *server;
+    test_http_t http;
     s_api_t *api;
     int freed;
     uv_timer_t timer; /* the "transaction" the request waits for */
@@ -102,25 +101,19 @@ static void s_handler(gy_http_request_t *req, void *arg)
 static void test_an_answer_after_the_stop_is_503(void **state)
 {
     s_service_t svc = {0};
-    uv_loop_init(&svc.loop);
-    uv_timer_init(&svc.loop, &svc.timer);
-    svc.timer.data = &svc;
     svc.api = s_api_new(&svc.freed);
-    gy_http_config_t config = {.host = "127.0.0.1", .port = 0};
-    svc.server = gy_http_server_new(&svc.loop, &config, s_handler, &svc);
-    assert_non_null(svc.server);
+    test_http_start(&svc.http, s_handler, &svc);
+    uv_timer_init(&svc.http.loop, &svc.timer);
+    svc.timer.data = &svc;
 
-    char *got = test_http_exchange(&svc.loop, gy_http_server_port(svc.server),
-                                   "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    char *got =
+        test_http_exchange(&svc.http, "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     assert_non_null(strstr(got, "HTTP/1.1 503 "));
     assert_non_null(strstr(got, "\"code\":\"unavailable\""));
     assert_non_null(strstr(got, "the service is stopping"));
     assert_int_equal(svc.freed, 1);
     free(got);
-
-    gy_http_server_destroy(&svc.server);
-    uv_run(&svc.loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&svc.loop), 0);
+    test_http_stop(&svc.http);
 }
 
 int main(void)

@@ -140,10 +140,10 @@ def tearDownModule():
         gytest.drop_database(S["dbname"])
 
 
-def send_raw(data, timeout=10.0):
-    """Sends bytes as they are and reads until the edge closes (or a whole
-    response arrived).  Returns the raw bytes."""
-    s = socket.create_connection(("127.0.0.1", S["edge"].port), timeout=timeout)
+def send_raw(data, timeout=10.0, port=None):
+    """Sends bytes as they are to the edge (or to port) and reads until it
+    closes (or a whole response arrived).  Returns the raw bytes."""
+    s = socket.create_connection(("127.0.0.1", port or S["edge"].port), timeout=timeout)
     try:
         try:
             s.sendall(data)
@@ -505,18 +505,7 @@ class SessionTest(EdgeTestCase):
 
     def raw(self, port, request):
         """The head's lines of one answer, as sent, and the body."""
-        s = socket.create_connection(("127.0.0.1", port), timeout=10)
-        try:
-            s.sendall(request)
-            buf = b""
-            while not _complete(buf):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                buf += chunk
-        finally:
-            s.close()
-        head, _, body = buf.partition(b"\r\n\r\n")
+        head, _, body = send_raw(request, port=port).partition(b"\r\n\r\n")
         return head.decode("latin-1").split("\r\n"), body
 
     def set_cookies(self, lines):

@@ -10,7 +10,6 @@ gy-intake, gy-router and gy-workflow; the processes run on the suite's
 clock (tokens' lifetimes are measured on it, never on today's date)."""
 
 import os
-import subprocess
 import unittest
 import uuid
 
@@ -35,21 +34,11 @@ def setUpModule():
     workflow = gytest.Workflow(folder, "workflow-s1", S["dbname"], [router],
                                token_public=S["token_public"])
     S.update(intake=intake, router=router, workflow=workflow)
-    intake.start()
-    router.env["GY_SOURCES"] = "%s|%s" % (intake.events, intake.replay)
-    router.start()
-    workflow.env["GY_SOURCES"] = "%s|%s" % (router.events, router.replay)
-    workflow.start()
+    gytest.start_site(intake, router, workflow)
 
 
 def tearDownModule():
-    for name in ("workflow", "router", "intake"):
-        if name in S:
-            S[name].stop()
-    if "db" in S:
-        S["db"].close()
-    if "dbname" in S:
-        gytest.drop_database(S["dbname"])
+    gytest.end_module(S, "workflow", "router", "intake")
 
 
 def router_env(**extra):
@@ -369,15 +358,8 @@ class SettingsTest(SessionTestCase):
             gytest.drop_database(dbname)
 
     def test_a_bad_setting_stops_the_router(self):
-        env = dict(os.environ, **router_env(GY_SESSION_COOKIE_SECURE="yes"))
-        env.update({"GY_PG_DSN": gytest.dsn(S["dbname"]), "GY_HTTP_PORT": "0",
-                    "GY_BUS_EVENTS": "tcp://127.0.0.1:%d" % gytest.free_port(),
-                    "GY_BUS_REPLAY": "tcp://127.0.0.1:%d" % gytest.free_port(),
-                    "GY_REFDATA_DIR": gytest.REFDATA_DIR})
-        p = subprocess.run([gytest.ROUTER_BIN], env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
-        self.assertNotEqual(p.returncode, 0)
-        self.assertIn("GY_SESSION_COOKIE_SECURE", p.stdout.decode("utf-8", "replace"))
+        out = gytest.router_start_refused(S["dbname"], router_env(GY_SESSION_COOKIE_SECURE="yes"))
+        self.assertIn("GY_SESSION_COOKIE_SECURE", out)
 
 
 if __name__ == "__main__":
