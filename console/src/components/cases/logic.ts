@@ -278,6 +278,7 @@ export function errorFor(
   else if (err.code in T.errors && (label || !T.errors[err.code].includes("{field}")))
     text = fill(T.errors[err.code], { field: label });
   else if (err.status >= 500) text = t.errors.unavailable;
+  else if (err.code in t.errors.codes) text = t.errors.codes[err.code];
   else text = fill(t.errors.unknown, { code: err.code, message: err.message });
   return { key: known, text };
 }
