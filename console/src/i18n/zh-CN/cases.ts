@@ -169,8 +169,7 @@ export const cases = {
     verified: "已核对法条",
     unverified: "依据未核对原文",
     start: "起算：{event}，{at}",
-    due: "截止 {day}",
-    dueAt: "（{at} 到期）",
+    due: "截止 {day}",  // the last day, due at 24:00 Beijing time
     warn: "提醒：{at}",
     urgent: "紧急期限",
     provisional: "暂定",

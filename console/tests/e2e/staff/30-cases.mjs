@@ -64,7 +64,8 @@ await t.run(async () => {
     await answered;
     await page0.waitForURL((u) => u.searchParams.get("queue") === queue);
     await page0.locator('[data-test="cases-table"], .el-empty').first().waitFor();
-    if (!(await page0.locator('[data-test="cases-table"] a').count()))
+    // 平城区 has a missed reply period (case H); its due-soon case is 云冈区's
+    if (queue === "overdue" && !(await page0.locator('[data-test="cases-table"] a').count()))
       t.fail(`the queue ${label} is empty on the demo`);
     await t.audit(page0, `list-${queue}`);
   }
