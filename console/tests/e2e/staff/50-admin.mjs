@@ -1,6 +1,7 @@
 // The administrators' pages against the living demo (run by
-// tests/test_demo.py after 10-volunteer.mjs): an administrator of 平城区 (or
-// its chief prosecutor when the demo has no administrator there) opens
+// tests/test_demo.py after 10-volunteer.mjs): an administrator over 平城区
+// (the demo has one of 大同市, whose scope holds its counties; else 平城区's
+// chief prosecutor) opens
 // 志愿者管理, finds the volunteer who just applied (status 待审核), reads
 // their personal data through the explicit 查看, appoints them with a
 // certificate and a term, and sees 已聘任 in the list; then 听证人员库,
@@ -40,13 +41,11 @@ await t.run(async () => {
   const { login, name } = await applicant();
   t.result.applicant = login;
 
-  t.step("sign in as an administrator (or the chief) of 平城区");
-  let who;
-  try {
-    who = t.person({ role: "admin", procuratorate: "140213" });
-  } catch {
-    who = t.person({ role: "chief_prosecutor", procuratorate: "140213" });
-  }
+  t.step("sign in as an administrator over 平城区 (its own, else 大同市's), or its chief");
+  const who =
+    t.everyone.find((p) => p.role === "admin" && p.procuratorate === "140213") ??
+    t.everyone.find((p) => p.role === "admin" && p.procuratorate === "140200") ??
+    t.person({ role: "chief_prosecutor", procuratorate: "140213" });
   t.result.as = who.role;
   const page = await t.signIn(who);
 
