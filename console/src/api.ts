@@ -32,6 +32,7 @@ async function call<T>(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  credentials: RequestCredentials = "same-origin",
 ): Promise<T> {
   let r: Response;
   const sent: Record<string, string> = { "X-Gongyi-Console": "1", ...headers };
@@ -41,7 +42,7 @@ async function call<T>(
       method,
       headers: sent,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
+      credentials,
     });
   } catch {
     throw new ApiError(0, "network", null, "network");
@@ -136,7 +137,11 @@ export interface Progress {
 export const api = {
   fields: () => call<{ fields: Field[] }>("GET", "/api/v1/reference/fields"),
   regions: () => call<{ regions: Region[] }>("GET", "/api/v1/reference/regions"),
-  submit: (clue: unknown) => call<Submitted>("POST", "/api/v1/clues", clue),
+  /** A report: linked to the volunteer whose session sends it; anyone
+   *  else (the public, and staff, whose session intake refuses for a
+   *  report) sends it without the cookie, as the public. */
+  submit: (clue: unknown, asVolunteer: boolean) =>
+    call<Submitted>("POST", "/api/v1/clues", clue, {}, asVolunteer ? "same-origin" : "omit"),
   progress: (code: string) =>
     call<Progress>("GET", `/api/v1/clues/${encodeURIComponent(code)}`),
 };
