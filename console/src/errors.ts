@@ -1,4 +1,4 @@
-import type { ApiError } from "./api";
+import { ApiError } from "./api";
 import { fill, t } from "./i18n/zh-CN";
 
 /** Where a form shows an API error, and what it says in Chinese: next to the
@@ -24,7 +24,16 @@ export function errorText(
   else if (e.code === "rate_limited") text = t.errors.rate_limited;
   else if (e.code in byCode && label) text = fill(byCode[e.code], { field: label });
   else if (e.status >= 500) text = t.errors.unavailable;
+  else if (e.code in t.errors.codes) text = t.errors.codes[e.code];
   else text = fill(t.errors.unknown, { code: e.code, message: e.message });
   const key = keys[field.split(".")[0]] ?? null;
   return { key, text };
+}
+
+/** What went wrong, in Chinese, for an action that has no form field to
+ *  point at (a button, a page that did not load): the API's code in plain
+ *  words, or its own message for a code the console does not know. */
+export function apiMessage(e: unknown): string {
+  if (!(e instanceof ApiError)) return t.errors.network;
+  return errorText(e, {}, {}).text;
 }

@@ -107,6 +107,20 @@ export const zhCN = {
     locationNeeded: "请填写详细地址，或使用当前位置。",
     contactNeeded: "不匿名时，请至少留下一种联系方式。",
     geolocation: "无法获取当前位置，请填写详细地址。",
+    // The API's codes (docs/api.md) said in Chinese where no field of the
+    // form is concerned; a page's own texts may say more.
+    codes: {
+      unauthenticated: "请先登录。",
+      invalid_token: "登录已过期，请重新登录。",
+      csrf_header_missing: "请求被拒绝：请从控制台页面操作。",
+      forbidden: "您的角色不能进行这一步。",
+      not_found: "没有找到，可能不在您的管辖范围内，或已被删除。",
+      conflict: "内容刚刚被别人修改过，请刷新后再试。",
+      invalid_state: "当前状态不允许这一步，请刷新后查看可以办理的步骤。",
+      unavailable: "服务暂时不可用，没有做任何修改，请稍后重试。",
+      api_unavailable: "这项服务没有启用，请联系管理员。",
+      rate_limited: "操作太频繁，请稍后再试。",
+    } as Record<string, string>,
   },
   time: { beijing: "北京时间" },
   staff,
