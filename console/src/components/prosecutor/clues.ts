@@ -334,6 +334,7 @@ export function stepError(
   };
   if (key && byCode[e.code]) return { key, text: fill(byCode[e.code], { field: labels[field] }), reload: false };
   if (e.status >= 500) return { key: null, text: t.errors.unavailable, reload: false };
+  if (t.errors.codes[e.code]) return { key, text: t.errors.codes[e.code], reload: false };
   return { key, text: fill(t.errors.unknown, { code: e.code, message: e.message }), reload: false };
 }
 
