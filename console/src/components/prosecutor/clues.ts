@@ -322,8 +322,9 @@ export function stepError(
   const field = e.field ?? "";
   const key = field && field in labels ? field : null;
   if (e.code === "conflict") return { key: null, text: P.clue.conflict, reload: true };
-  if (e.code === "invalid_state" && e.field !== "to")
-    return { key: null, text: P.clue.invalidState, reload: true };
+  if (e.code === "invalid_state" && e.field === "to")
+    return { key: "to" in labels ? "to" : null, text: P.errors.sameProcuratorate, reload: false };
+  if (e.code === "invalid_state") return { key: null, text: P.clue.invalidState, reload: true };
   if (e.code === "network") return { key: null, text: t.errors.network, reload: false };
   const known = P.errors[e.code];
   if (known) return { key, text: known, reload: false };

@@ -316,6 +316,7 @@ export const prosecutor = {
     forbidden: "您的角色不能办理这一步。",
     not_found: "没有找到，或不在您的管辖范围内。",
     transfer_pending: "这条线索已有一个尚未办结的移送。",
+    sameProcuratorate: "线索已在这个检察院，请选择另一个检察院。",
     invalid_case: "这个案件不能并入：不是同一检察院的，或已结案、终止。",
     unknown_case: "没有这个案件，或不在您的管辖范围内。",
     case_kind_not_allowed: "这个领域不能办理这一类型的案件。",
