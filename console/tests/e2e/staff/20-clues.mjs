@@ -4,7 +4,8 @@
 // that the access is recorded; the chief of 平城区 finds it in 待我决定,
 // opens it as a case (立案) and lands on the case's page; then decides
 // 不立案 on another clue under review, with the reason the reporter sees.
-// axe and a screenshot on every page of the area.
+// The city's triage queue and a transfer to answer are looked at (not
+// acted on).  axe and a screenshot on every page of the area.
 import { readFileSync } from "node:fs";
 import { start } from "../lib/staff.mjs";
 
@@ -83,6 +84,19 @@ await t.run(async () => {
   await page.getByRole("heading", { level: 2, name: "等待本院答复的移送" }).waitFor();
   await page.waitForFunction(() => !document.querySelector("[role=status]")?.textContent?.includes("正在载入"));
   await audit(page, "transfers");
+
+  t.step("the city's triage queue (待分流)");
+  const city = await t.signIn(t.person({ role: "prosecutor", procuratorate: "140200" }));
+  await city.goto(t.base + "/work/reviews?queue=triage");
+  await city.locator("[data-test=triage] .cell-link").first().waitFor();
+  await audit(city, "reviews-triage");
+
+  t.step("a transfer waiting for 云冈区's answer");
+  const yungang = await t.signIn(t.person({ role: "prosecutor", procuratorate: "140214" }));
+  await yungang.goto(t.base + "/work/transfers");
+  await yungang.locator("[data-test=to-answer]").getByRole("button", { name: "接收" }).first().waitFor();
+  await yungang.locator("[data-test=to-answer]").getByText("平城区").first().waitFor();
+  await audit(yungang, "transfers-to-answer");
 
   t.step("the chief opens 待我决定");
   const boss = await t.signIn(chief);
