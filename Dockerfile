@@ -7,12 +7,17 @@
 #   docker run IMAGE keygen DIR NAME gy-keygen (CURVE certificates)
 #   docker run IMAGE token ...       gy-token (Ed25519 token keys, tokens)
 #   docker run IMAGE healthcheck     GET /healthz of the service in this container
+#   docker run IMAGE console-files DIR  copy the web console's files into DIR
+#                                    (for the nginx edge: docs/deploy.md)
 #
 # Configuration: GY_* environment variables (docs/configuration.md); secrets
 # come from files named by *_FILE variables, mounted at run time, never
 # copied into the image.  See docs/deploy.md.
 #
-# Build:  docker build -t gongyi:latest .
+# Build:  scripts/console build && docker build -t gongyi:latest .
+# The console's files (console/dist) are built on the host first: Vite needs
+# Node.js 20.19 or later, which Debian 12 does not package.  Without them the
+# COPY below fails ("console/dist: not found").
 # (machines that cannot pull debian:bookworm: deploy/images/base/build.sh)
 
 ARG DEBIAN_IMAGE=debian:bookworm
@@ -74,6 +79,9 @@ RUN apt-get update -q \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
         --shell /usr/sbin/nologin gongyi
 COPY --from=build /out/usr/local/ /usr/local/
+# The web console: static files, served by the edge (console-files copies
+# them into the edge's volume).
+COPY console/dist/ /usr/local/share/gongyi/console/
 
 # Container defaults (each can be overridden; the entrypoint adds the
 # per-service ones such as the bus endpoints on tcp://*:PORT).

@@ -16,7 +16,8 @@
 #   1. the site comes up: PostgreSQL, Redis, 2 intake replicas (migrations
 #      under the advisory lock, started together: exactly one applies them),
 #      the router and the workflow when the image has them (their health
-#      and API through the edge), the edge on 127.0.0.1:$GY_TEST_PORT (18080);
+#      and API through the edge), the edge on 127.0.0.1:$GY_TEST_PORT (18080)
+#      with the console (its page and script, from the image);
 #   2. clues submitted through the edge are stored (GET by receipt code) and
 #      routed (the router's consumed positions reach intake's heads, every
 #      clue is in router.clue, and -- where intake has it -- every clue's
@@ -238,6 +239,14 @@ if [ -n "$has_workflow" ]; then
         fail "GET /api/v1/workflow/reviews through the edge: $code $(cat "$STATE/reviews.json")"
 fi
 say "site up in $((SECONDS - t))s: $(ctrs intake | wc -l) intake, router: ${has_router:-none}, workflow: ${has_workflow:-none}"
+
+# The console, from the image through console-files into the edge's volume:
+# its page, and the script that page loads.
+curl -s -m 5 -o "$STATE/console.html" "$EDGE/" || fail "the console's page did not load"
+grep -q '<div id="app">' "$STATE/console.html" || fail "$EDGE/ is not the console's page"
+asset=$(grep -o '/assets/index-[A-Za-z0-9_-]*\.js' "$STATE/console.html" | head -n 1)
+[ -n "$asset" ] && http_ok "$EDGE$asset" || fail "the console's script $asset did not load"
+say "the console is served: / and $asset"
 # Both replicas ran the migrations at the same moment: one did them, the
 # other waited on the advisory lock.  Show what each logged about it.
 for c in $(ctrs intake); do

@@ -1149,3 +1149,32 @@ class Workflow(Service):
             extra["GY_TOKEN_PUBLIC_KEY_FILE"] = token_public
         extra.update(env or {})
         super().__init__(folder, name, dbname, producer=producer, pg_port=pg_port, env=extra)
+
+
+def _follows(service):
+    return "%s|%s" % (service.events, service.replay)
+
+
+def start_site(intake, router, workflow):
+    """Starts an intake, a router and a workflow that follow each other as
+    a site's do (the router follows intake, the workflow the router, intake
+    both for the reporter's timeline).  A service's ports are final only
+    once it started (a port taken meanwhile is picked again), so whoever
+    follows a service that moved is restarted with its new endpoints."""
+    intake.env["GY_ROUTER_SOURCES"] = _follows(router)
+    intake.env["GY_WORKFLOW_SOURCES"] = _follows(workflow)
+    intake.start()
+    router.env["GY_SOURCES"] = _follows(intake)
+    router.start()
+    workflow.env["GY_SOURCES"] = _follows(router)
+    workflow.start()
+    if (intake.env["GY_ROUTER_SOURCES"] != _follows(router) or
+            intake.env["GY_WORKFLOW_SOURCES"] != _follows(workflow)):
+        intake.stop()
+        intake.env["GY_ROUTER_SOURCES"] = _follows(router)
+        intake.env["GY_WORKFLOW_SOURCES"] = _follows(workflow)
+        intake.start()
+    if router.env["GY_SOURCES"] != _follows(intake):
+        router.stop()
+        router.env["GY_SOURCES"] = _follows(intake)
+        router.start()

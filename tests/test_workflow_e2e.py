@@ -39,24 +39,7 @@ def setUpModule():
                                env={"GY_CLOCK_START": START, "GY_CONSULT_SCAN_MS": "200",
                                     "GY_WORKFLOW_DEADLINE_SCAN_MS": "200"})
     S.update(intake=intake, router=router, workflow=workflow)
-    intake.env["GY_ROUTER_SOURCES"] = "%s|%s" % (router.events, router.replay)
-    intake.env["GY_WORKFLOW_SOURCES"] = "%s|%s" % (workflow.events, workflow.replay)
-    intake.start()
-    router.env["GY_SOURCES"] = "%s|%s" % (intake.events, intake.replay)
-    router.start()
-    workflow.env["GY_SOURCES"] = "%s|%s" % (router.events, router.replay)
-    workflow.start()
-    # Ports are chosen at start: follow what each one got.
-    if (intake.env["GY_ROUTER_SOURCES"] != "%s|%s" % (router.events, router.replay) or
-            intake.env["GY_WORKFLOW_SOURCES"] != "%s|%s" % (workflow.events, workflow.replay)):
-        intake.stop()
-        intake.env["GY_ROUTER_SOURCES"] = "%s|%s" % (router.events, router.replay)
-        intake.env["GY_WORKFLOW_SOURCES"] = "%s|%s" % (workflow.events, workflow.replay)
-        intake.start()
-    if router.env["GY_SOURCES"] != "%s|%s" % (intake.events, intake.replay):
-        router.stop()
-        router.env["GY_SOURCES"] = "%s|%s" % (intake.events, intake.replay)
-        router.start()
+    gytest.start_site(intake, router, workflow)
     S["bus"] = gytest.EventFollower(workflow.events, workflow.replay, WORKFLOW).start()
 
 

@@ -52,6 +52,13 @@ build gongyi-nginx:1.22 "$here/nginx"
 # GY_BUILD_CONTEXT: another source tree to build gongyi:latest from (the
 # test's --ref exports a commit there); default: this checkout as it is.
 ctx=${GY_BUILD_CONTEXT:-$root}
+# The image carries the console's built files (the Dockerfile explains why
+# they are built here, not in the image's build stage).
+"$ctx/scripts/console" build >"$GY_PODMAN_STATE/build-console.log" 2>&1 || {
+    tail -n 40 "$GY_PODMAN_STATE/build-console.log" >&2
+    echo "images: the console did not build in $ctx (log: $GY_PODMAN_STATE/build-console.log)" >&2
+    exit 1
+}
 old=$(podman image inspect -f '{{.Id}}' gongyi:latest 2>/dev/null || true)
 build gongyi:latest "$ctx" "$ctx/Dockerfile"
 # The image this one replaced (not `podman image prune`: that would also

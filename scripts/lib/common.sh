@@ -69,6 +69,27 @@ gy_stop_pid() {
     rm -f "$pidfile"
 }
 
+# gy_stop_named PIDFILE NAME LABEL: gy_stop_pid (15 s), saying what it stops.
+gy_stop_named() {
+    if gy_pid_alive "$1" "$2"; then
+        gy_say "stopping $3 (pid $(cat "$1"))"
+    fi
+    gy_stop_pid "$1" "$2" 15
+}
+
+# gy_stop_services RUN: stops the services scripts/up started from RUN's PID
+# files, consumers before the producers they follow: the workflow, the
+# router, the intake instances.
+gy_stop_services() {
+    local run=$1 pidfile
+    gy_stop_named "$run/pids/workflow-1.pid" gy-workflow workflow-1
+    gy_stop_named "$run/pids/router-1.pid" gy-router router-1
+    for pidfile in "$run"/pids/intake-*.pid; do
+        [ -e "$pidfile" ] || continue
+        gy_stop_named "$pidfile" gy-intake "$(basename "$pidfile" .pid)"
+    done
+}
+
 # gy_wait_http URL SECONDS: waits until URL answers 200; false on timeout.
 gy_wait_http() {
     local url=$1 deadline=$((SECONDS + $2))
