@@ -33,6 +33,18 @@ int gy_config_int(const char *name, int64_t def, int64_t min, int64_t max, int64
     return 0;
 }
 
+int gy_config_switch(const char *name, bool def, bool *out)
+{
+    const char *value = gy_config_str(name, def ? "on" : "off");
+    if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+        gy_log_error("invalid value for %s: \"%s\"", name, value);
+        gy_log_error("detail: %s must be on or off.", name);
+        return -1;
+    }
+    *out = strcmp(value, "on") == 0;
+    return 0;
+}
+
 char *gy_config_secret_file(const char *name, int *failed)
 {
     *failed = 0;

@@ -7,6 +7,7 @@
 #ifndef GY_CONFIG_H
 #define GY_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*  The value, or def when unset or empty.  Borrowed from the environment. */
@@ -15,6 +16,10 @@ const char *gy_config_str(const char *name, const char *def);
 /*  Parses an integer in [min, max]; def when unset.  -1 (logged) when the
  *  value is not a number or out of range. */
 int gy_config_int(const char *name, int64_t def, int64_t min, int64_t max, int64_t *out);
+
+/*  An on/off switch: "on" or "off"; def when unset.  -1 (logged) for any
+ *  other value. */
+int gy_config_switch(const char *name, bool def, bool *out);
 
 /*  The first line of the file named by variable `name` (e.g. GY_PG_PASSWORD_FILE),
  *  without the newline; NULL when unset.  *failed is set when the variable

@@ -20,10 +20,7 @@ _Static_assert(GY_TOKEN_SECRET_KEY_BYTES == crypto_sign_SECRETKEYBYTES, "secret 
 
 #define S_PREFIX     "gy1."
 #define S_PREFIX_LEN 4
-/*  Bearer tokens travel in headers capped at 8 KiB; ours are far shorter,
- *  and a bound keeps a hostile header from costing a base64 decode. */
-#define S_MAX_TOKEN 2048
-#define S_VARIANT   sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define S_VARIANT    sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
 static void s_sodium_ready(void)
 {
@@ -151,8 +148,8 @@ gy_token_status_t gy_token_verify(const uint8_t pk[GY_TOKEN_PUBLIC_KEY_BYTES], c
     assert(claims);
     s_sodium_ready();
 
-    size_t len = strnlen(token, S_MAX_TOKEN + 1);
-    if (len > S_MAX_TOKEN || strncmp(token, S_PREFIX, S_PREFIX_LEN) != 0)
+    size_t len = strnlen(token, GY_TOKEN_MAX_LEN + 1);
+    if (len > GY_TOKEN_MAX_LEN || strncmp(token, S_PREFIX, S_PREFIX_LEN) != 0)
         return GY_TOKEN_MALFORMED;
     const char *body = token + S_PREFIX_LEN;
     const char *dot = strchr(body, '.');
@@ -233,8 +230,8 @@ gy_token_status_t gy_token_verify_cached(gy_token_cache_t *self,
 {
     assert(self && pk && token && claims);
     s_sodium_ready();
-    size_t len = strnlen(token, S_MAX_TOKEN + 1);
-    if (len > S_MAX_TOKEN)
+    size_t len = strnlen(token, GY_TOKEN_MAX_LEN + 1);
+    if (len > GY_TOKEN_MAX_LEN)
         return GY_TOKEN_MALFORMED;
     uint8_t key[crypto_generichash_BYTES];
     crypto_generichash(key, sizeof key, (const uint8_t *)token, len, pk, GY_TOKEN_PUBLIC_KEY_BYTES);

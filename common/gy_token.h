@@ -2,11 +2,13 @@
  *  every service.
  *
  *  A token is "gy1." base64url(JSON claims) "." base64url(Ed25519 signature
- *  of everything before the second dot), no padding.  Claims: sub (subject:
- *  volunteer or user id), role (volunteer, prosecutor, chief_prosecutor,
- *  admin, integrator), proc (region code of the procuratorate), iat and exp
- *  (Unix seconds).  Services hold only the public key; the secret key stays
- *  with whoever issues tokens (gy-token, later the login endpoint).
+ *  of everything before the second dot), no padding: a token that verifies
+ *  is made of A-Z a-z 0-9 - _ and dots only, so it fits a cookie's value as
+ *  it is.  Claims: sub (subject: volunteer or user id), role (volunteer,
+ *  prosecutor, chief_prosecutor, admin, integrator), proc (region code of
+ *  the procuratorate), iat and exp (Unix seconds).  Services hold only the
+ *  public key; the secret key stays with whoever issues tokens (gy-token,
+ *  the router's logins).
  */
 #ifndef GY_TOKEN_H
 #define GY_TOKEN_H
@@ -17,6 +19,11 @@
 
 #define GY_TOKEN_PUBLIC_KEY_BYTES 32
 #define GY_TOKEN_SECRET_KEY_BYTES 64
+/*  The longest token text verified; a longer one is malformed.  Tokens
+ *  travel in headers capped at 8 KiB and ours are far shorter; the bound
+ *  keeps a hostile header from costing a base64 decode, and sizes the
+ *  buffers that hold one. */
+#define GY_TOKEN_MAX_LEN 2048
 
 typedef struct {
     char sub[65];

@@ -8,16 +8,12 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "gy_hold.h"
 #include "gy_util.h"
+#include "test_http.h"
 
 typedef struct {
     gy_holds_t holds;
@@ -76,8 +72,7 @@ static void test_last_callback_after_stop_frees(void **state)
 /*  ---- a request held across the stop ---- */
 
 typedef struct {
-    uv_loop_t loop;
-    gy_http_server_t *server;
+    test_http_t http;
     s_api_t *api;
     int freed;
     uv_timer_t timer; /* the "transaction" the request waits for */
@@ -106,45 +101,19 @@ static void s_handler(gy_http_request_t *req, void *arg)
 static void test_an_answer_after_the_stop_is_503(void **state)
 {
     s_service_t svc = {0};
-    uv_loop_init(&svc.loop);
-    uv_timer_init(&svc.loop, &svc.timer);
-    svc.timer.data = &svc;
     svc.api = s_api_new(&svc.freed);
-    gy_http_config_t config = {.host = "127.0.0.1", .port = 0};
-    svc.server = gy_http_server_new(&svc.loop, &config, s_handler, &svc);
-    assert_non_null(svc.server);
+    test_http_start(&svc.http, s_handler, &svc);
+    uv_timer_init(&svc.http.loop, &svc.timer);
+    svc.timer.data = &svc;
 
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET,
-                               .sin_port = htons((uint16_t)gy_http_server_port(svc.server))};
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    const char request[] = "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-    assert_int_equal(send(fd, request, strlen(request), 0), (ssize_t)strlen(request));
-    gy_buf_t got = {0};
-    for (int spins = 0; spins < 100000; spins++) {
-        uv_run(&svc.loop, UV_RUN_NOWAIT);
-        char chunk[4096];
-        ssize_t n = recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
-        if (n == 0)
-            break;
-        if (n > 0)
-            gy_buf_append(&got, chunk, (size_t)n);
-        else
-            assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
-        usleep(100);
-    }
-    close(fd);
-    gy_buf_append(&got, "", 1);
-    assert_non_null(strstr(got.data, "HTTP/1.1 503 "));
-    assert_non_null(strstr(got.data, "\"code\":\"unavailable\""));
-    assert_non_null(strstr(got.data, "the service is stopping"));
+    char *got =
+        test_http_exchange(&svc.http, "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    assert_non_null(strstr(got, "HTTP/1.1 503 "));
+    assert_non_null(strstr(got, "\"code\":\"unavailable\""));
+    assert_non_null(strstr(got, "the service is stopping"));
     assert_int_equal(svc.freed, 1);
-    gy_buf_free(&got);
-
-    gy_http_server_destroy(&svc.server);
-    uv_run(&svc.loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&svc.loop), 0);
+    free(got);
+    test_http_stop(&svc.http);
 }
 
 int main(void)

@@ -11,17 +11,13 @@
 
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "gy_route.h"
 #include "gy_util.h"
+#include "test_http.h"
 
 /*  ---- a service's table ---- */
 
@@ -124,12 +120,6 @@ static void test_method_not_allowed_lists_methods(void **state)
 
 /*  ---- answers, through a real server ---- */
 
-typedef struct {
-    uv_loop_t loop;
-    gy_http_server_t *server;
-    int port;
-} s_fixture_t;
-
 static void s_handler(gy_http_request_t *req, void *arg)
 {
     gy_route_dispatch(s_routes, req, arg);
@@ -137,76 +127,44 @@ static void s_handler(gy_http_request_t *req, void *arg)
 
 static int s_setup(void **state)
 {
-    s_fixture_t *fx = gy_calloc(1, sizeof *fx);
-    uv_loop_init(&fx->loop);
-    gy_http_config_t config = {.host = "127.0.0.1", .port = 0};
-    fx->server = gy_http_server_new(&fx->loop, &config, s_handler, fx);
-    assert_non_null(fx->server);
-    fx->port = gy_http_server_port(fx->server);
-    *state = fx;
+    test_http_t *http = gy_calloc(1, sizeof *http);
+    test_http_start(http, s_handler, NULL);
+    *state = http;
     return 0;
 }
 
 static int s_teardown(void **state)
 {
-    s_fixture_t *fx = *state;
-    gy_http_server_destroy(&fx->server);
-    uv_run(&fx->loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&fx->loop), 0);
-    free(fx);
+    test_http_t *http = *state;
+    test_http_stop(http);
+    free(http);
     return 0;
-}
-
-/*  Sends one request (Connection: close) and returns everything the server
- *  answered; the caller frees. */
-static char *s_exchange(s_fixture_t *fx, const char *request)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fx->port)};
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof addr), 0);
-    assert_int_equal(send(fd, request, strlen(request), 0), (ssize_t)strlen(request));
-    gy_buf_t got = {0};
-    for (int spins = 0; spins < 100000; spins++) {
-        uv_run(&fx->loop, UV_RUN_NOWAIT);
-        char chunk[4096];
-        ssize_t n = recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
-        if (n == 0)
-            break;
-        if (n > 0)
-            gy_buf_append(&got, chunk, (size_t)n);
-        else
-            assert_true(errno == EAGAIN || errno == EWOULDBLOCK);
-        usleep(100);
-    }
-    close(fd);
-    gy_buf_append(&got, "", 1);
-    return got.data;
 }
 
 static void test_answers(void **state)
 {
-    s_fixture_t *fx = *state;
-    char *r =
-        s_exchange(fx, "GET /api/v1/clues/c42 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    test_http_t *http = *state;
+    char *r = test_http_exchange(
+        http, "GET /api/v1/clues/c42 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     assert_non_null(strstr(r, "HTTP/1.1 200 "));
     assert_non_null(strstr(r, "\r\n\r\n{\"id\":\"c42\"}"));
     free(r);
 
-    r = s_exchange(fx, "GET /api/v1/clues/c42/reporter HTTP/1.1\r\nHost: t\r\nConnection: "
-                       "close\r\n\r\n");
+    r = test_http_exchange(http,
+                           "GET /api/v1/clues/c42/reporter HTTP/1.1\r\nHost: t\r\nConnection: "
+                           "close\r\n\r\n");
     assert_non_null(strstr(r, "HTTP/1.1 403 "));
     assert_non_null(strstr(r, "{\"error\":{\"code\":\"forbidden\",\"message\":\"not yours: "
                               "c42\",\"field\":null}}"));
     free(r);
 
-    r = s_exchange(fx, "GET /nowhere HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    r = test_http_exchange(http, "GET /nowhere HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     assert_non_null(strstr(r, "HTTP/1.1 404 "));
     assert_non_null(strstr(r, "\"code\":\"not_found\""));
     free(r);
 
-    r = s_exchange(fx, "PUT /api/v1/clues/c42 HTTP/1.1\r\nHost: t\r\nConnection: "
-                       "close\r\nContent-Length: 0\r\n\r\n");
+    r = test_http_exchange(http, "PUT /api/v1/clues/c42 HTTP/1.1\r\nHost: t\r\nConnection: "
+                                 "close\r\nContent-Length: 0\r\n\r\n");
     assert_non_null(strstr(r, "HTTP/1.1 405 "));
     assert_non_null(strstr(r, "\r\nAllow: GET\r\n"));
     assert_non_null(strstr(r, "\"code\":\"method_not_allowed\""));
@@ -215,15 +173,16 @@ static void test_answers(void **state)
 
 static void test_head_and_options(void **state)
 {
-    s_fixture_t *fx = *state;
-    char *r = s_exchange(fx, "HEAD /api/v1/clues/c42 HTTP/1.1\r\nHost: t\r\nConnection: "
-                             "close\r\n\r\n");
+    test_http_t *http = *state;
+    char *r = test_http_exchange(http, "HEAD /api/v1/clues/c42 HTTP/1.1\r\nHost: t\r\nConnection: "
+                                       "close\r\n\r\n");
     assert_non_null(strstr(r, "HTTP/1.1 200 "));
     assert_non_null(strstr(r, "Content-Length: 12\r\n")); /* GET's length, no body */
     assert_string_equal(strstr(r, "\r\n\r\n"), "\r\n\r\n");
     free(r);
 
-    r = s_exchange(fx, "OPTIONS /api/v1/clues HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    r = test_http_exchange(
+        http, "OPTIONS /api/v1/clues HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     assert_non_null(strstr(r, "HTTP/1.1 204 "));
     assert_non_null(strstr(r, "\r\nAllow: POST\r\n"));
     free(r);

@@ -1003,6 +1003,29 @@ def router_api_env(folder, token_secret, token_public, **extra):
     return {k: v for k, v in env.items() if v is not None}
 
 
+def router_start_refused(dbname, env):
+    """Runs gy-router on dbname with env (the variables a test sets; None
+    removes one from this process's environment), free ports and the
+    reference data, expecting it to refuse to start: returns its output
+    (stdout and stderr); fails when it exits 0."""
+    full = dict(os.environ)
+    for k, v in env.items():
+        if v is None:
+            full.pop(k, None)
+        else:
+            full[k] = v
+    full.update({"GY_PG_DSN": dsn(dbname), "GY_HTTP_PORT": "0",
+                 "GY_BUS_EVENTS": "tcp://127.0.0.1:%d" % free_port(),
+                 "GY_BUS_REPLAY": "tcp://127.0.0.1:%d" % free_port(),
+                 "GY_REFDATA_DIR": REFDATA_DIR})
+    p = subprocess.run([ROUTER_BIN], env=full, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    out = p.stdout.decode("utf-8", "replace")
+    if p.returncode == 0:
+        raise AssertionError("gy-router started with %r:\n%s" % (env, out[-2000:]))
+    return out
+
+
 class Router(Service):
     """One gy-router process following the given intakes (GY_SOURCES)."""
 
@@ -1178,3 +1201,16 @@ def start_site(intake, router, workflow):
         router.stop()
         router.env["GY_SOURCES"] = _follows(intake)
         router.start()
+
+
+def end_module(state, *names):
+    """A module's tearDown, however far its setUp got: stops the services
+    state names (in this order), closes state["db"], drops
+    state["dbname"]."""
+    for name in names:
+        if name in state:
+            state[name].stop()
+    if "db" in state:
+        state["db"].close()
+    if "dbname" in state:
+        drop_database(state["dbname"])

@@ -4,7 +4,9 @@ gives itself is the API's JSON error, a slow body cannot hold a connection
 longer than the instance's read timeout, one address gets at most 32
 requests served at once, headers must arrive within 10 s, and a spoofed
 X-Forwarded-For sent straight to an instance's port does not escape the
-per-address rate limit.
+per-address rate limit.  Every API path docs/api.md documents has a
+location; with a real router behind a second edge, the console's session
+cookie passes unchanged both ways and no CORS preflight is granted.
 
 Debian's nginx (scripts/deps installs nginx-light) runs on free loopback
 ports with its files in this module's run folder; each malformed request
@@ -42,10 +44,12 @@ class Edge:
     """nginx with the local template, placeholders filled as scripts/up
     fills them."""
 
-    def __init__(self, folder, intake_port, router_port, workflow_port, console_dir=None):
+    def __init__(self, folder, intake_port, router_port, workflow_port, console_dir=None,
+                 name="edge"):
         """console_dir: the console's built files; None: a stand-in page
-        (these tests check the edge, not the console)."""
-        self.root = os.path.join(folder, "edge")
+        (these tests check the edge, not the console).  name: its folder
+        under folder."""
+        self.root = os.path.join(folder, name)
         for sub in ("pids", "log", "nginx/tmp/client_body", "nginx/tmp/proxy",
                     "nginx/tmp/fastcgi", "nginx/tmp/uwsgi", "nginx/tmp/scgi", "console"):
             os.makedirs(os.path.join(self.root, sub), exist_ok=True)
@@ -136,10 +140,10 @@ def tearDownModule():
         gytest.drop_database(S["dbname"])
 
 
-def send_raw(data, timeout=10.0):
-    """Sends bytes as they are and reads until the edge closes (or a whole
-    response arrived).  Returns the raw bytes."""
-    s = socket.create_connection(("127.0.0.1", S["edge"].port), timeout=timeout)
+def send_raw(data, timeout=10.0, port=None):
+    """Sends bytes as they are to the edge (or to port) and reads until it
+    closes (or a whole response arrived).  Returns the raw bytes."""
+    s = socket.create_connection(("127.0.0.1", port or S["edge"].port), timeout=timeout)
     try:
         try:
             s.sendall(data)
@@ -289,6 +293,30 @@ class MalformedRequestTest(EdgeTestCase):
         self.assertCreated(r)
         r = gytest.http_request(S["edge"].port, "GET", "/api/v1/clues/GY-00000-00000-00000-00000")
         self.assertError(r, 404, "not_found")
+
+
+class RoutesTest(EdgeTestCase):
+    """Every path docs/api.md documents goes to a service: intake answers
+    its own, and the router's and the workflow's reach their upstreams
+    (none runs here: the edge's 503), never the edge's 404 for an API path
+    no location names."""
+
+    def documented_paths(self):
+        with open(os.path.join(gytest.SOURCE_DIR, "docs", "api.md"), encoding="utf-8") as f:
+            text = f.read()
+        paths = set(re.findall(r"`(?:GET|POST|PUT|DELETE) (/api/v1/[^`\s?]+)", text))
+        self.assertGreater(len(paths), 40)
+        return sorted(re.sub(r"\{[a-z_]+\}", "x", p) for p in paths)
+
+    def test_every_documented_path_reaches_a_service(self):
+        for path in self.documented_paths():
+            with self.subTest(path=path):
+                r = gytest.http_request(S["edge"].port, "GET", path)
+                body = r.json()
+                self.assertNotEqual(body.get("error", {}).get("message"), "no such route", path)
+        for path in ("/api/v1/tasks", "/api/v1/tasks/x/decline", "/api/v1/auth/session"):
+            r = gytest.http_request(S["edge"].port, "GET", path)
+            self.assertError(r, 503, "unavailable")
 
 
 class ConsoleTest(EdgeTestCase):
@@ -448,6 +476,89 @@ class SlowClientTest(EdgeTestCase):
                 s.close()
         r = gytest.http_request(S["edge"].port, "GET", "/api/v1/clues/GY-00000-00000-00000-00000")
         self.assertError(r, 404, "not_found")
+
+
+class SessionTest(EdgeTestCase):
+    """The console's session through the edge, with a real router behind
+    it: the router's Set-Cookie reaches the browser as it was sent, the
+    Cookie and X-Gongyi-Console headers reach the router, no CORS preflight
+    is granted, and the volunteers' /api/v1/tasks is the router's."""
+
+    @classmethod
+    def setUpClass(cls):
+        gytest.require_router_build()
+        folder = S["folder"]
+        secret, public = gytest.token_keys(folder)
+        cls.secret = secret
+        cls.router = gytest.Router(folder, "router-edge", S["dbname"], [S["intake"]],
+                                   env=gytest.router_api_env(folder, secret, public,
+                                                             GY_DEADLINE_SCAN_MS="0",
+                                                             GY_TRUSTED_PROXIES=EDGE_SOURCE))
+        cls.addClassCleanup(cls.router.stop)
+        cls.router.start()
+        cls.edge = Edge(folder, S["intake"].http_port, cls.router.http_port, gytest.free_port(),
+                        name="edge-session")
+        cls.addClassCleanup(cls.edge.stop)
+        cls.edge.start()
+
+    def raw(self, port, request):
+        """The head's lines of one answer, as sent, and the body."""
+        head, _, body = send_raw(request, port=port).partition(b"\r\n\r\n")
+        return head.decode("latin-1").split("\r\n"), body
+
+    def set_cookies(self, lines):
+        return [line for line in lines if line.lower().startswith("set-cookie:")]
+
+    def test_the_cookie_passes_unchanged(self):
+        issued = gytest.issue_token(self.secret, "p-edge", role="prosecutor", proc="140213")
+        body = json.dumps({"token": issued}).encode()
+        request = (b"POST /api/v1/auth/session HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                   b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+                   + body)
+        direct, _ = self.raw(self.router.http_port, request)
+        lines, answer = self.raw(self.edge.port, request)
+        self.assertTrue(lines[0].startswith("HTTP/1.1 200"), lines)
+        self.assertEqual(json.loads(answer)["subject"], "p-edge")
+        cookies = self.set_cookies(lines)
+        self.assertEqual(len(cookies), 1, lines)
+        self.assertTrue(cookies[0].startswith("Set-Cookie: gy_session=%s; Path=/api/; HttpOnly; "
+                                              "SameSite=Strict; Max-Age=" % issued), cookies)
+        # What the router sent, but for the second of Max-Age that may pass
+        # between the two.
+        def ageless(lines):
+            return [re.sub(r"Max-Age=\d+", "", line) for line in lines]
+        self.assertEqual(ageless(cookies), ageless(self.set_cookies(direct)))
+
+        cookie = {"Cookie": "gy_session=" + issued}
+        r = gytest.http_request(self.edge.port, "GET", "/api/v1/auth/session", headers=cookie)
+        self.assertEqual((r.status, r.json()["role"]), (200, "prosecutor"), r)
+        r = gytest.http_request(self.edge.port, "DELETE", "/api/v1/auth/session", headers=cookie)
+        self.assertError(r, 403, "csrf_header_missing", "X-Gongyi-Console")
+        r = gytest.http_request(self.edge.port, "DELETE", "/api/v1/auth/session",
+                                headers=dict(cookie, **{"X-Gongyi-Console": "1"}))
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(r.headers["set-cookie"],
+                         "gy_session=; Path=/api/; HttpOnly; SameSite=Strict; Max-Age=0")
+
+    def test_no_cross_origin_preflight_is_granted(self):
+        r = gytest.http_request(self.edge.port, "OPTIONS", "/api/v1/auth/session", headers={
+            "Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-gongyi-console"})
+        self.assertEqual(r.status, 204, r)
+        self.assertFalse([h for h in r.headers if h.startswith("access-control-")], r.headers)
+
+    def test_tasks_reach_the_router(self):
+        volunteer = gytest.issue_token(self.secret, "0b6b3c1e-8f55-4f27-9d43-3c8e2d0f6a11",
+                                       role="volunteer", proc="140213")
+        bearer = {"Authorization": "Bearer " + volunteer}
+        r = gytest.http_request(self.edge.port, "GET", "/api/v1/tasks", headers=bearer)
+        self.assertEqual((r.status, r.json()), (200, {"items": [], "next": None}), r)
+        r = gytest.http_request(self.edge.port, "POST",
+                                "/api/v1/tasks/0b6b3c1e-8f55-4f27-9d43-3c8e2d0f6a12/decline",
+                                {"reason": "亲属在该企业工作"},
+                                headers=dict(bearer, **{"Content-Type": "application/json"}))
+        self.assertError(r, 404, "not_found")
+        self.assertNotEqual(r.json()["error"]["message"], "no such route")
 
 
 class TrustedProxyTest(EdgeTestCase):

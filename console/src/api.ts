@@ -32,6 +32,7 @@ async function call<T>(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  credentials: RequestCredentials = "same-origin",
 ): Promise<T> {
   let r: Response;
   const sent: Record<string, string> = { "X-Gongyi-Console": "1", ...headers };
@@ -41,7 +42,7 @@ async function call<T>(
       method,
       headers: sent,
       body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
+      credentials,
     });
   } catch {
     throw new ApiError(0, "network", null, "network");
@@ -136,32 +137,43 @@ export interface Progress {
 export const api = {
   fields: () => call<{ fields: Field[] }>("GET", "/api/v1/reference/fields"),
   regions: () => call<{ regions: Region[] }>("GET", "/api/v1/reference/regions"),
-  submit: (clue: unknown) => call<Submitted>("POST", "/api/v1/clues", clue),
+  /** A report: linked to the volunteer whose session sends it; anyone
+   *  else (the public, and staff, whose session intake refuses for a
+   *  report) sends it without the cookie, as the public. */
+  submit: (clue: unknown, asVolunteer: boolean) =>
+    call<Submitted>("POST", "/api/v1/clues", clue, {}, asVolunteer ? "same-origin" : "omit"),
   progress: (code: string) =>
     call<Progress>("GET", `/api/v1/clues/${encodeURIComponent(code)}`),
 };
 
+// The formatters are made once: making one costs about a millisecond, which
+// a table of times would pay on every cell.
+let dayFormat: Intl.DateTimeFormat | null = null;
+let timeFormat: Intl.DateTimeFormat | null = null;
+
 /** A day (YYYY-MM-DD) in Beijing time. */
 export function beijingDate(iso: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: "Asia/Shanghai",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(new Date(iso));
-  return parts;
+  if (!dayFormat)
+    dayFormat = new Intl.DateTimeFormat("en-CA", {
+      timeZone: "Asia/Shanghai",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
+  return dayFormat.format(new Date(iso));
 }
 
 /** An instant in Beijing time, as the pages show every time. */
 export function beijing(iso: string): string {
-  const d = new Date(iso);
-  return new Intl.DateTimeFormat("zh-CN", {
-    timeZone: "Asia/Shanghai",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hour12: false,
-  }).format(d);
+  if (!timeFormat)
+    timeFormat = new Intl.DateTimeFormat("zh-CN", {
+      timeZone: "Asia/Shanghai",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+    });
+  return timeFormat.format(new Date(iso));
 }

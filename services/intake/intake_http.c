@@ -170,8 +170,9 @@ static void s_post_clue(gy_http_request_t *req, const gy_route_match_t *m, void 
     case GY_AUTH_OK:
         if (strcmp(claims.role, "volunteer") != 0) {
             gy_http_respond_error(req, 403, "forbidden",
-                                  "only a volunteer's token submits a clue; leave Authorization "
-                                  "out to report as a member of the public",
+                                  "only a volunteer's token submits a clue; send none (no "
+                                  "Authorization, no session cookie) to report as a member of "
+                                  "the public",
                                   "Authorization");
             return;
         }

@@ -574,13 +574,15 @@ static void s_apply(router_api_t *self, gy_http_request_t *req, char **args)
 
 /*  ---- POST /api/v1/auth/login ---- */
 
-static void s_login_verified(s_work_t *work)
+/*  The token of a verified login (the caller frees) with its claims, or
+ *  NULL after answering why this volunteer may not log in (401, 403). */
+static char *s_login_token(s_work_t *work, gy_token_claims_t *claims)
 {
     router_api_t *self = work->api;
     if (!work->verified) {
         gy_http_respond_error(work->req, 401, "invalid_credentials",
                               "the login or the password is wrong", NULL);
-        return;
+        return NULL;
     }
     if (strcmp(work->status, "appointed") != 0) {
         gy_http_respond_error(work->req, 403, "not_appointed",
@@ -588,20 +590,28 @@ static void s_login_verified(s_work_t *work)
                                   ? "the application has not been decided yet"
                                   : "this volunteer is not appointed now",
                               NULL);
-        return;
+        return NULL;
     }
     if (!work->term_ok) {
         gy_http_respond_error(work->req, 403, "term_expired",
                               "the appointment's term has not begun or has ended", NULL);
-        return;
+        return NULL;
     }
-    gy_token_claims_t claims = {0};
-    snprintf(claims.sub, sizeof claims.sub, "%s", work->id);
-    snprintf(claims.role, sizeof claims.role, "volunteer");
-    snprintf(claims.proc, sizeof claims.proc, "%s", work->procuratorate);
-    claims.iat = gy_now_ms() / 1000;
-    claims.exp = claims.iat + self->config.token_ttl_s;
-    char *token = gy_token_issue(self->config.token_secret, &claims);
+    memset(claims, 0, sizeof *claims);
+    snprintf(claims->sub, sizeof claims->sub, "%s", work->id);
+    snprintf(claims->role, sizeof claims->role, "volunteer");
+    snprintf(claims->proc, sizeof claims->proc, "%s", work->procuratorate);
+    claims->iat = gy_now_ms() / 1000;
+    claims->exp = claims->iat + self->config.token_ttl_s;
+    return gy_token_issue(self->config.token_secret, claims);
+}
+
+static void s_login_verified(s_work_t *work)
+{
+    gy_token_claims_t claims;
+    char *token = s_login_token(work, &claims);
+    if (!token)
+        return;
     gy_reply_json(work->req, 200,
                   json_pack("{s:s,s:s,s:I,s:s,s:s}", "token", token, "token_type", "Bearer",
                             "expires_at", (json_int_t)claims.exp, "volunteer_id", work->id,
@@ -681,34 +691,138 @@ static void s_on_login_limit(void *arg, bool allowed)
     gy_hold(&work->api->holds);
 }
 
-static void s_login(router_api_t *self, gy_http_request_t *req, char **args)
+/*  Whether this instance signs tokens; false after answering 503. */
+static bool s_signs(router_api_t *self, gy_http_request_t *req)
 {
-    (void)args;
-    if (gy_require_json(req) < 0)
-        return;
-    if (!self->config.token_secret) {
-        gy_http_respond_error(req, 503, "login_unavailable",
-                              "this instance cannot sign tokens (no GY_TOKEN_SECRET_KEY_FILE)",
-                              NULL);
-        return;
-    }
-    size_t len;
-    const char *body = gy_http_body(req, &len);
-    router_error_t err;
+    if (self->config.token_secret)
+        return true;
+    gy_http_respond_error(req, 503, "login_unavailable",
+                          "this instance cannot sign tokens (no GY_TOKEN_SECRET_KEY_FILE)", NULL);
+    return false;
+}
+
+/*  Checks a login (taken: *login is cleared): the rate limits per address
+ *  and per login, the lookup, the password on the thread pool; then
+ *  `after` answers. */
+static void s_login_start(router_api_t *self, gy_http_request_t *req, router_login_t *login,
+                          s_work_after_fn *after)
+{
     s_work_t *work = gy_calloc(1, sizeof *work);
     work->api = self;
     work->req = req;
-    work->after = s_login_verified;
-    if (router_login_parse(&work->login, body, len, &err) < 0) {
-        gy_reply_error(req, &err);
-        s_work_free(work);
-        return;
-    }
+    work->after = after;
+    work->login = *login;
+    memset(login, 0, sizeof *login);
     char key[80];
     snprintf(key, sizeof key, "login-ip:%s", gy_http_client_addr(req));
     gy_hold(&self->holds);
     gy_ratelimit_check(self->config.limiter, key, self->config.login_per_min, S_MINUTE_MS,
                        s_on_login_address_limit, work);
+}
+
+static void s_login(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    if (gy_require_json(req) < 0 || !s_signs(self, req))
+        return;
+    size_t len;
+    const char *body = gy_http_body(req, &len);
+    router_error_t err;
+    router_login_t login;
+    if (router_login_parse(&login, body, len, &err) < 0) {
+        gy_reply_error(req, &err);
+        router_login_clear(&login);
+        return;
+    }
+    s_login_start(self, req, &login, s_login_verified);
+}
+
+/*  ---- /api/v1/auth/session: the console's session cookie ---- */
+
+/*  Who is logged in is nobody else's to keep: no shared cache stores it. */
+#define S_NO_STORE "Cache-Control: no-store\r\n"
+
+/*  Who the claims say the caller is: the answer of every session route. */
+static json_t *s_session_body(const gy_token_claims_t *claims)
+{
+    bool volunteer = strcmp(claims->role, "volunteer") == 0;
+    return json_pack("{s:s,s:s,s:s,s:I,s:o}", "subject", claims->sub, "role", claims->role,
+                     "procuratorate", claims->proc, "expires_at", (json_int_t)claims->exp,
+                     "volunteer_id", volunteer ? json_string(claims->sub) : json_null());
+}
+
+/*  Answers 200 with who the caller is and the cookie that keeps token, a
+ *  token that verified with these claims, for as long as it is valid.
+ *  The token itself never goes in a body the page's script can read. */
+static void s_session_set(router_api_t *self, gy_http_request_t *req,
+                          const gy_token_claims_t *claims, const char *token)
+{
+    int64_t left = claims->exp - gy_now_ms() / 1000;
+    char *cookie = gy_auth_cookie_line(token, left > 0 ? left : 0, self->config.cookie_secure);
+    char *headers = gy_sprintf("%s" S_NO_STORE, cookie);
+    gy_reply_json_headers(req, 200, headers, s_session_body(claims));
+    free(headers);
+    free(cookie);
+}
+
+static void s_session_login_verified(s_work_t *work)
+{
+    gy_token_claims_t claims;
+    char *token = s_login_token(work, &claims);
+    if (!token)
+        return;
+    s_session_set(work->api, work->req, &claims, token);
+    free(token);
+}
+
+/*  POST: a volunteer logs in, or staff hand in the token an administrator
+ *  issued them; either way the token goes into the cookie.  No
+ *  X-Gongyi-Console is asked: there is no session to forge yet, and the
+ *  body must be JSON, which no cross-site form can send. */
+static void s_session_create(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    if (gy_require_json(req) < 0)
+        return;
+    size_t len;
+    const char *body = gy_http_body(req, &len);
+    router_error_t err;
+    router_session_t session;
+    if (router_session_parse(&session, body, len, &err) < 0) {
+        gy_reply_error(req, &err);
+    } else if (session.token) {
+        gy_token_claims_t claims;
+        if (gy_auth_verify(req, self->config.token_public, session.token, "token", &claims) ==
+            GY_AUTH_OK)
+            s_session_set(self, req, &claims, session.token);
+    } else if (s_signs(self, req)) {
+        s_login_start(self, req, &session.login, s_session_login_verified);
+    }
+    router_session_clear(&session);
+}
+
+/*  GET: who the caller is, by the cookie or a bearer header. */
+static void s_session_get(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    static const gy_guard_t anyone = {NULL, false, false, "any valid token will do"};
+    gy_token_claims_t claims;
+    if (gy_auth_guard(req, self->config.token_public, &anyone, &claims, NULL) < 0)
+        return;
+    gy_reply_json_headers(req, 200, S_NO_STORE, s_session_body(&claims));
+}
+
+/*  DELETE: the browser forgets the cookie.  The token is not verified (an
+ *  expired session logs out too) and stays valid until it expires:
+ *  tokens are stateless (docs/console.md). */
+static void s_session_delete(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    if (gy_auth_csrf_check(req) < 0)
+        return;
+    char *cookie = gy_auth_cookie_line("", 0, self->config.cookie_secure);
+    gy_http_respond(req, 204, NULL, cookie, "", 0);
+    free(cookie);
 }
 
 /*  ---- GET /api/v1/volunteers ---- */
@@ -1334,6 +1448,9 @@ static void s_clue_decide(router_api_t *self, gy_http_request_t *req, char **arg
 
 S_ROUTE(s_apply)
 S_ROUTE(s_login)
+S_ROUTE(s_session_create)
+S_ROUTE(s_session_get)
+S_ROUTE(s_session_delete)
 S_ROUTE(s_list)
 S_ROUTE(s_me)
 S_ROUTE(s_conflicts)
@@ -1358,6 +1475,9 @@ S_ROUTE(s_transfer_decide)
 static const gy_route_t s_routes[] = {
     {"POST", "/api/v1/volunteers/applications", "volunteer_apply", s_apply_route},
     {"POST", "/api/v1/auth/login", "auth_login", s_login_route},
+    {"POST", "/api/v1/auth/session", "auth_session_create", s_session_create_route},
+    {"GET", "/api/v1/auth/session", "auth_session_get", s_session_get_route},
+    {"DELETE", "/api/v1/auth/session", "auth_session_delete", s_session_delete_route},
     {"GET", "/api/v1/volunteers", "volunteers_list", s_list_route},
     {"GET", "/api/v1/volunteers/me", "volunteer_me", s_me_route},
     {"GET", "/api/v1/volunteers/me/conflicts", "conflicts_list", s_conflicts_route},
@@ -1419,7 +1539,9 @@ int router_api_settings_load(router_api_settings_t *settings, bool assessment)
                       &settings->token_ttl_s) < 0 ||
         gy_config_int("GY_RATE_LIMIT_APPLY_PER_HOUR", 10, 0, 1000000, &settings->apply_per_hour) <
             0 ||
-        gy_config_int("GY_RATE_LIMIT_LOGIN_PER_MIN", 10, 0, 1000000, &settings->login_per_min) < 0)
+        gy_config_int("GY_RATE_LIMIT_LOGIN_PER_MIN", 10, 0, 1000000, &settings->login_per_min) <
+            0 ||
+        gy_config_switch("GY_SESSION_COOKIE_SECURE", false, &settings->cookie_secure) < 0)
         return -1;
     if (assessment && !settings->on) {
         gy_log_error("GY_ASSESSMENT=on needs the router's API, where assessors log in and "
@@ -1467,6 +1589,7 @@ router_api_t *router_api_start(gy_node_t *node, const router_api_settings_t *set
         .limiter = gy_node_limiter(node),
         .apply_per_hour = (uint32_t)settings->apply_per_hour,
         .login_per_min = (uint32_t)settings->login_per_min,
+        .cookie_secure = settings->cookie_secure,
         .producer = gy_node_producer(node),
         .outbox = gy_node_outbox(node),
         .assess_due_ms = assess_due_ms,

@@ -2,6 +2,8 @@
  *  - the volunteer registry: apply (no account), log in (a signed bearer
  *    token), and, for prosecutors and administrators, list, read and
  *    change the standing of the volunteers in their jurisdiction;
+ *  - the console's session: a login or an issued token kept in the
+ *    HttpOnly cookie every service reads (gy_auth.h), who it is, log out;
  *  - routed clues, for prosecutors: the queues of their jurisdiction, a
  *    clue with its history and cluster, reclassification, transfers (移送)
  *    with the receiver's answer and the common superior's decision, merging
@@ -58,6 +60,7 @@ typedef struct {
     int64_t token_ttl_s;    /* GY_TOKEN_TTL_S */
     int64_t apply_per_hour; /* GY_RATE_LIMIT_APPLY_PER_HOUR */
     int64_t login_per_min;  /* GY_RATE_LIMIT_LOGIN_PER_MIN */
+    bool cookie_secure;     /* GY_SESSION_COOKIE_SECURE */
 } router_api_settings_t;
 
 /*  Reads the settings; 0, or -1 (logged).  The API being off is not an
@@ -78,6 +81,7 @@ typedef struct {
     gy_ratelimit_t *limiter;     /* borrowed */
     uint32_t apply_per_hour;     /* applications per client address; 0 = unlimited */
     uint32_t login_per_min;      /* login attempts per address and per login; 0 = unlimited */
+    bool cookie_secure;          /* the session cookie says Secure (the edge serves TLS) */
     const char *producer;        /* the router's producer id: events it appends */
     gy_outbox_t *outbox;         /* borrowed: woken after a call appended events */
     int64_t assess_due_ms;       /* how long a newly asked assessor has */

@@ -704,11 +704,9 @@ void router_store_destroy(router_store_t **self_p)
 
 int router_store_settings_load(router_store_config_t *config)
 {
-    const char *assessment = gy_config_str("GY_ASSESSMENT", "off");
-    if (strcmp(assessment, "on") != 0 && strcmp(assessment, "off") != 0) {
-        gy_log_error("invalid value for GY_ASSESSMENT: \"%s\" (on or off)", assessment);
+    bool assessment;
+    if (gy_config_switch("GY_ASSESSMENT", false, &assessment) < 0)
         return -1;
-    }
     int64_t assessors, due_s, max_distance, window_days, near_m, scan_ms;
     if (gy_config_int("GY_ASSESSORS", 3, 1, 9, &assessors) < 0 ||
         gy_config_int("GY_ASSESSMENT_DUE_S", INT64_C(72) * 3600, 1, INT64_C(90) * 86400, &due_s) <
@@ -723,7 +721,7 @@ int router_store_settings_load(router_store_config_t *config)
         gy_config_int("GY_DUP_NEAR_M", (int64_t)(ROUTER_NEAR_KM * 1000), 0, 100000, &near_m) < 0 ||
         gy_config_int("GY_DEADLINE_SCAN_MS", 1000, 0, 3600000, &scan_ms) < 0)
         return -1;
-    config->assess_k = strcmp(assessment, "on") == 0 ? (int)assessors : 0;
+    config->assess_k = assessment ? (int)assessors : 0;
     config->assess_due_ms = due_s * 1000;
     config->max_distance = (int)max_distance;
     config->window_ms = window_days * 86400000;

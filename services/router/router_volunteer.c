@@ -14,6 +14,7 @@
 #include "gongyi.pb-c.h"
 #include "gy_route.h"
 #include "gy_text.h"
+#include "gy_token.h"
 #include "gy_util.h"
 
 #define S_NAME_MAX        64
@@ -367,22 +368,27 @@ void router_action_clear(router_action_t *act)
     memset(act, 0, sizeof *act);
 }
 
+/*  The login and password members of a body. */
+static int s_login_members(json_t *root, router_login_t *login, router_error_t *err)
+{
+    const char *name, *password;
+    if (s_string(root, "login", true, 1, ROUTER_LOGIN_MAX, false, &name, err) < 0 ||
+        s_string(root, "password", true, 1, ROUTER_PASSWORD_MAX, true, &password, err) < 0)
+        return -1;
+    login->login = gy_strdup(name);
+    login->password = gy_strdup(password);
+    return 0;
+}
+
 int router_login_parse(router_login_t *login, const char *body, size_t len, router_error_t *err)
 {
     memset(login, 0, sizeof *login);
     json_t *root = s_load(body, len, err);
     if (!root)
         return -1;
-    const char *name, *password;
-    if (s_string(root, "login", true, 1, ROUTER_LOGIN_MAX, false, &name, err) < 0 ||
-        s_string(root, "password", true, 1, ROUTER_PASSWORD_MAX, true, &password, err) < 0) {
-        json_decref(root);
-        return -1;
-    }
-    login->login = gy_strdup(name);
-    login->password = gy_strdup(password);
+    int rc = s_login_members(root, login, err);
     json_decref(root);
-    return 0;
+    return rc;
 }
 
 void router_login_clear(router_login_t *login)
@@ -392,6 +398,50 @@ void router_login_clear(router_login_t *login)
     free(login->login);
     free(login->password);
     memset(login, 0, sizeof *login);
+}
+
+/*  A member given a value (JSON null counts as absent, as everywhere). */
+static bool s_given(const json_t *root, const char *name)
+{
+    const json_t *v = json_object_get(root, name);
+    return v && !json_is_null(v);
+}
+
+int router_session_parse(router_session_t *session, const char *body, size_t len,
+                         router_error_t *err)
+{
+    memset(session, 0, sizeof *session);
+    json_t *root = s_load(body, len, err);
+    if (!root)
+        return -1;
+    bool token = s_given(root, "token");
+    bool login = s_given(root, "login") || s_given(root, "password");
+    int rc = 0;
+    if (token == login) {
+        router_error_set(err, 400, "login_or_token", NULL,
+                         token ? "give login and password, or token, not both"
+                               : "give login and password (a volunteer) or token (issued by an "
+                                 "administrator)");
+        rc = -1;
+    } else if (token) {
+        const char *text;
+        rc = s_string(root, "token", true, 1, GY_TOKEN_MAX_LEN, false, &text, err);
+        if (rc == 0)
+            session->token = gy_strdup(text);
+    } else {
+        rc = s_login_members(root, &session->login, err);
+    }
+    json_decref(root);
+    return rc;
+}
+
+void router_session_clear(router_session_t *session)
+{
+    router_login_clear(&session->login);
+    if (session->token)
+        sodium_memzero(session->token, strlen(session->token));
+    free(session->token);
+    session->token = NULL;
 }
 
 bool router_role_manages(const char *role)

@@ -81,6 +81,19 @@ typedef struct {
 int router_login_parse(router_login_t *login, const char *body, size_t len, router_error_t *err);
 void router_login_clear(router_login_t *login);
 
+/*  POST /api/v1/auth/session: a volunteer's login and password (checked as
+ *  router_login_parse checks them), or a token an administrator issued
+ *  (gy-token issue) to be kept as the console's session.  Exactly one of
+ *  the two: both or neither is 400 login_or_token. */
+typedef struct {
+    router_login_t login; /* both NULL when a token was given */
+    char *token;          /* 1 to GY_TOKEN_MAX_LEN characters, not verified yet; or NULL */
+} router_session_t;
+
+int router_session_parse(router_session_t *session, const char *body, size_t len,
+                         router_error_t *err);
+void router_session_clear(router_session_t *session);
+
 /*  Whether a token's role may manage volunteers (prosecutor,
  *  chief_prosecutor, admin). */
 bool router_role_manages(const char *role);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -12,6 +13,7 @@
 
 #include "gongyi.pb-c.h"
 #include "gy_refdata.h"
+#include "gy_util.h"
 #include "router_volunteer.h"
 
 static gy_refdata_t *s_ref;
@@ -202,6 +204,59 @@ static void test_roles(void **state)
     assert_false(router_role_manages("integrator"));
 }
 
+/*  The session's body: a login (checked as /auth/login checks it) or a
+ *  token, exactly one of them. */
+static void test_session_bodies(void **state)
+{
+    (void)state;
+    router_session_t s;
+    router_error_t err;
+    const char *login = "{\"login\":\"li.ming\",\"password\":\"长江水清澈-2026\"}";
+    assert_int_equal(router_session_parse(&s, login, strlen(login), &err), 0);
+    assert_string_equal(s.login.login, "li.ming");
+    assert_string_equal(s.login.password, "长江水清澈-2026");
+    assert_null(s.token);
+    router_session_clear(&s);
+
+    const char *token = "{\"token\":\"gy1.abc.def\",\"login\":null}";
+    assert_int_equal(router_session_parse(&s, token, strlen(token), &err), 0);
+    assert_string_equal(s.token, "gy1.abc.def");
+    assert_null(s.login.login);
+    router_session_clear(&s);
+    assert_null(s.token);
+
+    static const struct {
+        const char *body, *code, *field;
+    } refused[] = {
+        {"{}", "login_or_token", ""},
+        {"{\"token\":null}", "login_or_token", ""},
+        {"{\"token\":\"gy1.a.b\",\"login\":\"li\",\"password\":\"0123456789\"}", "login_or_token",
+         ""},
+        {"{\"token\":\"gy1.a.b\",\"password\":\"0123456789\"}", "login_or_token", ""},
+        {"{\"login\":\"li\"}", "missing_field", "password"},
+        {"{\"password\":\"0123456789\"}", "missing_field", "login"},
+        {"{\"token\":7}", "invalid_type", "token"},
+        {"{\"token\":\"\"}", "invalid_value", "token"},
+        {"{\"token\":\"gy1.a\\nb\"}", "invalid_value", "token"},
+        {"[]", "malformed_json", ""},
+        {"{\"token\":\"a\",\"token\":\"b\"}", "malformed_json", ""},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        assert_int_equal(router_session_parse(&s, refused[i].body, strlen(refused[i].body), &err),
+                         -1);
+        assert_int_equal(err.http_status, 400);
+        assert_string_equal(err.code, refused[i].code);
+        assert_string_equal(err.field, refused[i].field);
+        router_session_clear(&s);
+    }
+    /*  Longer than any token: refused before it is verified. */
+    char *long_body = gy_sprintf("{\"token\":\"gy1.%02100d\"}", 0);
+    assert_int_equal(router_session_parse(&s, long_body, strlen(long_body), &err), -1);
+    assert_string_equal(err.code, "too_long");
+    router_session_clear(&s);
+    free(long_body);
+}
+
 static void test_passwords(void **state)
 {
     (void)state;
@@ -273,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_application_refused),
         cmocka_unit_test(test_actions),
         cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_session_bodies),
         cmocka_unit_test(test_passwords),
         cmocka_unit_test(test_standing),
     };

@@ -45,6 +45,7 @@ export const zhCN = {
     fieldHelp: "{name}：{description}。检察机关可以就这一领域提起{kinds}公益诉讼。",
     fieldHelpShort: "{name}：检察机关可以就这一领域提起{kinds}公益诉讼。",
     kinds: { administrative: "行政", civil: "民事", both: "行政和民事" },
+    asVolunteer: "您已作为志愿者（{subject}）登录：这条线索会记在您的名下，可以在“我的线索”中查看。",
     contactHelp: "联系方式加密保存，只有办理线索的检察院可以查看，每次查看都会留下记录。",
     send: "提交线索",
     sending: "正在提交……",

@@ -1,0 +1,137 @@
+// The administrators' pages against the living demo (run by
+// tests/test_demo.py after 10-volunteer.mjs): an administrator over 平城区
+// (the demo has one of 大同市, whose scope holds its counties; else 平城区's
+// chief prosecutor) opens
+// 志愿者管理, finds the volunteer who just applied (status 待审核), reads
+// their personal data through the explicit 查看, appoints them with a
+// certificate and a term, and sees 已聘任 in the list; then 听证人员库,
+// 节假日日历, 参考数据 and (an administrator) 接入令牌.  axe-core and a
+// screenshot on every page.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { start } from "../lib/staff.mjs";
+
+/** Until no Vue transition is running (a dialog fading in is measured by
+ *  axe at part opacity). */
+const settled = (page) =>
+  page.waitForFunction(() => !document.querySelector('[class*="-enter-active"], [class*="-leave-active"]'));
+
+const t = await start("admin");
+
+/** The applicant 10-volunteer.mjs left, or a new one applied here. */
+async function applicant() {
+  const file = join(process.env.GY_SCREENSHOTS, "applied-volunteer.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+  const login = `e2e.${Date.now().toString(36)}`;
+  const name = "赵志远";
+  const r = await fetch(t.base + "/api/v1/volunteers/applications", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      login, password: "pingcheng-2026-ok", name, phone: "13903520001",
+      procuratorate: "140213", expertise: ["ecology"], roles: ["supervisor"],
+    }),
+  });
+  if (r.status !== 201) throw new Error(`application answered ${r.status}`);
+  return { login, name };
+}
+
+await t.run(async () => {
+  t.step("the applicant");
+  const { login, name } = await applicant();
+  t.result.applicant = login;
+
+  t.step("sign in as an administrator over 平城区 (its own, else 大同市's), or its chief");
+  const who =
+    t.everyone.find((p) => p.role === "admin" && p.procuratorate === "140213") ??
+    t.everyone.find((p) => p.role === "admin" && p.procuratorate === "140200") ??
+    t.person({ role: "chief_prosecutor", procuratorate: "140213" });
+  t.result.as = who.role;
+  const page = await t.signIn(who);
+
+  t.step("志愿者管理 lists the volunteers");
+  await page.goto(t.base + "/work/volunteers");
+  await page.getByRole("heading", { name: "志愿者管理", level: 1 }).waitFor();
+  await page.locator('[data-test="volunteers"] .el-table__row').first().waitFor();
+  await t.audit(page, "volunteers");
+
+  t.step("filter 待审核 and find the applicant");
+  const filter = async (label) => {
+    await page.locator(".el-select", { has: page.locator("#volunteers-status") }).click();
+    await page.getByRole("option", { name: label, exact: true }).click();
+    await page.locator('[data-test="volunteers-search"]').click();
+  };
+  await filter("待审核");
+  let row = page.locator('[data-test="volunteers"] .el-table__row', { hasText: login });
+  await row.waitFor();
+  await row.locator('[data-test="volunteer-status"]', { hasText: "待审核" }).waitFor();
+
+  t.step("open the record; personal data only after 查看个人信息");
+  await row.locator('[data-test="open-volunteer"]').click();
+  const drawer = page.getByRole("dialog", { name: `志愿者 ${login}` });
+  await drawer.waitFor();
+  if (await drawer.getByText(name).count()) t.fail("the name shows before 查看个人信息");
+  await drawer.locator('[data-test="reveal"]').click();
+  await drawer.getByText(name).waitFor();
+  await settled(page);
+  await t.audit(page, "volunteer-record");
+
+  t.step("appoint: certificate and term");
+  await drawer.locator('[data-test="action-appoint"]').click();
+  const dialog = page.getByRole("dialog", { name: `聘任：${login}` });
+  await dialog.waitFor();
+  const certificate = `平检志聘〔E2E〕${Date.now().toString(36)}号`;
+  await dialog.locator("#appoint-certificate").fill(certificate);
+  if (!(await dialog.locator("#appoint-start").inputValue())) t.fail("no default term start");
+  await settled(page);
+  await t.audit(page, "appoint-dialog");
+  await dialog.locator('[data-test="action-send"]').click();
+  await drawer.locator('[data-test="volunteer-notice"]', { hasText: "已聘任" }).waitFor();
+  await drawer.locator('[data-test="drawer-status"]', { hasText: "已聘任" }).waitFor();
+  await drawer.getByText(certificate).waitFor();
+  // Now the allowed actions are those of an appointed volunteer.
+  await drawer.locator('[data-test="action-suspend"]').waitFor();
+  await page.keyboard.press("Escape");
+  await drawer.waitFor({ state: "hidden" });
+
+  t.step("the list shows 已聘任");
+  row = page.locator('[data-test="volunteers"] .el-table__row', { hasText: login });
+  await row.locator('[data-test="volunteer-status"]', { hasText: "已聘任" }).waitFor();
+  await filter("已聘任");
+  await page.locator('[data-test="volunteers"] .el-table__row', { hasText: login })
+    .locator('[data-test="volunteer-status"]', { hasText: "已聘任" }).waitFor();
+
+  t.step("听证人员库");
+  await page.goto(t.base + "/work/hearing-pool");
+  await page.getByRole("heading", { name: "听证人员库", level: 1 }).waitFor();
+  await page.locator(".el-table").first().waitFor();
+  await t.audit(page, "hearing-pool");
+
+  t.step("节假日日历: each service's coverage and how to load next year");
+  await page.goto(t.base + "/work/calendar");
+  await page.getByRole("heading", { name: "节假日日历", level: 1 }).waitFor();
+  for (const s of ["workflow", "router"]) {
+    const until = (await page.locator(`[data-test="calendar-${s}"] [data-test="covered-until"]`).innerText()).trim();
+    if (!/^\d{4}-12-31$/.test(until)) t.fail(`${s} calendar covered until "${until}"`);
+  }
+  await page.locator('[data-test="router-command"]', { hasText: "router.calendar_year" }).waitFor();
+  await t.audit(page, "calendar");
+
+  t.step("参考数据: fields and regions");
+  await page.goto(t.base + "/work/reference");
+  await page.getByRole("heading", { name: "参考数据", level: 1 }).waitFor();
+  await page.locator('[data-test="ref-fields"] .el-table__row', { hasText: "生态环境和资源保护" }).waitFor();
+  await t.audit(page, "reference");
+  await page.getByRole("tab", { name: "地区" }).click();
+  await page.locator('[data-test="ref-regions"]').getByText("山西省", { exact: false }).first().waitFor();
+  await page.getByRole("tab", { name: "期限规则" }).click();
+  await t.audit(page, "reference-limits");
+
+  if (who.role === "admin") {
+    t.step("接入令牌 says how a token is issued");
+    await page.goto(t.base + "/work/tokens");
+    await page.getByRole("heading", { name: "接入令牌", level: 1 }).waitFor();
+    await page.locator('[data-test="issue-command"]', { hasText: "gy-token issue" }).waitFor();
+    await t.audit(page, "tokens");
+  }
+});
