@@ -93,6 +93,14 @@ export async function start(name, { viewport = { width: 1366, height: 900 } } = 
     /** axe-core (WCAG 2.0/2.1 A and AA) on the page as it is, then a
      *  screenshot; a serious or critical violation fails the test. */
     async audit(page, pageName) {
+      // Once no finite transition or animation runs: a dialog fading out or
+      // a radio button changing colour would be read half-way, a contrast
+      // that no user sees (a spinner's endless one does not count).
+      await page.waitForFunction(() =>
+        document.getAnimations().every(
+          (a) => a.playState !== "running" || a.effect?.getComputedTiming().endTime === Infinity,
+        ),
+      );
       await page.addScriptTag({ content: axeSource });
       const r = await page.evaluate(async () => {
         const res = await window.axe.run(document, {
