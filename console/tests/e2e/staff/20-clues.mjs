@@ -10,13 +10,6 @@ import { readFileSync } from "node:fs";
 import { start } from "../lib/staff.mjs";
 
 const t = await start("20-clues");
-/** axe and a screenshot once no transition or animation is running (a
- *  dialog fading in or out, a radio button changing colour: axe would
- *  read their colours half-way). */
-async function audit(page, name) {
-  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running"));
-  await t.audit(page, name);
-}
 const demo = JSON.parse(readFileSync(process.env.GY_DEMO_LOGINS, "utf8"));
 const clues = demo.clues ?? {};
 
@@ -29,14 +22,14 @@ await t.run(async () => {
   await page.goto(t.base + "/work/reviews");
   await page.getByRole("heading", { level: 1, name: "线索审查" }).waitFor();
   await page.locator("[data-test=reviews] .cell-link").first().waitFor();
-  await audit(page, "reviews");
+  await t.audit(page, "reviews");
 
   t.step("the queue of clues nobody has yet");
   await page.locator("label").filter({ hasText: "未分配" }).click();
   await page.waitForURL((u) => u.searchParams.get("queue") === "unassigned");
   const rows = page.locator("[data-test=reviews] .cell-link");
   await rows.first().waitFor();
-  await audit(page, "reviews-unassigned");
+  await t.audit(page, "reviews-unassigned");
   // The demo's clue reported at the park (under review at 平城区, nobody's
   // yet) when the demo has it, else the oldest clue of the queue.
   const wanted = clues.cesuo?.title;
@@ -48,7 +41,7 @@ await t.run(async () => {
   const clueId = page.url().split("/").pop();
   const title = (await page.locator("[data-test=clue-title]").innerText()).trim();
   await page.getByText("审查中", { exact: true }).first().waitFor();
-  await audit(page, "clue");
+  await t.audit(page, "clue");
 
   t.step("我来办理");
   await page.getByRole("button", { name: "我来办理" }).click();
@@ -66,7 +59,7 @@ await t.run(async () => {
   const said = await notice.innerText();
   if (!said.includes("会被记录") || !said.includes(prosecutor.subject))
     t.fail(`the confirmation does not say the access is recorded, by whom: ${said}`);
-  await audit(page, "reveal-confirm");
+  await t.audit(page, "reveal-confirm");
   await page.getByRole("button", { name: "确认查看（留下记录）" }).click();
   const recorded = page.locator("[data-test=recorded]");
   await recorded.waitFor();
@@ -76,27 +69,27 @@ await t.run(async () => {
   const shown = await reporter.innerText();
   if (!/匿名|姓名|电话|电子邮箱|志愿者|没有留下联系方式/.test(shown))
     t.fail(`neither the identity nor the anonymous notice is shown: ${shown}`);
-  await audit(page, "clue-reporter");
+  await t.audit(page, "clue-reporter");
 
   t.step("the prosecutor's transfers");
   await page.goto(t.base + "/work/transfers");
   await page.getByRole("heading", { level: 1, name: "移送" }).waitFor();
   await page.getByRole("heading", { level: 2, name: "等待本院答复的移送" }).waitFor();
   await page.waitForFunction(() => !document.querySelector("[role=status]")?.textContent?.includes("正在载入"));
-  await audit(page, "transfers");
+  await t.audit(page, "transfers");
 
   t.step("the city's triage queue (待分流)");
   const city = await t.signIn(t.person({ role: "prosecutor", procuratorate: "140200" }));
   await city.goto(t.base + "/work/reviews?queue=triage");
   await city.locator("[data-test=triage] .cell-link").first().waitFor();
-  await audit(city, "reviews-triage");
+  await t.audit(city, "reviews-triage");
 
   t.step("a transfer waiting for 云冈区's answer");
   const yungang = await t.signIn(t.person({ role: "prosecutor", procuratorate: "140214" }));
   await yungang.goto(t.base + "/work/transfers");
   await yungang.locator("[data-test=to-answer]").getByRole("button", { name: "接收" }).first().waitFor();
   await yungang.locator("[data-test=to-answer]").getByText("平城区").first().waitFor();
-  await audit(yungang, "transfers-to-answer");
+  await t.audit(yungang, "transfers-to-answer");
 
   t.step("the chief opens 待我决定");
   const boss = await t.signIn(chief);
@@ -105,7 +98,7 @@ await t.run(async () => {
   const waiting = boss.locator(`[data-test=section-open] a[href="/work/reviews/${clueId}"]`);
   await waiting.waitFor();
   await boss.waitForFunction(() => !document.body.innerText.includes("正在载入待决定的事项"));
-  await audit(boss, "decisions");
+  await t.audit(boss, "decisions");
 
   t.step("立案");
   await waiting.click();
@@ -116,7 +109,7 @@ await t.run(async () => {
   await kinds.first().waitFor();
   const administrative = kinds.filter({ hasText: "行政公益诉讼" });
   await ((await administrative.count()) ? administrative.first() : kinds.first()).click();
-  await audit(boss, "open-dialog");
+  await t.audit(boss, "open-dialog");
   const decided = boss.waitForResponse(
     (r) => r.url().endsWith(`/api/v1/workflow/reviews/${clueId}/decide`) && r.request().method() === "POST",
   );
@@ -151,10 +144,10 @@ await t.run(async () => {
   await boss.getByText("请填写告知举报人的理由").waitFor(); // nothing sent without it
   await boss.locator("#act-reason").fill("经初查，反映的问题属于个别商户经营行为，由行政机关依职权处理，不属于公益诉讼范围");
   await boss.locator("#act-public").fill("经审查，您反映的问题不符合公益诉讼立案条件，已告知相关行政机关依法处理。");
-  await audit(boss, "not-open-dialog");
+  await t.audit(boss, "not-open-dialog");
   await boss.locator("[data-test=action-submit]").click();
   await boss.locator("[data-test=notice]").filter({ hasText: "已决定不立案" }).waitFor();
   await boss.locator("[data-test=review-state]").filter({ hasText: "不立案" }).waitFor();
   await boss.getByText("经审查，您反映的问题不符合公益诉讼立案条件").first().waitFor();
-  await audit(boss, "clue-not-opened");
+  await t.audit(boss, "clue-not-opened");
 });
