@@ -102,6 +102,12 @@ export async function start(name, { viewport = { width: 1366, height: 900 } } = 
         content: "*,*::before,*::after{transition:none!important;animation:none!important}",
       });
       await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      // And none still running (a spinner's endless one does not count).
+      await page.waitForFunction(() =>
+        document.getAnimations().every(
+          (a) => a.playState !== "running" || a.effect?.getComputedTiming().endTime === Infinity,
+        ),
+      );
       await page.addScriptTag({ content: axeSource });
       const r = await page.evaluate(async () => {
         const res = await window.axe.run(document, {
