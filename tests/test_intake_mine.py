@@ -43,13 +43,7 @@ def setUpModule():
 
 
 def tearDownModule():
-    for name in ("router", "intake"):
-        if name in S:
-            S[name].stop()
-    if "db" in S:
-        S["db"].close()
-    if "dbname" in S:
-        gytest.drop_database(S["dbname"])
+    gytest.end_module(S, "router", "intake")
 
 
 def volunteer():
