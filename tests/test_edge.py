@@ -317,6 +317,10 @@ class RoutesTest(EdgeTestCase):
         for path in ("/api/v1/tasks", "/api/v1/tasks/x/decline", "/api/v1/auth/session"):
             r = gytest.http_request(S["edge"].port, "GET", path)
             self.assertError(r, 503, "unavailable")
+        # A volunteer's own clues: GET of the collection (with its query)
+        # reaches intake, whose guard answers, as POST does.
+        r = gytest.http_request(S["edge"].port, "GET", "/api/v1/clues?limit=5")
+        self.assertError(r, 401, "unauthenticated", "Authorization")
 
 
 class ConsoleTest(EdgeTestCase):
