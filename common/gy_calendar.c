@@ -188,45 +188,55 @@ int gy_calendar_add_year(gy_calendar_t *self, int year, const char *source, cons
     return 0;
 }
 
-int gy_calendar_add_day(gy_calendar_t *self, const char *text, const char *kind, const char *name,
-                        const char *where)
+gy_day_problem_t gy_calendar_day_check(const gy_calendar_t *self, const char *text,
+                                       const char *kind, const char *name)
 {
     gy_day_t day = gy_day_parse(text);
-    if (day < 0) {
-        gy_log_error("invalid holiday calendar at %s: \"%s\" is not a date (YYYY-MM-DD)", where,
-                     text);
-        return -1;
-    }
+    if (day < 0)
+        return GY_DAY_NOT_A_DATE;
     bool workday = strcmp(kind, "workday") == 0;
-    if (!workday && strcmp(kind, "holiday") != 0) {
-        gy_log_error("invalid holiday calendar at %s: kind is year, holiday or workday, not "
-                     "\"%s\"",
-                     where, kind);
-        return -1;
-    }
-    if (!name || !*name) {
-        gy_log_error("invalid holiday calendar at %s: %s has no name", where, text);
-        return -1;
-    }
+    if (!workday && strcmp(kind, "holiday") != 0)
+        return GY_DAY_UNKNOWN_KIND;
+    if (!name || !*name)
+        return GY_DAY_NO_NAME;
     /*  Names reach the database and /healthz as JSON, which holds only
      *  UTF-8: a name that is not would drop its day without a word (found
      *  by fuzz_holidays). */
-    if (gy_text_check(name, strlen(name), GY_TEXT_LINE) < 0) {
-        gy_log_error("invalid holiday calendar at %s: the name of %s is not one line of valid "
-                     "UTF-8",
-                     where, text);
+    if (gy_text_check(name, strlen(name), GY_TEXT_LINE) < 0)
+        return GY_DAY_BAD_NAME;
+    if (workday && gy_day_isodow(day) < 6)
+        return GY_DAY_WORKDAY_ON_WEEKDAY;
+    if (s_find_day(self, day))
+        return GY_DAY_TWICE;
+    return GY_DAY_OK;
+}
+
+const char *gy_day_problem_text(gy_day_problem_t problem)
+{
+    switch (problem) {
+    case GY_DAY_OK: return "a valid day";
+    case GY_DAY_NOT_A_DATE: return "is not a date (YYYY-MM-DD)";
+    case GY_DAY_UNKNOWN_KIND: return "has a kind that is neither holiday nor workday";
+    case GY_DAY_NO_NAME: return "has no name";
+    case GY_DAY_BAD_NAME: return "has a name that is not one line of valid UTF-8";
+    case GY_DAY_WORKDAY_ON_WEEKDAY:
+        return "is a weekday; a workday line names a weekend day worked instead";
+    case GY_DAY_TWICE: return "is listed twice";
+    }
+    return "is wrong";
+}
+
+int gy_calendar_add_day(gy_calendar_t *self, const char *text, const char *kind, const char *name,
+                        const char *where)
+{
+    gy_day_problem_t problem = gy_calendar_day_check(self, text, kind, name);
+    if (problem != GY_DAY_OK) {
+        gy_log_error("invalid holiday calendar at %s: \"%s\" (%s) %s", where, text, kind,
+                     gy_day_problem_text(problem));
         return -1;
     }
-    if (workday && gy_day_isodow(day) < 6) {
-        gy_log_error("invalid holiday calendar at %s: %s is a weekday; a workday line names a "
-                     "weekend day worked instead",
-                     where, text);
-        return -1;
-    }
-    if (s_find_day(self, day)) {
-        gy_log_error("invalid holiday calendar at %s: %s is listed twice", where, text);
-        return -1;
-    }
+    gy_day_t day = gy_day_parse(text);
+    bool workday = strcmp(kind, "workday") == 0;
     size_t at = self->ndays;
     while (at > 0 && self->days[at - 1].day > day)
         at--;

@@ -88,6 +88,23 @@ int gy_calendar_add_year(gy_calendar_t *self, int year, const char *source, cons
 int gy_calendar_add_day(gy_calendar_t *self, const char *day, const char *kind, const char *name,
                         const char *where);
 
+/*  What gy_calendar_add_day would refuse in a day row, without logging it
+ *  (a client's request is answered, not logged): GY_DAY_OK when the row
+ *  would be added.  The rules of the file format, in the order checked. */
+typedef enum {
+    GY_DAY_OK = 0,
+    GY_DAY_NOT_A_DATE,         /* day: not YYYY-MM-DD (years 1970-9999) */
+    GY_DAY_UNKNOWN_KIND,       /* kind: neither "holiday" nor "workday" */
+    GY_DAY_NO_NAME,            /* name: empty */
+    GY_DAY_BAD_NAME,           /* name: not one line of valid UTF-8 */
+    GY_DAY_WORKDAY_ON_WEEKDAY, /* day: a "workday" names a weekend day worked instead */
+    GY_DAY_TWICE,              /* day: already in the calendar */
+} gy_day_problem_t;
+gy_day_problem_t gy_calendar_day_check(const gy_calendar_t *self, const char *day, const char *kind,
+                                       const char *name);
+/*  The problem in words, to follow the day: "is listed twice". */
+const char *gy_day_problem_text(gy_day_problem_t problem);
+
 size_t gy_calendar_day_count(const gy_calendar_t *self);
 size_t gy_calendar_year_count(const gy_calendar_t *self);
 /*  The i-th year (ascending) and its source; the i-th day (ascending). */

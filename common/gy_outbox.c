@@ -14,14 +14,11 @@
 #define S_CATCHUP_PAGE 1000
 #define S_TICK_MS      1000
 #define S_GATHER_MS    5 /* pending events gathered before the relay numbers them */
-#define S_SCHEMA_MAX   48
 #define S_PRODUCER_MAX 64
 
-/*  The statements name the service's schema.  STYLE rule 11 keeps SQL out
- *  of string building; the one exception is here: the schema is a fixed
- *  identifier of the service (checked by s_schema_valid, never input), put
- *  into the text once when the statement is prepared.  Every value still
- *  travels as a parameter. */
+/*  The statements name the service's schema, put into the text once when
+ *  they are prepared (gy_pg_prepare_schema: STYLE rule 11's one
+ *  exception).  Every value still travels as a parameter. */
 static const char s_sql_outbox_after[] =
     "SELECT sequence, event_id, type, time_ms, trace_id, procuratorate, body"
     "  FROM %s.outbox WHERE producer = $1 AND sequence > $2::bigint"
@@ -53,49 +50,27 @@ struct gy_outbox {
     int open_handles; /* the last close callback frees us */
 };
 
-static bool s_schema_valid(const char *schema)
-{
-    size_t n = strlen(schema);
-    if (n == 0 || n > S_SCHEMA_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = schema[i];
-        bool ok = (c >= 'a' && c <= 'z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
-        if (!ok)
-            return false;
-    }
-    return true;
-}
-
-static void s_prepare(gy_pg_t *pg, const char *name, const char *fmt, const char *schema)
-{
-    char sql[512];
-    int n = snprintf(sql, sizeof sql, fmt, schema);
-    assert(n > 0 && (size_t)n < sizeof sql);
-    gy_pg_prepare(pg, name, sql);
-}
-
 void gy_outbox_prepare(const char *schema, gy_pg_t *relay, gy_pg_t *reader, gy_pg_t *writer)
 {
-    assert(s_schema_valid(schema));
+    assert(gy_pg_schema_valid(schema));
     if (relay) {
-        s_prepare(relay, "gy_outbox_after", s_sql_outbox_after, schema);
-        s_prepare(relay, "gy_outbox_producer", s_sql_producer_pos, schema);
-        s_prepare(relay, "gy_outbox_save", s_sql_save_published, schema);
+        gy_pg_prepare_schema(relay, "gy_outbox_after", s_sql_outbox_after, schema);
+        gy_pg_prepare_schema(relay, "gy_outbox_producer", s_sql_producer_pos, schema);
+        gy_pg_prepare_schema(relay, "gy_outbox_save", s_sql_save_published, schema);
     }
     if (reader) {
-        s_prepare(reader, "gy_outbox_after", s_sql_outbox_after, schema);
-        s_prepare(reader, "gy_outbox_producer", s_sql_producer_pos, schema);
-        s_prepare(reader, "gy_outbox_producers", s_sql_producers, schema);
+        gy_pg_prepare_schema(reader, "gy_outbox_after", s_sql_outbox_after, schema);
+        gy_pg_prepare_schema(reader, "gy_outbox_producer", s_sql_producer_pos, schema);
+        gy_pg_prepare_schema(reader, "gy_outbox_producers", s_sql_producers, schema);
     }
     if (writer)
-        s_prepare(writer, "gy_outbox_append", s_sql_append, schema);
+        gy_pg_prepare_schema(writer, "gy_outbox_append", s_sql_append, schema);
 }
 
 void gy_outbox_prepare_sequencer(const char *schema, gy_pg_t *relay)
 {
-    assert(s_schema_valid(schema) && relay);
-    s_prepare(relay, "gy_outbox_sequence", s_sql_sequence, schema);
+    assert(gy_pg_schema_valid(schema) && relay);
+    gy_pg_prepare_schema(relay, "gy_outbox_sequence", s_sql_sequence, schema);
 }
 
 /*  ---- envelopes ---- */
@@ -685,7 +660,7 @@ void gy_outbox_replay(gy_outbox_t *self, gy_bus_socket_t *socket, gy_bus_msg_t *
 
 gy_outbox_t *gy_outbox_new(uv_loop_t *loop, const gy_outbox_config_t *config)
 {
-    assert(s_schema_valid(config->schema));
+    assert(gy_pg_schema_valid(config->schema));
     gy_outbox_t *self = gy_calloc(1, sizeof *self);
     self->loop = loop;
     self->config = *config;

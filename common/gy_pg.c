@@ -481,6 +481,29 @@ void gy_pg_prepare(gy_pg_t *self, const char *name, const char *sql)
     self->nstatements++;
 }
 
+bool gy_pg_schema_valid(const char *schema)
+{
+    size_t n = strlen(schema);
+    if (n == 0 || n > 48)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = schema[i];
+        bool ok = (c >= 'a' && c <= 'z') || c == '_' || (i > 0 && c >= '0' && c <= '9');
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+void gy_pg_prepare_schema(gy_pg_t *self, const char *name, const char *fmt, const char *schema)
+{
+    assert(gy_pg_schema_valid(schema));
+    char sql[1024];
+    int n = snprintf(sql, sizeof sql, fmt, schema);
+    assert(n > 0 && (size_t)n < sizeof sql);
+    gy_pg_prepare(self, name, sql);
+}
+
 void gy_pg_start(gy_pg_t *self, gy_pg_state_cb *state_cb, void *arg)
 {
     assert(self->state == S_NEW);

@@ -64,6 +64,16 @@ gy_pg_t *gy_pg_new(uv_loop_t *loop, const char *conninfo, const char *name);
 /*  Registers a statement to prepare on every (re)connection.  Call before
  *  gy_pg_start.  name and sql are copied. */
 void gy_pg_prepare(gy_pg_t *self, const char *name, const char *sql);
+/*  gy_pg_prepare for a statement of the kit that names the service's
+ *  schema: each "%1$s" in fmt (or its one "%s") becomes schema, a fixed identifier of the
+ *  service (gy_pg_schema_valid, asserted: never input).  STYLE rule 11
+ *  keeps SQL out of string building; this is its one exception, done once
+ *  when the statement is prepared.  Every value still travels as a
+ *  parameter. */
+void gy_pg_prepare_schema(gy_pg_t *self, const char *name, const char *fmt, const char *schema);
+/*  Whether schema is a plain identifier: a-z or '_', then also digits,
+ *  at most 48 characters. */
+bool gy_pg_schema_valid(const char *schema);
 /*  Starts connecting; state_cb (may be NULL) hears every up/down change. */
 void gy_pg_start(gy_pg_t *self, gy_pg_state_cb *state_cb, void *arg);
 /*  Fails queued and in-flight transactions with GY_PG_DOWN / GY_PG_LOST,

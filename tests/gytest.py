@@ -1214,3 +1214,134 @@ def end_module(state, *names):
         state["db"].close()
     if "dbname" in state:
         drop_database(state["dbname"])
+
+
+# --------------------------------------------------------------------------
+# The holiday calendar's API (common/gy_calendar_api): the same in every
+# service that keeps a calendar, each on its own path and schema.
+
+# A 2027 arrangement in the shape of a real notice (made up: the State
+# Council had not published 2027's when these tests were written).
+CALENDAR_2027_SOURCE = "国务院办公厅关于2027年部分节假日安排的通知（测试）"
+CALENDAR_2027_DAYS = [
+    {"day": "2027-01-01", "kind": "holiday", "name": "元旦"},
+    {"day": "2027-02-06", "kind": "holiday", "name": "春节"},
+    {"day": "2027-02-08", "kind": "holiday", "name": "春节"},
+    {"day": "2027-02-20", "kind": "workday", "name": "春节调休"},  # a Saturday
+]
+
+
+def calendar_request(port, method, path, body=None, bearer=None):
+    """GET path, or PUT path with a JSON body, with a bearer token if given."""
+    h = {}
+    if body is not None:
+        h["Content-Type"] = "application/json"
+    if bearer is not None:
+        h["Authorization"] = "Bearer " + bearer
+    return http_request(port, method, path, body, h)
+
+
+def calendar_rows(db, schema):
+    """What a load writes: (years, holidays, loads, version) of the schema."""
+    return db.query("SELECT (SELECT count(*) FROM {0}.calendar_year),"
+                    "       (SELECT count(*) FROM {0}.holiday),"
+                    "       (SELECT count(*) FROM {0}.calendar_load),"
+                    "       (SELECT version FROM {0}.calendar_version)".format(schema))[0]
+
+
+def check_calendar_refusals(tc, port, path, db, schema, admin, prosecutor):
+    """PUT path/years/2027 refused — no token, not an administrator, a city
+    administrator replacing, no JSON, then bodies that break the file
+    format's rules — each with its code and field, and nothing written.
+    admin is a city administrator's token, prosecutor a prosecutor's."""
+    put = path + "/years/2027"
+    good = {"source": CALENDAR_2027_SOURCE, "days": CALENDAR_2027_DAYS}
+
+    def days(*rows):
+        return {"source": CALENDAR_2027_SOURCE, "days": [CALENDAR_2027_DAYS[0]] + list(rows)}
+
+    before = calendar_rows(db, schema)
+    tc.assertError(calendar_request(port, "GET", path), 401, "unauthenticated", "Authorization")
+    tc.assertError(calendar_request(port, "PUT", put, good), 401, "unauthenticated",
+                   "Authorization")
+    tc.assertError(calendar_request(port, "PUT", put, good, prosecutor), 403, "forbidden",
+                   fields={None, "Authorization"})
+    tc.assertError(calendar_request(port, "PUT", put, dict(good, replace=True), admin), 403,
+                   "forbidden", "replace")
+    r = http_request(port, "PUT", put, json.dumps(good).encode(),
+                     {"Authorization": "Bearer " + admin})
+    tc.assertError(r, 415, "unsupported_media_type", "Content-Type")
+    for body, status, code, field in [
+        # 2027-02-09 is a Tuesday: a workday names a weekend day worked.
+        (days({"day": "2027-02-09", "kind": "workday", "name": "调休"}), 422,
+         "workday_on_weekday", "days[1].day"),
+        (days({"day": "2026-12-31", "kind": "holiday", "name": "元旦"}), 422,
+         "day_not_in_year", "days[1].day"),
+        (days(CALENDAR_2027_DAYS[0]), 422, "duplicate_day", "days[1].day"),
+        (days({"day": "2027-02-07", "kind": "leave", "name": "春节"}), 400,
+         "invalid_value", "days[1].kind"),
+        (days({"day": "2027-02-30", "kind": "holiday", "name": "春节"}), 400,
+         "invalid_value", "days[1].day"),
+        (days({"day": "2027-02-07", "kind": "holiday"}), 400, "missing_field", "days[1].name"),
+        ({"days": CALENDAR_2027_DAYS}, 400, "missing_field", "source"),
+        ({"source": "x" * 201, "days": CALENDAR_2027_DAYS}, 400, "too_long", "source"),
+        ({"source": CALENDAR_2027_SOURCE, "days": []}, 400, "invalid_value", "days"),
+    ]:
+        with tc.subTest(code=code, field=field):
+            tc.assertError(calendar_request(port, "PUT", put, body, admin), status, code, field)
+    tc.assertError(calendar_request(port, "PUT", path + "/years/27", good, admin), 400,
+                   "invalid_value", "year")
+    tc.assertEqual(calendar_rows(db, schema), before, "a refused load wrote something")
+
+
+def load_calendar_2027(tc, port, path, db, schema, admin, province_admin, extra_days=()):
+    """Loads 2027 (CALENDAR_2027_DAYS and extra_days, a day a test's
+    deadline falls on) through the API as a city administrator (201), sees the
+    same year refused again (409, nothing written), and replaced by a
+    province's administrator (200, recorded with the source it replaced).
+    Returns the version the replacement left: the calendar's once the
+    service has read it."""
+    put = path + "/years/2027"
+    days = CALENDAR_2027_DAYS + list(extra_days)
+    body = {"source": CALENDAR_2027_SOURCE, "days": days}
+    r = calendar_request(port, "PUT", put, body, admin)
+    tc.assertEqual(r.status, 201, r)
+    answer = r.json()
+    tc.assertEqual({k: answer[k] for k in ("year", "source", "days", "replaced")},
+                   {"year": 2027, "source": CALENDAR_2027_SOURCE, "days": len(days),
+                    "replaced": False})
+    before = calendar_rows(db, schema)
+    tc.assertError(calendar_request(port, "PUT", put, body, admin), 409, "year_loaded", "year")
+    tc.assertEqual(calendar_rows(db, schema), before, "a refused load wrote something")
+    # A correction: the whole year again, explicitly, by a province.
+    fixed = dict(body, source=CALENDAR_2027_SOURCE + "（更正）", replace=True)
+    r = calendar_request(port, "PUT", put, fixed, province_admin)
+    tc.assertEqual((r.status, r.json()["replaced"]), (200, True), r)
+    version = r.json()["version"]
+    tc.assertGreater(version, answer["version"])
+    loads = db.query("SELECT source, replace, replaced_source FROM {0}.calendar_load"
+                     " WHERE year = 2027 ORDER BY id".format(schema))
+    tc.assertEqual(loads, [(CALENDAR_2027_SOURCE, False, None),
+                           (CALENDAR_2027_SOURCE + "（更正）", True, CALENDAR_2027_SOURCE)])
+    tc.assertEqual(db.query("SELECT source FROM {0}.calendar_year WHERE year = 2027"
+                            .format(schema)), [(CALENDAR_2027_SOURCE + "（更正）",)])
+    return version
+
+
+def calendar_read(tc, port, path, bearer, version, timeout=20.0):
+    """GET path once the service uses the calendar of `version` (a load's
+    answer) or a later one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        r = calendar_request(port, "GET", path, bearer=bearer)
+        tc.assertEqual(r.status, 200, r)
+        if r.json()["version"] >= version or time.monotonic() > deadline:
+            tc.assertGreaterEqual(r.json()["version"], version, "the load not read in time")
+            return r.json()
+
+
+def unload_calendar_2027(db, schema):
+    """Takes 2027 out of the schema's calendar again (a test's clean-up)."""
+    db.query("BEGIN; DELETE FROM {0}.holiday WHERE day >= '2027-01-01';"
+             " DELETE FROM {0}.calendar_year WHERE year = 2027;"
+             " DELETE FROM {0}.calendar_load; COMMIT; SELECT 1".format(schema))

@@ -214,10 +214,13 @@ class DeadlineTest(gytest.IntakeTestCase):
         cls.folder = gytest.run_dir("test_router_deadlines")
         cls.dbname = gytest.create_database("deadlines")
         cls.db = gytest.Db(cls.dbname)
+        cls.token_secret, token_public = gytest.token_keys(cls.folder)
         cls.intake = gytest.Intake(cls.folder, "intake-d1", cls.dbname,
                                    env={"GY_CLOCK_START": "2026-11-18T10:00:00+08:00"}).start()
+        # The token key for the calendar's API (the registry stays off).
         cls.router = gytest.Router(cls.folder, "router-d1", cls.dbname, [cls.intake],
-                                   env={"GY_CLOCK_START": cls.ROUTER_CLOCK}).start()
+                                   env={"GY_CLOCK_START": cls.ROUTER_CLOCK,
+                                        "GY_TOKEN_PUBLIC_KEY_FILE": token_public}).start()
         cls.follower = gytest.EventFollower(cls.router.events, cls.router.replay,
                                             "router-d1").start()
 
@@ -260,6 +263,16 @@ class DeadlineTest(gytest.IntakeTestCase):
             out[rule] = (last, provisional, reasons)
         self.assertEqual(sorted(out), ["acknowledge_7d", "progress_3m"])
         return out
+
+    def recomputed(self, cid, rule, timeout=20):
+        """The deadline once it is no longer provisional (or after timeout):
+        (last day, provisional, reasons)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            last, provisional, reasons = self.deadlines(cid)[rule]
+            if not provisional or time.monotonic() > deadline:
+                return last, provisional, reasons
+            time.sleep(0.1)
 
     def test_received_and_routed_at_are_the_services_clocks(self):
         """intake's received_at and the router's routed_at are the events'
@@ -322,12 +335,7 @@ class DeadlineTest(gytest.IntakeTestCase):
                       "INSERT INTO router.holiday (day, kind, name) "
                       "VALUES ('2027-03-01', 'holiday', '测试假日'); COMMIT; SELECT 1")
         try:
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline:
-                last, provisional, reasons = self.deadlines(cid)["progress_3m"]
-                if not provisional:
-                    break
-                time.sleep(0.1)
+            last, provisional, reasons = self.recomputed(cid, "progress_3m")
             self.assertEqual((last, provisional), ("2027-03-02", False), self.router.log_tail())
             self.assertEqual(reasons[0], {"reason": "rest_day", "from": "2027-02-28",
                                           "to": "2027-03-02", "name": "星期日"})
@@ -339,6 +347,50 @@ class DeadlineTest(gytest.IntakeTestCase):
         finally:
             self.db.query("BEGIN; DELETE FROM router.holiday WHERE day >= '2027-01-01'; "
                           "DELETE FROM router.calendar_year WHERE year = 2027; COMMIT; SELECT 1")
+
+    def token(self, role, proc):
+        """A token issued on the router's clock."""
+        return gytest.issue_token(self.token_secret, "%s-%s" % (role, proc), role=role,
+                                  proc=proc, clock=self.ROUTER_CLOCK)
+
+    def test_a_year_loaded_through_the_api(self):
+        """The same as loading a year with psql, through PUT
+        /api/v1/calendar/years/2027 (common/gy_calendar_api; the console's
+        节假日日历 sends it): refusals write nothing, a city's administrator
+        loads the year, the provisional deadline is computed again with the
+        reason recorded, /healthz and GET /api/v1/calendar reach 2027-12-31;
+        the same year again is 409, a province's administrator replaces it."""
+        cid = self.received_at("2026-11-28T10:00:00+08:00")
+        self.assertEqual(self.deadlines(cid)["progress_3m"][:2], ("2027-03-01", True))
+        port, path = self.router.http_port, "/api/v1/calendar"
+        admin, prosecutor = self.token("admin", "140200"), self.token("prosecutor", "140213")
+        r = gytest.calendar_request(port, "GET", path, bearer=prosecutor)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json()["covered_until"], [y["year"] for y in r.json()["years"]]),
+                         ("2026-12-31", [2026]))
+        gytest.check_calendar_refusals(self, port, path, self.db, "router", admin, prosecutor)
+        try:
+            version = gytest.load_calendar_2027(
+                self, port, path, self.db, "router", admin, self.token("admin", "140000"),
+                extra_days=[{"day": "2027-03-01", "kind": "holiday", "name": "测试假日"}])
+            last, provisional, reasons = self.recomputed(cid, "progress_3m")
+            self.assertEqual((last, provisional), ("2027-03-02", False), self.router.log_tail())
+            self.assertEqual((reasons[-1]["reason"], reasons[-1]["last_day_was"]),
+                             ("recomputed", "2027-03-01"))
+            status, health = self.router.health()
+            self.assertEqual(health["calendar"]["covered_until"], "2027-12-31")
+            body = gytest.calendar_read(self, port, path, admin, version)
+            self.assertEqual(body["covered_until"], "2027-12-31")
+            year = [y for y in body["years"] if y["year"] == 2027][0]
+            self.assertEqual(year["source"], gytest.CALENDAR_2027_SOURCE + "（更正）")
+            self.assertIn({"day": "2027-02-20", "kind": "workday", "name": "春节调休"},
+                          year["days"])
+        finally:
+            gytest.unload_calendar_2027(self.db, "router")
+            deadline = time.monotonic() + 20
+            while (self.router.health()[1]["calendar"]["covered_until"] != "2026-12-31"
+                   and time.monotonic() < deadline):
+                time.sleep(0.1)
 
     def test_fired_once_by_the_routers_clock(self):
         early = self.received_at("2026-11-18T10:00:00+08:00", region_code="140214")

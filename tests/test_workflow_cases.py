@@ -486,8 +486,7 @@ class CalendarTest(gytest.IntakeTestCase):
     def tearDown(self):
         # 2027 leaves the tables again: the other tests judge 2027 dates as
         # provisional.
-        S["db"].query("DELETE FROM workflow.holiday WHERE day >= '2027-01-01'")
-        S["db"].query("DELETE FROM workflow.calendar_year WHERE year = 2027")
+        gytest.unload_calendar_2027(S["db"], "workflow")
         wait(lambda: health()["calendar"]["covered_until"] == "2026-12-31",
              "the calendar without 2027 not read again")
 
@@ -516,6 +515,40 @@ class CalendarTest(gytest.IntakeTestCase):
         self.assertEqual([(r["from"], r["to"]) for r in reload], [("2027-01-15", "2027-01-18")])
         self.assertEqual(health()["calendar"]["covered_until"], "2027-12-31")
         self.assertNotIn("warning", health()["calendar"])
+
+    def test_the_next_year_loaded_through_the_api(self):
+        """The same through PUT /api/v1/workflow/calendar/years/2027
+        (common/gy_calendar_api; the console's 节假日日历 sends it):
+        refusals write nothing, a city's administrator loads the year, the
+        provisional deadline is recomputed with its calendar_reload reason,
+        /healthz and GET …/calendar reach 2027-12-31; the same year again is
+        409, a province's administrator replaces it."""
+        clock("2026-10-15T10:00:00+08:00")
+        case_id, _ = open_case()
+        inv = one(wf("GET", "/cases/%s" % case_id, bearer=chief()).json(), "investigation")
+        self.assertEqual((inv["last_day"], inv["provisional"]), ("2027-01-15", True))
+        port, path = S["workflow"].http_port, "/api/v1/workflow/calendar"
+        admin = token("admin", "140200")
+        r = gytest.calendar_request(port, "GET", path, bearer=prosecutor())
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json()["covered_until"], [y["year"] for y in r.json()["years"]]),
+                         ("2026-12-31", [2026]))
+        gytest.check_calendar_refusals(self, port, path, S["db"], "workflow", admin,
+                                       prosecutor())
+        version = gytest.load_calendar_2027(
+            self, port, path, S["db"], "workflow", admin, token("admin", "140000"),
+            extra_days=[{"day": "2027-01-15", "kind": "holiday", "name": "测试假日"}])
+        inv = wait(lambda: (lambda d: d if not d["provisional"] else None)(
+            one(wf("GET", "/cases/%s" % case_id, bearer=chief()).json(), "investigation")),
+            "the provisional deadline not recomputed")
+        self.assertEqual(inv["last_day"], "2027-01-18")
+        reload = [r for r in inv["reasons"] if r["reason"] == "calendar_reload"]
+        self.assertEqual([(r["from"], r["to"]) for r in reload], [("2027-01-15", "2027-01-18")])
+        self.assertEqual(health()["calendar"]["covered_until"], "2027-12-31")
+        body = gytest.calendar_read(self, port, path, admin, version)
+        self.assertEqual(body["covered_until"], "2027-12-31")
+        self.assertIn({"day": "2027-02-20", "kind": "workday", "name": "春节调休"},
+                      [y for y in body["years"] if y["year"] == 2027][0]["days"])
 
 
 class CivilTest(gytest.IntakeTestCase):

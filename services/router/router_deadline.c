@@ -68,6 +68,7 @@ struct router_deadline {
     gy_due_t *due;           /* fires ClueDeadlineDue */
     int64_t version;         /* of the calendar loaded from the database; 0: none yet */
     int64_t seen_version;    /* the version the running read is for */
+    bool poll_again;         /* a load asked for a poll while one ran */
     bool polling;            /* a calendar poll or read is in flight */
     bool recomputing;        /* a pass over provisional deadlines is running */
     bool recompute_again;    /*   and the calendar changed again meanwhile */
@@ -292,6 +293,18 @@ static void s_recompute(router_deadline_t *self)
 
 /*  ---- the calendar from the database ---- */
 
+static void s_on_timer(uv_timer_t *timer);
+
+/*  A poll or read ended: another one now when a load asked meanwhile. */
+static void s_poll_end(router_deadline_t *self)
+{
+    self->polling = false;
+    if (self->poll_again && !self->closing) {
+        self->poll_again = false;
+        s_on_timer(&self->timer);
+    }
+}
+
 typedef struct {
     router_deadline_t *self;
     gy_calendar_t *calendar;
@@ -318,7 +331,7 @@ static void s_on_calendar_read(void *arg, gy_pg_status_t status, const char *sql
     s_read_t *read = arg;
     router_deadline_t *self = read->self;
     (void)sqlstate;
-    self->polling = false;
+    s_poll_end(self);
     if (status == GY_PG_OK && !read->bad && !self->closing) {
         gy_calendar_destroy(&self->calendar);
         self->calendar = read->calendar;
@@ -360,7 +373,7 @@ static void s_on_version_done(void *arg, gy_pg_status_t status, const char *sqls
     router_deadline_t *self = arg;
     (void)sqlstate;
     if (status != GY_PG_OK || self->closing || self->seen_version == self->version) {
-        self->polling = false;
+        s_poll_end(self);
         return;
     }
     s_read_t *read = gy_calloc(1, sizeof *read);
@@ -371,7 +384,7 @@ static void s_on_version_done(void *arg, gy_pg_status_t status, const char *sqls
     if (gy_pg_run(self->config.reader, &tx, s_on_calendar_rows, s_on_calendar_read, read) < 0) {
         gy_calendar_destroy(&read->calendar);
         free(read);
-        self->polling = false;
+        s_poll_end(self);
     }
 }
 
@@ -384,6 +397,19 @@ static void s_on_timer(uv_timer_t *timer)
     gy_pg_tx_add(tx, "calendar_version", 0, NULL, NULL);
     if (gy_pg_run(self->config.reader, &tx, s_on_version, s_on_version_done, self) == 0)
         self->polling = true;
+}
+
+void router_deadline_reload(router_deadline_t *self)
+{
+    if (self->polling)
+        self->poll_again = true;
+    else
+        s_on_timer(&self->timer);
+}
+
+const gy_calendar_t *router_deadline_calendar(const router_deadline_t *self)
+{
+    return self->calendar;
 }
 
 /*  ---- health ---- */

@@ -13,8 +13,9 @@
  *  clue (router_deadline_json, stored by router.route_clue_packed).  The calendar is
  *  router.calendar_year + router.holiday; the router puts its file there at
  *  start (router.calendar_merge) and polls router.calendar_version every
- *  interval: a change (a year's arrangement loaded with psql, docs/
- *  calendar.md) is read, checked, and every provisional unfired deadline is
+ *  interval, or at once when the API loaded a year (router_deadline_reload):
+ *  a change (a year's arrangement loaded through the API or with psql,
+ *  docs/calendar.md) is read, checked, and every provisional unfired deadline is
  *  computed again with the reason recorded.
  *
  *      router_deadline_calendar_merge(file_calendar, session);   // prepare_db
@@ -78,6 +79,12 @@ void router_deadline_destroy(router_deadline_t **self_p);
  *  One statement per clue rather than one more per rule: the router's
  *  backlog throughput (docs/performance.md). */
 json_t *router_deadline_json(const router_deadline_t *self, int64_t received_ms);
+
+/*  Reads the calendar's version now, not at the next poll (a year was just
+ *  loaded through the API, common/gy_calendar_api). */
+void router_deadline_reload(router_deadline_t *self);
+/*  The calendar in use, borrowed until the next reload. */
+const gy_calendar_t *router_deadline_calendar(const router_deadline_t *self);
 
 /*  {"covered_until": "YYYY-MM-DD" or null, "warning": text (only when the
  *  calendar does not cover the next 12 months by the process clock)}. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "gy_calendar.h"
+#include "gy_calendar_api.h"
 #include "gy_config.h"
 #include "gy_crypto.h"
 #include "gy_node.h"
@@ -36,7 +37,8 @@ struct router_server {
     gy_calendar_t *calendar;      /* the file's, until the deadlines take it */
     router_deadline_t *deadlines; /* the reporter's deadlines and the calendar */
     router_store_t *store;
-    router_api_t *api; /* NULL while the registry is off */
+    router_api_t *api;               /* NULL while the registry is off */
+    gy_calendar_api_t *calendar_api; /* GET /calendar, PUT /calendar/years/{year} */
 };
 
 /*  ---- start-up ---- */
@@ -73,11 +75,29 @@ static void s_health(void *arg, json_t *body)
         json_object_set_new(body, "calendar", router_deadline_health(self->deadlines));
 }
 
-/*  Requests no route of the node took: the API's, or 503 while it is off. */
+/*  Requests no route of the node took: the calendar's, the API's, or 503 while
+ *  the API is off. */
 static bool s_unrouted(void *arg, gy_http_request_t *req)
 {
     router_server_t *self = arg;
-    return router_api_handle(self->api, req);
+    return gy_calendar_api_handle(self->calendar_api, req) || router_api_handle(self->api, req);
+}
+
+/*  ---- the calendar's API (common/gy_calendar_api) ---- */
+
+static const gy_calendar_t *s_calendar(void *arg)
+{
+    return router_deadline_calendar(arg);
+}
+
+static json_t *s_calendar_status(void *arg)
+{
+    return router_deadline_health(arg);
+}
+
+static void s_calendar_reload(void *arg)
+{
+    router_deadline_reload(arg);
 }
 
 static int s_start(void *arg, gy_node_t *node)
@@ -90,6 +110,17 @@ static int s_start(void *arg, gy_node_t *node)
     store_config->deadlines = self->deadlines;
     self->store = router_store_start(node, store_config);
     gy_node_set_consumer_arg(node, self->store); /* the spec's callbacks are the store's */
+    gy_calendar_api_prepare("router", gy_node_writer(node));
+    self->calendar_api = gy_calendar_api_new(&(gy_calendar_api_config_t){
+        .path = "/api/v1/calendar",
+        .writer = gy_node_writer(node),
+        .token_public =
+            self->api_settings.has_token_public ? self->api_settings.token_public : NULL,
+        .calendar = s_calendar,
+        .status = s_calendar_status,
+        .reload = s_calendar_reload,
+        .arg = self->deadlines,
+    });
     if (self->api_settings.on &&
         !(self->api = router_api_start(node, &self->api_settings, self->refdata,
                                        store_config->assess_due_ms)))
@@ -104,6 +135,7 @@ static void s_stop(void *arg)
 {
     router_server_t *self = arg;
     router_api_destroy(&self->api);
+    gy_calendar_api_destroy(&self->calendar_api);
 }
 
 /*  After the connections closed (their callbacks reach the store). */

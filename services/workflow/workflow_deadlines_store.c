@@ -39,6 +39,7 @@ struct workflow_deadlines_store {
     gy_due_t *due;                   /* fires DeadlineDue and DeadlineMissed */
     int64_t version;                 /* of the calendar read from the tables; 0: none yet */
     int64_t seen_version;            /* the version the running read is for */
+    bool poll_again;                 /* a load asked for a poll while one ran */
     bool polling;                    /* a poll or a read is in flight */
     bool recomputing;                /* a recomputation is going through its pages */
     bool recompute_again;            /*   and the calendar changed meanwhile */
@@ -299,6 +300,18 @@ static void s_recompute(workflow_deadlines_store_t *self)
 
 /*  ---- the calendar from the tables ---- */
 
+static void s_on_timer(uv_timer_t *timer);
+
+/*  A poll or read ended: another one now when a load asked meanwhile. */
+static void s_poll_end(workflow_deadlines_store_t *self)
+{
+    self->polling = false;
+    if (self->poll_again && !self->closing) {
+        self->poll_again = false;
+        s_on_timer(&self->timer);
+    }
+}
+
 typedef struct {
     workflow_deadlines_store_t *self;
     gy_calendar_t *calendar;
@@ -326,7 +339,7 @@ static void s_on_calendar_read(void *arg, gy_pg_status_t status, const char *sql
     s_read_t *read = arg;
     workflow_deadlines_store_t *self = read->self;
     (void)sqlstate;
-    self->polling = false;
+    s_poll_end(self);
     if (status == GY_PG_OK && !read->bad && !self->closing) {
         gy_calendar_destroy(&self->calendar);
         self->calendar = read->calendar;
@@ -370,7 +383,7 @@ static void s_on_version_done(void *arg, gy_pg_status_t status, const char *sqls
     workflow_deadlines_store_t *self = arg;
     (void)sqlstate;
     if (status != GY_PG_OK || self->closing || self->seen_version == self->version) {
-        self->polling = false;
+        s_poll_end(self);
         return;
     }
     s_read_t *read = gy_calloc(1, sizeof *read);
@@ -381,7 +394,7 @@ static void s_on_version_done(void *arg, gy_pg_status_t status, const char *sqls
     if (gy_pg_run(self->reader, &tx, s_on_calendar_rows, s_on_calendar_read, read) < 0) {
         gy_calendar_destroy(&read->calendar);
         free(read);
-        self->polling = false;
+        s_poll_end(self);
     }
 }
 
@@ -394,6 +407,14 @@ static void s_on_timer(uv_timer_t *timer)
     gy_pg_tx_add(tx, "case_calendar_version", 0, NULL, NULL);
     if (gy_pg_run(self->reader, &tx, s_on_version, s_on_version_done, self) == 0)
         self->polling = true;
+}
+
+void workflow_deadlines_store_reload(workflow_deadlines_store_t *self)
+{
+    if (self->polling)
+        self->poll_again = true;
+    else
+        s_on_timer(&self->timer);
 }
 
 /*  ---- life cycle ---- */
@@ -458,7 +479,12 @@ void workflow_deadlines_store_stop(workflow_deadlines_store_t *self)
 
 void workflow_deadlines_store_health(const workflow_deadlines_store_t *self, json_t *body)
 {
-    assert(self && body);
+    json_object_set_new(body, "calendar", workflow_deadlines_store_status(self));
+}
+
+json_t *workflow_deadlines_store_status(const workflow_deadlines_store_t *self)
+{
+    assert(self);
     gy_day_t today = gy_day_of_ms(gy_now_ms());
     gy_day_t until = gy_calendar_covered_until(self->calendar, today);
     json_t *out = json_object();
@@ -479,5 +505,5 @@ void workflow_deadlines_store_health(const workflow_deadlines_store_t *self, jso
         json_object_set_new(out, "warning", json_string(w));
         free(w);
     }
-    json_object_set_new(body, "calendar", out);
+    return out;
 }

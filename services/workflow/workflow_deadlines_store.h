@@ -5,7 +5,8 @@
  *  workflow.calendar_year, as the router keeps its own): the file
  *  GY_HOLIDAYS (default refdir/holidays.csv) is merged in at start
  *  (spec.prepare_db); a year loaded into the tables since — the next
- *  year's arrangement — is read without a restart: the version is polled,
+ *  year's arrangement, through the API or with psql — is read without a
+ *  restart: the version is polled (at once after a load through the API),
  *  the calendar read again, and every provisional deadline still open is
  *  recomputed on it (workflow_deadline_recompute: a calendar_reload reason
  *  when its last day moved).
@@ -66,6 +67,13 @@ const gy_calendar_t *workflow_deadlines_calendar(const workflow_deadlines_store_
 /*  Adds "calendar": {"covered_until", "version", "warning" when the next
  *  12 months are not covered} to a /healthz body. */
 void workflow_deadlines_store_health(const workflow_deadlines_store_t *self, json_t *body);
+
+/*  The same object alone (a new reference), for GET .../calendar. */
+json_t *workflow_deadlines_store_status(const workflow_deadlines_store_t *self);
+
+/*  Reads the calendar's version now, not at the next poll (a year was just
+ *  loaded through the API, common/gy_calendar_api). */
+void workflow_deadlines_store_reload(workflow_deadlines_store_t *self);
 
 /*  Scans now (after a step that may have made something due). */
 void workflow_deadlines_store_poke(workflow_deadlines_store_t *self);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "gy_calendar_api.h"
 #include "gy_config.h"
 #include "gy_crypto.h"
 #include "gy_node.h"
@@ -40,14 +41,34 @@ struct workflow_server {
     int64_t consult_scan_ms;               /* GY_CONSULT_SCAN_MS */
     int64_t api_connections;               /* GY_WORKFLOW_API_CONNECTIONS */
     workflow_documents_t *documents;       /* numbering and body templates (文书) */
+    gy_calendar_api_t *calendar_api;       /* GET /calendar, PUT /calendar/years/{year} */
 };
 
-/*  Requests no route of the node took: the API's, or 503 while it is off. */
+/*  Requests no route of the node took: the calendar's, the API's, or 503 while
+ *  the API is off. */
 static bool s_unrouted(void *arg, gy_http_request_t *req)
 {
     workflow_server_t *self = arg;
-    return workflow_volunteer_api_handle(self->volunteers, req) ||
+    return gy_calendar_api_handle(self->calendar_api, req) ||
+           workflow_volunteer_api_handle(self->volunteers, req) ||
            workflow_hearing_api_handle(self->hearings, req) || workflow_api_handle(self->api, req);
+}
+
+/*  ---- the calendar's API (common/gy_calendar_api) ---- */
+
+static const gy_calendar_t *s_calendar(void *arg)
+{
+    return workflow_deadlines_calendar(arg);
+}
+
+static json_t *s_calendar_status(void *arg)
+{
+    return workflow_deadlines_store_status(arg);
+}
+
+static void s_calendar_reload(void *arg)
+{
+    workflow_deadlines_store_reload(arg);
 }
 
 static int s_start(void *arg, gy_node_t *node)
@@ -58,6 +79,16 @@ static int s_start(void *arg, gy_node_t *node)
     if (workflow_deadlines_store_start(self->deadlines, node, self->limits,
                                        self->deadline_scan_ms) < 0)
         return -1;
+    gy_calendar_api_prepare("workflow", gy_node_writer(node));
+    self->calendar_api = gy_calendar_api_new(&(gy_calendar_api_config_t){
+        .path = "/api/v1/workflow/calendar",
+        .writer = gy_node_writer(node),
+        .token_public = self->api_on ? self->token_public : NULL,
+        .calendar = s_calendar,
+        .status = s_calendar_status,
+        .reload = s_calendar_reload,
+        .arg = self->deadlines,
+    });
     if (self->api_on) {
         self->api =
             workflow_api_start(node, self->token_public, self->refdata, self->limits,
@@ -81,6 +112,7 @@ static void s_stop(void *arg)
     workflow_api_destroy(&self->api);
     workflow_hearing_api_destroy(&self->hearings);
     workflow_volunteer_api_destroy(&self->volunteers);
+    gy_calendar_api_destroy(&self->calendar_api);
     workflow_deadlines_store_stop(self->deadlines);
 }
 

@@ -5,7 +5,9 @@
 // 志愿者管理, finds the volunteer who just applied (status 待审核), reads
 // their personal data through the explicit 查看, appoints them with a
 // certificate and a term, and sees 已聘任 in the list; then 听证人员库,
-// 节假日日历, 参考数据 and (an administrator) 接入令牌.  axe-core and a
+// 节假日日历 (an administrator loads 2027 from a CSV file and sees both
+// services' coverage reach 2027-12-31), 参考数据 and (an administrator)
+// 接入令牌.  axe-core and a
 // screenshot on every page.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -116,6 +118,49 @@ await t.run(async () => {
   }
   await page.locator('[data-test="router-command"]', { hasText: "router.calendar_year" }).waitFor();
   await t.audit(page, "calendar");
+
+  if (who.role === "admin") {
+    t.step("载入年度安排: a wrong line is named by its number before anything is sent");
+    const load = page.locator('[data-test="calendar-load"]');
+    await load.locator("#load-year").fill("2027");
+    // 2027-02-09 is a Tuesday: a 调休 workday must be a weekend day.
+    await load.locator("#load-text").fill("date,kind,name\n2027-02-09,workday,春节调休");
+    await load.locator('[data-test="load-problems"]', { hasText: "第 2 行" }).waitFor();
+    if (await load.locator('[data-test="load-send"]').isEnabled()) t.fail("sendable with a wrong line");
+
+    t.step("载入年度安排: 2027 from a CSV file, previewed, sent to both services");
+    // In the shape of a real notice (2027's is made up here): 元旦 on a
+    // Friday, 春节 from Saturday 6 February, a 调休 Saturday.
+    const csv = [
+      "date,kind,name",
+      "2027,year,国务院办公厅关于2027年部分节假日安排的通知",
+      "2027-01-01,holiday,元旦",
+      "2027-02-06,holiday,春节",
+      "2027-02-07,holiday,春节",
+      "2027-02-08,holiday,春节",
+      "2027-02-20,workday,春节调休",
+    ].join("\n");
+    await load.locator("#load-text").fill("");
+    await load.locator('[data-test="load-file"]').setInputFiles({
+      name: "holidays-2027.csv", mimeType: "text/csv", buffer: Buffer.from(csv, "utf8"),
+    });
+    await load.locator('[data-test="load-preview"] .el-table__row').nth(4).waitFor();
+    await load.locator('[data-test="load-preview"]').getByText("调休上班").waitFor();
+    await settled(page);
+    await t.audit(page, "calendar-preview");
+    await load.locator('[data-test="load-send"]').click();
+    for (const s of ["router", "workflow"]) {
+      await load.locator(`[data-test="load-${s}"][data-state="done"]`, { hasText: "已载入 2027 年" })
+        .waitFor({ timeout: 20000 });
+    }
+
+    t.step("both services' coverage moves to 2027-12-31");
+    for (const s of ["workflow", "router"]) {
+      await page.locator(`[data-test="calendar-${s}"] [data-test="covered-until"]`, { hasText: "2027-12-31" })
+        .waitFor({ timeout: 20000 });
+    }
+    await t.audit(page, "calendar-loaded");
+  }
 
   t.step("参考数据: fields and regions");
   await page.goto(t.base + "/work/reference");
