@@ -7,7 +7,7 @@
 #   bench/console.sh public       the public form only
 #   bench/console.sh dashboard    the dashboard only
 #   RUNS=30 bench/console.sh
-#   SITE=http://127.0.0.1:8080 LOGINS=.gongyi/demo/logins.json bench/console.sh dashboard
+#   SITE=http://127.0.0.1:8080 LOGINS=.run/demo/logins.json bench/console.sh dashboard
 #
 # Starts its own PostgreSQL and Redis (tests/harness.sh, in a temporary
 # folder).  public: intake and the nginx edge with the built console (as
