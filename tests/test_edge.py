@@ -314,7 +314,8 @@ class RoutesTest(EdgeTestCase):
                 r = gytest.http_request(S["edge"].port, "GET", path)
                 body = r.json()
                 self.assertNotEqual(body.get("error", {}).get("message"), "no such route", path)
-        for path in ("/api/v1/tasks", "/api/v1/tasks/x/decline", "/api/v1/auth/session"):
+        for path in ("/api/v1/tasks", "/api/v1/tasks/x/decline", "/api/v1/auth/session",
+                     "/api/v1/tokens", "/api/v1/tokens/x"):
             r = gytest.http_request(S["edge"].port, "GET", path)
             self.assertError(r, 503, "unavailable")
 
