@@ -483,7 +483,8 @@ class SessionTest(EdgeTestCase):
     """The console's session through the edge, with a real router behind
     it: the router's Set-Cookie reaches the browser as it was sent, the
     Cookie and X-Gongyi-Console headers reach the router, no CORS preflight
-    is granted, and the volunteers' /api/v1/tasks is the router's."""
+    is granted, and the volunteers' /api/v1/tasks and the administrators'
+    /api/v1/tokens are the router's."""
 
     @classmethod
     def setUpClass(cls):
@@ -560,6 +561,18 @@ class SessionTest(EdgeTestCase):
                                 headers=dict(bearer, **{"Content-Type": "application/json"}))
         self.assertError(r, 404, "not_found")
         self.assertNotEqual(r.json()["error"]["message"], "no such route")
+
+
+    def test_tokens_reach_the_router(self):
+        admin = gytest.issue_token(self.secret, "edge.admin", role="admin", proc="140200")
+        bearer = {"Authorization": "Bearer " + admin}
+        r = gytest.http_request(self.edge.port, "GET", "/api/v1/tokens", headers=bearer)
+        self.assertEqual((r.status, r.json()), (200, {"items": [], "next": None}), r)
+        r = gytest.http_request(self.edge.port, "POST", "/api/v1/tokens",
+                                {"sub": "edge.p", "role": "volunteer", "proc": "140213",
+                                 "purpose": "边缘测试"},
+                                headers=dict(bearer, **{"Content-Type": "application/json"}))
+        self.assertError(r, 400, "invalid_value", "role")
 
 
 class TrustedProxyTest(EdgeTestCase):
