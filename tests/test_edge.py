@@ -318,6 +318,10 @@ class RoutesTest(EdgeTestCase):
                      "/api/v1/tokens", "/api/v1/tokens/x"):
             r = gytest.http_request(S["edge"].port, "GET", path)
             self.assertError(r, 503, "unavailable")
+        # A volunteer's own clues: GET of the collection (with its query)
+        # reaches intake, whose guard answers, as POST does.
+        r = gytest.http_request(S["edge"].port, "GET", "/api/v1/clues?limit=5")
+        self.assertError(r, 401, "unauthenticated", "Authorization")
 
 
 class ConsoleTest(EdgeTestCase):

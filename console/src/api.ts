@@ -146,27 +146,34 @@ export const api = {
     call<Progress>("GET", `/api/v1/clues/${encodeURIComponent(code)}`),
 };
 
+// The formatters are made once: making one costs about a millisecond, which
+// a table of times would pay on every cell.
+let dayFormat: Intl.DateTimeFormat | null = null;
+let timeFormat: Intl.DateTimeFormat | null = null;
+
 /** A day (YYYY-MM-DD) in Beijing time. */
 export function beijingDate(iso: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone: "Asia/Shanghai",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-  }).format(new Date(iso));
-  return parts;
+  if (!dayFormat)
+    dayFormat = new Intl.DateTimeFormat("en-CA", {
+      timeZone: "Asia/Shanghai",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    });
+  return dayFormat.format(new Date(iso));
 }
 
 /** An instant in Beijing time, as the pages show every time. */
 export function beijing(iso: string): string {
-  const d = new Date(iso);
-  return new Intl.DateTimeFormat("zh-CN", {
-    timeZone: "Asia/Shanghai",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hour12: false,
-  }).format(d);
+  if (!timeFormat)
+    timeFormat = new Intl.DateTimeFormat("zh-CN", {
+      timeZone: "Asia/Shanghai",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+    });
+  return timeFormat.format(new Date(iso));
 }

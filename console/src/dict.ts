@@ -3,6 +3,7 @@
 // renders codes until it resolves: the maps are reactive).
 import { reactive } from "vue";
 import { api, type Field, type Region } from "./api";
+import { t } from "./i18n/zh-CN";
 
 export const dict = reactive({
   fields: new Map<string, Field>(),
@@ -48,4 +49,11 @@ export function procName(code: string | null | undefined): string {
 /** The regions directly below one (a city's counties), in the list's order. */
 export function childrenOf(code: string): Region[] {
   return [...dict.regions.values()].filter((r) => r.parent === code);
+}
+
+/** A public step of a clue's timeline (docs/api.md): the workflow's own
+ *  wording when the step came with one, else the timeline's (t.steps), else
+ *  its code (a step added to the API before the console knew it). */
+export function stepName(step: string, label?: string | null): string {
+  return label || t.steps[step] || step;
 }

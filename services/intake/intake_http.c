@@ -13,6 +13,7 @@
 #include "gy_auth.h"
 #include "gy_config.h"
 #include "gy_crypto.h"
+#include "gy_page.h"
 #include "gy_route.h"
 #include "gy_text.h"
 #include "gy_token.h"
@@ -199,6 +200,31 @@ static void s_post_clue(gy_http_request_t *req, const gy_route_match_t *m, void 
 
 /*  ---- the reads ---- */
 
+/*  A volunteer's own clues: those their token (or session) submitted,
+ *  by the token's subject; nobody else's, whatever the role. */
+static const char *const s_volunteer_roles[] = {"volunteer", NULL};
+static const gy_guard_t s_volunteer = {s_volunteer_roles, false, false,
+                                       "only a volunteer has clues of their own here; a "
+                                       "report made without a token is followed by its "
+                                       "receipt code"};
+
+static void s_get_mine(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
+{
+    intake_http_t *self = arg;
+    (void)m;
+    gy_token_claims_t claims;
+    if (gy_auth_guard(req, self->config.token_key, &s_volunteer, &claims, NULL) < 0)
+        return;
+    static const gy_page_spec_t spec = {NULL, NULL, 20, 100};
+    gy_page_t page;
+    gy_error_t err;
+    if (gy_page_parse(&spec, gy_http_query(req), &page, &err) < 0) {
+        gy_reply_error(req, &err);
+        return;
+    }
+    intake_timeline_mine(self->config.reader, req, claims.sub, &page);
+}
+
 static void s_get_clue(gy_http_request_t *req, const gy_route_match_t *m, void *arg)
 {
     intake_http_t *self = arg;
@@ -247,6 +273,7 @@ static void s_get_regions(gy_http_request_t *req, const gy_route_match_t *m, voi
  *  on it: they differ in segments. */
 static const gy_route_t s_routes[] = {
     {"POST", "/api/v1/clues", "clues_submit", s_post_clue},
+    {"GET", "/api/v1/clues", "clues_mine", s_get_mine},
     {"GET", "/api/v1/clues/{code}", "clues_status", s_get_clue},
     {"GET", "/api/v1/clues/{clue_id}/reporter", "clues_reporter", s_get_reporter},
     {"GET", "/api/v1/reference/fields", "reference_fields", s_get_fields},

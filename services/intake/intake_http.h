@@ -1,7 +1,8 @@
 /*  intake_http — intake's HTTP routes (docs/api.md): POST /api/v1/clues
  *  (media type, length, Idempotency-Key and X-Request-Id checks, the
  *  volunteer's bearer token, the per-address then per-volunteer rate
- *  limits, the clue's checks, one store call), GET /api/v1/clues/{code}
+ *  limits, the clue's checks, one store call), GET /api/v1/clues (a
+ *  volunteer's own clues with their status), GET /api/v1/clues/{code}
  *  (the status timeline by receipt code) and GET
  *  /api/v1/clues/{clue_id}/reporter (503 without the router's events).
  *

@@ -27,21 +27,24 @@ static const char s_sql_add_step[] =
     "    AND NOT ($8::boolean AND EXISTS (SELECT 1 FROM intake.timeline t"
     "                                      WHERE t.clue_id = c.id AND t.step = $2))";
 
+/*  A clue and its steps after "received", oldest first (the order
+ *  intake.clue_last_step reads as latest), with the procuratorates' names
+ *  from the reference data: one row per step, or one without a step.  One
+ *  statement, so the status and the steps are of one snapshot. */
 static const char s_sql_clue[] =
-    "SELECT field_code, region_code,"
-    " to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-    "  FROM intake.clue WHERE receipt_code = $1";
-/*  The steps after "received", oldest first, with the procuratorates'
- *  names from the reference data. */
-static const char s_sql_steps[] =
-    "SELECT t.step, t.procuratorate, p.procuratorate_zh, t.from_procuratorate,"
-    " f.procuratorate_zh, t.reason_code,"
-    " to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), t.public_reason,"
-    " t.label"
-    "  FROM intake.clue c JOIN intake.timeline t ON t.clue_id = c.id"
+    "SELECT c.field_code, c.region_code, intake.api_time(c.received_at),"
+    " intake.clue_last_step(c)->>'step',"
+    " t.step, t.procuratorate, p.procuratorate_zh, t.from_procuratorate, f.procuratorate_zh,"
+    " t.reason_code, intake.api_time(t.at), t.public_reason, t.label"
+    "  FROM intake.clue c LEFT JOIN intake.timeline t ON t.clue_id = c.id"
     "  LEFT JOIN intake.region p ON p.code = t.procuratorate"
     "  LEFT JOIN intake.region f ON f.code = t.from_procuratorate"
     " WHERE c.receipt_code = $1 ORDER BY t.at, t.id";
+
+/*  A volunteer's own clues, one keyset page (migrations/R__timeline.sql). */
+static const char s_sql_mine[] =
+    "SELECT intake.api_reporter_clues($1, 'epoch'::timestamptz + $2::bigint * interval "
+    "'1 microsecond', $3::uuid, $4::integer)::text";
 
 /*  ---- from the router's events ---- */
 
@@ -268,9 +271,20 @@ static const char *s_reason(const char *code)
 typedef struct {
     gy_http_request_t *req;
     char receipt[S_RECEIPT_MAX];
-    json_t *found;    /* the clue's fields, once read */
+    json_t *found;    /* the clue's fields with its status, once read */
     json_t *timeline; /* its steps */
 } s_query_t;
+
+/*  The columns of s_sql_clue's steps, after the clue's four. */
+enum {
+    S_COL_STEP = 4,
+    S_COL_TO = 5,
+    S_COL_FROM = 7,
+    S_COL_REASON_CODE = 9,
+    S_COL_AT = 10,
+    S_COL_PUBLIC_REASON = 11,
+    S_COL_LABEL = 12
+};
 
 static json_t *s_procuratorate(const gy_pg_result_t *res, int row, int code_col)
 {
@@ -285,36 +299,37 @@ static json_t *s_procuratorate(const gy_pg_result_t *res, int row, int code_col)
 static void s_on_row(void *arg, size_t index, const gy_pg_result_t *res)
 {
     s_query_t *q = arg;
-    if (index == 0) {
-        if (gy_pg_ntuples(res) != 1)
-            return;
-        q->found = json_pack("{s:s,s:s,s:s,s:s}", "receipt_code", q->receipt, "field_code",
-                             gy_pg_value(res, 0, 0), "region_code", gy_pg_value(res, 0, 1),
-                             "received_at", gy_pg_value(res, 0, 2));
-        json_array_append_new(
-            q->timeline, json_pack("{s:s,s:s}", "step", "received", "at", gy_pg_value(res, 0, 2)));
+    (void)index;
+    if (gy_pg_ntuples(res) < 1)
         return;
-    }
+    q->found = json_pack("{s:s,s:s,s:s,s:s,s:s}", "receipt_code", q->receipt, "field_code",
+                         gy_pg_value(res, 0, 0), "region_code", gy_pg_value(res, 0, 1),
+                         "received_at", gy_pg_value(res, 0, 2), "status", gy_pg_value(res, 0, 3));
+    json_array_append_new(q->timeline,
+                          json_pack("{s:s,s:s}", "step", "received", "at", gy_pg_value(res, 0, 2)));
     for (int row = 0; row < gy_pg_ntuples(res); row++) {
-        json_t *step = json_pack("{s:s,s:s}", "step", gy_pg_value(res, row, 0), "at",
-                                 gy_pg_value(res, row, 6));
-        json_t *to = s_procuratorate(res, row, 1);
+        if (gy_pg_isnull(res, row, S_COL_STEP))
+            continue; /* nothing followed "received" */
+        json_t *step = json_pack("{s:s,s:s}", "step", gy_pg_value(res, row, S_COL_STEP), "at",
+                                 gy_pg_value(res, row, S_COL_AT));
+        json_t *to = s_procuratorate(res, row, S_COL_TO);
         if (to)
             json_object_set_new(step, "procuratorate", to);
-        json_t *from = s_procuratorate(res, row, 3);
+        json_t *from = s_procuratorate(res, row, S_COL_FROM);
         if (from)
             json_object_set_new(step, "from", from);
-        if (!gy_pg_isnull(res, row, 5)) {
-            const char *code = gy_pg_value(res, row, 5);
+        if (!gy_pg_isnull(res, row, S_COL_REASON_CODE)) {
+            const char *code = gy_pg_value(res, row, S_COL_REASON_CODE);
             json_object_set_new(step, "reason_code", json_string(code));
             json_object_set_new(step, "reason", json_string(s_reason(code)));
         }
         /*  不立案: the chief prosecutor's words for the reporter. */
-        if (!gy_pg_isnull(res, row, 7))
-            json_object_set_new(step, "reason", json_string(gy_pg_value(res, row, 7)));
+        if (!gy_pg_isnull(res, row, S_COL_PUBLIC_REASON))
+            json_object_set_new(step, "reason",
+                                json_string(gy_pg_value(res, row, S_COL_PUBLIC_REASON)));
         /*  A case's step: the workflow's wording. */
-        if (!gy_pg_isnull(res, row, 8))
-            json_object_set_new(step, "label", json_string(gy_pg_value(res, row, 8)));
+        if (!gy_pg_isnull(res, row, S_COL_LABEL))
+            json_object_set_new(step, "label", json_string(gy_pg_value(res, row, S_COL_LABEL)));
         json_array_append_new(q->timeline, step);
     }
 }
@@ -322,14 +337,12 @@ static void s_on_row(void *arg, size_t index, const gy_pg_result_t *res)
 static void s_on_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 {
     s_query_t *q = arg;
+    (void)sqlstate;
     if (status != GY_PG_OK) {
         gy_http_respond_error(q->req, 503, "unavailable", "the clue store is unavailable", NULL);
     } else if (!q->found) {
         gy_http_respond_error(q->req, 404, "not_found", "no clue has this receipt code", NULL);
     } else {
-        /*  The status is the latest step. */
-        json_t *last = json_array_get(q->timeline, json_array_size(q->timeline) - 1);
-        json_object_set(q->found, "status", json_object_get(last, "step"));
         json_object_set(q->found, "timeline", q->timeline);
         gy_reply_json(q->req, 200, json_incref(q->found));
     }
@@ -341,7 +354,7 @@ static void s_on_done(void *arg, gy_pg_status_t status, const char *sqlstate)
 void intake_timeline_prepare_reader(gy_pg_t *reader)
 {
     gy_pg_prepare(reader, "timeline_clue", s_sql_clue);
-    gy_pg_prepare(reader, "timeline_steps", s_sql_steps);
+    gy_pg_prepare(reader, "timeline_mine", s_sql_mine);
 }
 
 void intake_timeline_get(gy_pg_t *reader, gy_http_request_t *req, const char *receipt_code)
@@ -354,10 +367,19 @@ void intake_timeline_get(gy_pg_t *reader, gy_http_request_t *req, const char *re
     const char *params[] = {q->receipt};
     gy_pg_tx_t *tx = gy_pg_tx_new();
     gy_pg_tx_add(tx, "timeline_clue", 1, params, NULL);
-    gy_pg_tx_add(tx, "timeline_steps", 1, params, NULL);
     if (gy_pg_run(reader, &tx, s_on_row, s_on_done, q) < 0) {
         json_decref(q->timeline);
         free(q);
         gy_http_respond_error(req, 503, "unavailable", "the clue store is unavailable", NULL);
     }
+}
+
+void intake_timeline_mine(gy_pg_t *reader, gy_http_request_t *req, const char *subject,
+                          const gy_page_t *page)
+{
+    assert(reader && req && subject && page);
+    const char *values[] = {subject, page->has_after ? page->after_us : NULL,
+                            page->has_after ? page->after_id : NULL, page->limit_text};
+    /*  Always a document (an empty page has no items): never not found. */
+    gy_reply_document(reader, NULL, req, "timeline_mine", 4, values, "no such page");
 }

@@ -25,11 +25,17 @@
  *  reason of 不立案.  The table keeps only codes, times and that reason
  *  (migrations/0003_timeline.sql, 0004), so nothing internal can be shown.
  *
+ *  A clue's status is its latest public step, read by one SQL function
+ *  (intake.clue_last_step, migrations/R__timeline.sql) for the follow-up
+ *  by receipt code and for a volunteer's list of their own clues alike.
+ *
  *  Use:
  *      intake_timeline_prepare_consumer(pg);   // the consumer's connection
  *      in its apply callback: intake_timeline_apply(event, tx);
  *      intake_timeline_prepare_reader(reader); // before gy_pg_start(reader)
  *      GET handler: intake_timeline_get(reader, req, receipt_code);
+ *      GET /api/v1/clues, after the guard and gy_page_parse:
+ *          intake_timeline_mine(reader, req, claims.sub, &page);
  */
 #ifndef INTAKE_TIMELINE_H
 #define INTAKE_TIMELINE_H
@@ -37,6 +43,7 @@
 #include "gy_consumer.h"
 #include "gy_http.h"
 #include "gy_metrics.h"
+#include "gy_page.h"
 #include "gy_pg.h"
 
 /*  Registers the statement intake_timeline_apply adds. */
@@ -47,12 +54,19 @@ void intake_timeline_prepare_consumer(gy_pg_t *pg);
  *  and passed over. */
 void intake_timeline_apply(const gy_consumer_event_t *event, gy_pg_tx_t *tx, gy_metrics_t *metrics);
 
-/*  Registers the statements intake_timeline_get runs. */
+/*  Registers the statements intake_timeline_get and _mine run. */
 void intake_timeline_prepare_reader(gy_pg_t *reader);
 
 /*  Answers GET /api/v1/clues/{receipt_code} for a receipt code already
  *  checked and in upper case: 200 with the clue's public fields, its
  *  status (the latest step) and its timeline; 404; 503. */
 void intake_timeline_get(gy_pg_t *reader, gy_http_request_t *req, const char *receipt_code);
+
+/*  Answers GET /api/v1/clues for the volunteer `subject` (the token's,
+ *  already checked) with one page of the clues they submitted, newest
+ *  first: 200 {"items":[{"id","receipt_code","title","field_code",
+ *  "region_code","status","received_at","last_step"}],"next"}; 503. */
+void intake_timeline_mine(gy_pg_t *reader, gy_http_request_t *req, const char *subject,
+                          const gy_page_t *page);
 
 #endif

@@ -7,16 +7,14 @@ import {
   daysBetween,
   dueState,
   hex,
-  loadCodes,
-  normalizeCode,
   photoType,
-  saveCodes,
   splitReferences,
   termState,
   termText,
   utf8Length,
   type Application,
 } from "../../src/components/volunteer/volunteer";
+import { stepName } from "../../src/dict";
 
 const good: Application = {
   login: "li.ming",
@@ -119,30 +117,12 @@ describe("answers and photos", () => {
   });
 });
 
-describe("receipt codes kept in the browser", () => {
-  class Memory {
-    data = new Map<string, string>();
-    get length() { return this.data.size; }
-    clear() { this.data.clear(); }
-    getItem(k: string) { return this.data.get(k) ?? null; }
-    key(i: number) { return [...this.data.keys()][i] ?? null; }
-    removeItem(k: string) { this.data.delete(k); }
-    setItem(k: string, v: string) { this.data.set(k, v); }
-  }
-
-  it("normalizes a typed code and refuses what cannot be one", () => {
-    expect(normalizeCode(" gy-ab1cd-ef2gh-jk3mn-pq4rs ")).toBe("GY-AB1CD-EF2GH-JK3MN-PQ4RS");
-    expect(normalizeCode("GY-123")).toBeNull();
-  });
-
-  it("keeps each volunteer's codes apart and survives garbage", () => {
-    const s = new Memory();
-    saveCodes("v1", [{ code: "GY-AB1CD-EF2GH-JK3MN-PQ4RS", note: "御河" }], s);
-    expect(loadCodes("v1", s)).toEqual([{ code: "GY-AB1CD-EF2GH-JK3MN-PQ4RS", note: "御河" }]);
-    expect(loadCodes("v2", s)).toEqual([]);
-    s.setItem("gy.volunteer.codes.v3", "{not json");
-    expect(loadCodes("v3", s)).toEqual([]);
-    saveCodes("v1", [], s);
-    expect(s.length).toBe(1);
+describe("a clue's status in 我的线索", () => {
+  it("is the public timeline's wording, the workflow's label first, else the code", () => {
+    expect(stepName("received")).toBe("已受理");
+    expect(stepName("accepted", undefined)).toBe("检察院已接收");
+    expect(stepName("case_closed", "已结案（整改完毕）")).toBe("已结案（整改完毕）");
+    expect(stepName("case_progress", "已完成磋商")).toBe("已完成磋商");
+    expect(stepName("a_new_step", null)).toBe("a_new_step");
   });
 });

@@ -1,6 +1,6 @@
-// The volunteers' pages' own logic, without Vue: the application's checks,
-// due dates and the term, photos' metadata, and the receipt codes a
-// volunteer keeps in this browser.  Tested in tests/unit/volunteer-*.test.ts.
+// The volunteers' pages' own logic, without Vue: the API's shapes, the
+// application's checks, due dates and the term, photos' metadata.  Tested
+// in tests/unit/volunteer-*.test.ts.
 import { beijingDate } from "../../api";
 import { fill, t } from "../../i18n/zh-CN";
 
@@ -107,6 +107,18 @@ export interface HearingTask {
   stream_url: string | null;
   outcome: string | null;
   updated_at: string;
+}
+/** A clue the volunteer submitted (GET /api/v1/clues): what names it and
+ *  its public progress, as the follow-up by receipt code shows it. */
+export interface MyClue {
+  id: string;
+  receipt_code: string;
+  title: string;
+  field_code: string;
+  region_code: string;
+  status: string;
+  received_at: string;
+  last_step: { step: string; at: string; label?: string } | null;
 }
 export interface MyWork {
   consultations: Consultation[];
@@ -282,42 +294,4 @@ export function sizeText(bytes: number): string {
 /** A file name without a path (the API refuses one). */
 export function baseName(name: string): string {
   return name.split(/[\\/]/).pop() || "photo";
-}
-
-// ---- receipt codes kept in this browser (我的线索) ----
-
-export interface KeptCode {
-  code: string;
-  note: string;
-}
-
-const CODE = /^GY-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}-[0-9A-Z]{5}$/;
-
-/** A receipt code as typed (spaces, lower case) in its canonical form, or
- *  null when it cannot be one. */
-export function normalizeCode(s: string): string | null {
-  const c = s.trim().toUpperCase().replace(/\s+/g, "");
-  return CODE.test(c) ? c : null;
-}
-
-function storeKey(subject: string): string {
-  return `gy.volunteer.codes.${subject}`;
-}
-
-/** The codes this volunteer chose to keep in this browser. */
-export function loadCodes(subject: string, storage: Storage = localStorage): KeptCode[] {
-  try {
-    const v = JSON.parse(storage.getItem(storeKey(subject)) ?? "[]");
-    return Array.isArray(v)
-      ? v.filter((x) => x && typeof x.code === "string" && normalizeCode(x.code))
-          .map((x) => ({ code: x.code, note: typeof x.note === "string" ? x.note : "" }))
-      : [];
-  } catch {
-    return [];
-  }
-}
-
-export function saveCodes(subject: string, codes: KeptCode[], storage: Storage = localStorage): void {
-  if (codes.length) storage.setItem(storeKey(subject), JSON.stringify(codes));
-  else storage.removeItem(storeKey(subject));
 }

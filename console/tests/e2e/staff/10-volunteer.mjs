@@ -1,7 +1,9 @@
 // A volunteer's pages against the living demo (run by tests/test_demo.py):
 // a demo volunteer of 平城区 signs in with login and password, finds an
 // assessment task in 我的任务, assesses it through the dialog and sees it
-// submitted; opens 我的聘书 (certificate number and term) and 我的线索;
+// submitted; opens 我的聘书 (certificate number and term); 我的线索 of a
+// demo volunteer of 平城区 who reported clues signed in lists them newest
+// first with the follow-up's status and links to it;
 // then, signed out on a phone-sized window, a new volunteer applies on
 // /apply and sees what happens next.  axe-core and a screenshot on every
 // page.  The new applicant's login is left in GY_SCREENSHOTS for
@@ -17,26 +19,44 @@ const settled = (page) =>
 
 const t = await start("volunteer");
 
-/** The demo's volunteers of 平城区 in turn, the first one the router has an
- *  open assessment task for (asked through the API, as a client would), or
- *  the first of them. */
-async function withOpenTask() {
+/** The demo's volunteers of 平城区 who can sign in, each with a token from
+ *  their own login (through the API, as a client would). */
+async function volunteersSignedIn() {
   const all = t.everyone.filter((p) => p.role === "volunteer" && p.procuratorate === "140213" && p.login);
-  if (!all.length) return t.person({ role: "volunteer", procuratorate: "140213" });
+  const signedIn = [];
   for (const p of all) {
     const r = await fetch(t.base + "/api/v1/auth/login", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ login: p.login, password: p.password }),
     });
-    if (!r.ok) continue;
-    const { token } = await r.json();
-    const tasks = await fetch(t.base + "/api/v1/tasks?status=assigned", {
-      headers: { Authorization: `Bearer ${token}` },
-    });
-    if (tasks.ok && (await tasks.json()).items.length) return p;
+    if (r.ok) signedIn.push({ who: p, headers: { Authorization: `Bearer ${(await r.json()).token}` } });
   }
-  return all[0];
+  return signedIn;
+}
+
+/** The first of them the router has an open assessment task for, or the
+ *  first of them. */
+async function withOpenTask() {
+  const all = await volunteersSignedIn();
+  if (!all.length) return t.person({ role: "volunteer", procuratorate: "140213" });
+  for (const { who, headers } of all) {
+    const tasks = await fetch(t.base + "/api/v1/tasks?status=assigned", { headers });
+    if (tasks.ok && (await tasks.json()).items.length) return who;
+  }
+  return all[0].who;
+}
+
+/** Each of them with their first page of clues (GET /api/v1/clues, as the
+ *  page asks it). */
+async function volunteersWithTheirClues() {
+  const found = [];
+  for (const { who, headers } of await volunteersSignedIn()) {
+    const page = await fetch(t.base + "/api/v1/clues", { headers });
+    if (!page.ok) throw new Error(`GET /api/v1/clues answered ${page.status}`);
+    found.push({ who, clues: (await page.json()).items });
+  }
+  return found;
 }
 
 await t.run(async () => {
@@ -97,13 +117,43 @@ await t.run(async () => {
   await page.locator('[data-test="term-left"]').waitFor();
   await t.audit(page, "me");
 
-  t.step("我的线索 says what it can follow and why");
-  await page.goto(t.base + "/work/clues");
-  await page.getByRole("heading", { name: "我的线索", level: 1 }).waitFor();
-  await page.locator("#clues-code").fill("GY-123");
-  await page.getByRole("button", { name: "保存" }).click();
-  await page.getByText("查询码的格式是").waitFor();
-  await t.audit(page, "clues");
+  t.step("我的线索 of a volunteer of 平城区 who reported clues signed in");
+  const volunteers = await volunteersWithTheirClues();
+  const reported = volunteers.find((v) => v.clues.length);
+  if (!reported) throw new Error("no demo volunteer of 平城区 submitted a clue signed in");
+  const { who: informant, clues } = reported;
+  t.result.informant = informant.login;
+  const mine = informant.login === who.login ? page : await t.signIn(informant);
+  await mine.goto(t.base + "/work/clues");
+  await mine.getByRole("heading", { name: "我的线索", level: 1 }).waitFor();
+  const table = mine.locator('[data-test="my-clues"]');
+  // Newest first, as the API lists them; each row says what the public
+  // follow-up says and leads to it.
+  const newest = clues[0];
+  const first = table.locator(".el-table__row").first();
+  await first.getByText(newest.title).waitFor();
+  const status = (await first.locator('[data-test="clue-status"]').innerText()).trim();
+  const follow = await (await fetch(t.base + "/api/v1/clues/" + newest.receipt_code)).json();
+  if (follow.status !== newest.status) t.fail(`the list says ${newest.status}, the follow-up ${follow.status}`);
+  if (!status || status === newest.status) t.fail(`status shown as "${status}", not its name`);
+  const rows = await table.locator(".el-table__row").count();
+  if (rows !== clues.length) t.fail(`${rows} rows, the API lists ${clues.length}`);
+  await t.audit(mine, "clues");
+  await first.locator('[data-test="clue-code"]').click();
+  await mine.waitForURL((u) => u.pathname === "/follow" && u.searchParams.get("code") === newest.receipt_code);
+  await mine.locator('[data-test="status"]').waitFor();
+  // Back to the signed-in pages (the follow-up is a public page).
+  await mine.goBack();
+  await mine.getByRole("heading", { name: "我的线索", level: 1 }).waitFor();
+
+  t.step("我的线索 of a volunteer without clues says how to report one");
+  const none = volunteers.find((v) => !v.clues.length);
+  if (!none) throw new Error("every demo volunteer of 平城区 reported clues");
+  const empty = none.who.login === who.login ? page : await t.signIn(none.who);
+  await empty.goto(t.base + "/work/clues");
+  await empty.getByText("您还没有登录后提交过线索。").waitFor();
+  await empty.locator('[data-test="my-clues"]').getByRole("link", { name: "去反映线索" }).waitFor();
+  await t.audit(empty, "clues-empty");
 
   t.step("sign out; a new volunteer applies on a phone");
   await page.getByRole("button", { name: "退出登录" }).click();
