@@ -425,6 +425,18 @@ def post_clue(port, clue, idem=None, token=None, headers=None, timeout=HTTP_TIME
     return http_request(port, "POST", "/api/v1/clues", clue, h, timeout)
 
 
+def api_request(port, method, path, body=None, bearer=None, headers=None):
+    """One API call as an integrator makes it: a JSON body (with its
+    Content-Type), a bearer token, and any other headers."""
+    h = {}
+    if body is not None:
+        h["Content-Type"] = "application/json"
+    if bearer is not None:
+        h["Authorization"] = "Bearer " + bearer
+    h.update(headers or {})
+    return http_request(port, method, path, body, h)
+
+
 def raw_http(port, data, timeout=HTTP_TIMEOUT, pause_after=None):
     """Sends bytes as they are and reads what comes back until the server
     closes or a whole response (by Content-Length) arrived.  Returns a

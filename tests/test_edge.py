@@ -315,7 +315,8 @@ class RoutesTest(EdgeTestCase):
                 body = r.json()
                 self.assertNotEqual(body.get("error", {}).get("message"), "no such route", path)
         for path in ("/api/v1/tasks", "/api/v1/tasks/x/decline", "/api/v1/auth/session",
-                     "/api/v1/calendar", "/api/v1/calendar/years/2027"):
+                     "/api/v1/calendar", "/api/v1/calendar/years/2027",
+                     "/api/v1/tokens", "/api/v1/tokens/x"):
             r = gytest.http_request(S["edge"].port, "GET", path)
             self.assertError(r, 503, "unavailable")
         # A volunteer's own clues: GET of the collection (with its query)
@@ -487,7 +488,8 @@ class SessionTest(EdgeTestCase):
     """The console's session through the edge, with a real router behind
     it: the router's Set-Cookie reaches the browser as it was sent, the
     Cookie and X-Gongyi-Console headers reach the router, no CORS preflight
-    is granted, and the volunteers' /api/v1/tasks is the router's."""
+    is granted, and the volunteers' /api/v1/tasks and the administrators'
+    /api/v1/tokens are the router's."""
 
     @classmethod
     def setUpClass(cls):
@@ -564,6 +566,18 @@ class SessionTest(EdgeTestCase):
                                 headers=dict(bearer, **{"Content-Type": "application/json"}))
         self.assertError(r, 404, "not_found")
         self.assertNotEqual(r.json()["error"]["message"], "no such route")
+
+
+    def test_tokens_reach_the_router(self):
+        admin = gytest.issue_token(self.secret, "edge.admin", role="admin", proc="140200")
+        bearer = {"Authorization": "Bearer " + admin}
+        r = gytest.http_request(self.edge.port, "GET", "/api/v1/tokens", headers=bearer)
+        self.assertEqual((r.status, r.json()), (200, {"items": [], "next": None}), r)
+        r = gytest.http_request(self.edge.port, "POST", "/api/v1/tokens",
+                                {"sub": "edge.p", "role": "volunteer", "proc": "140213",
+                                 "purpose": "边缘测试"},
+                                headers=dict(bearer, **{"Content-Type": "application/json"}))
+        self.assertError(r, 400, "invalid_value", "role")
 
 
 class TrustedProxyTest(EdgeTestCase):

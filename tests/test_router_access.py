@@ -85,13 +85,7 @@ def token(role, proc):
 
 
 def call(method, path, body=None, bearer=None, headers=None):
-    h = {}
-    if body is not None:
-        h["Content-Type"] = "application/json"
-    if bearer is not None:
-        h["Authorization"] = "Bearer " + bearer
-    h.update(headers or {})
-    return gytest.http_request(S["router"].http_port, method, path, body, h)
+    return gytest.api_request(S["router"].http_port, method, path, body, bearer, headers)
 
 
 def listed(bearer, query=""):

@@ -47,13 +47,8 @@ def token(role, proc, sub=None):
 
 
 def call(method, path, body=None, bearer=None, headers=None, router=None):
-    h = {}
-    if body is not None:
-        h["Content-Type"] = "application/json"
-    if bearer is not None:
-        h["Authorization"] = "Bearer " + bearer
-    h.update(headers or {})
-    return gytest.http_request((router or S["router"]).http_port, method, path, body, h)
+    return gytest.api_request((router or S["router"]).http_port, method, path, body, bearer,
+                              headers)
 
 
 def application(**overrides):

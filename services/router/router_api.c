@@ -23,6 +23,7 @@
 #include "gy_util.h"
 #include "router_assess.h"
 #include "router_cluster.h"
+#include "router_tokens.h"
 #include "router_transfer.h"
 #include "router_volunteer.h"
 
@@ -84,6 +85,7 @@ void router_api_prepare(gy_pg_t *pg)
     router_transfer_prepare(pg);
     router_cluster_prepare(pg);
     router_assess_prepare(pg);
+    router_tokens_prepare(pg);
     gy_outbox_prepare("router", NULL, NULL, pg); /* events packed here: gy_outbox_tx_append */
 }
 
@@ -111,6 +113,9 @@ static const gy_guard_t s_registered = {s_volunteer_roles, false, true,
                                         "only a volunteer has a registry record"};
 static const gy_guard_t s_assessors = {s_volunteer_roles, false, true,
                                        "only a volunteer has assessment tasks"};
+static const char *const s_admin_roles[] = {"admin", NULL};
+static const gy_guard_t s_admins = {s_admin_roles, true, false,
+                                    "only an administrator issues and lists access tokens"};
 
 /*  A manager (prosecutor, chief prosecutor, administrator) with a usable
  *  scope, or an answer and -1. */
@@ -1048,6 +1053,7 @@ static int s_procuratorate(router_api_t *self, json_t *root, const char *name, c
 typedef struct {
     router_api_t *api;
     gy_http_request_t *req;
+    const char *headers; /* extra header lines of a 2xx answer, or NULL */
 } s_transfer_call_t;
 
 static void s_on_transfer_answer(void *arg, router_answer_t *answer)
@@ -1055,7 +1061,8 @@ static void s_on_transfer_answer(void *arg, router_answer_t *answer)
     s_transfer_call_t *call = arg;
     if (!gy_hold_gone(&call->api->holds, call->req)) {
         if (answer->body)
-            gy_reply_json(call->req, answer->status, json_incref(answer->body));
+            gy_reply_json_headers(call->req, answer->status, call->headers,
+                                  json_incref(answer->body));
         else
             gy_http_respond_error(call->req, answer->status, answer->code, answer->message,
                                   answer->field);
@@ -1436,6 +1443,57 @@ static void s_clue_decide(router_api_t *self, gy_http_request_t *req, char **arg
     json_decref(b.root);
 }
 
+/*  ---- /api/v1/tokens: access tokens issued by administrators ----
+ *
+ *  Not rate-limited: only an administrator's token gets this far, and
+ *  every issue is recorded with who issued it (docs/api.md). */
+
+static void s_tokens_issue(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    gy_token_claims_t claims;
+    char prefix[7];
+    if (gy_auth_guard(req, self->config.token_public, &s_admins, &claims, prefix) < 0 ||
+        gy_require_json(req) < 0 || !s_signs(self, req))
+        return;
+    size_t len;
+    const char *body = gy_http_body(req, &len);
+    router_token_request_t tr;
+    router_error_t err;
+    if (router_token_request_parse(&tr, body, len, self->config.refdata, prefix, &err) < 0) {
+        gy_reply_error(req, &err);
+        return;
+    }
+    s_transfer_call_t *call = s_decision_call(self, req);
+    call->headers = S_NO_STORE; /* the one answer that shows the token: no cache keeps it */
+    s_decision_started(self, req, call,
+                       router_tokens_issue(self->config.pg, self->config.token_secret, &tr,
+                                           claims.sub, s_on_transfer_answer, call));
+    router_token_request_clear(&tr);
+}
+
+static void s_tokens_list(router_api_t *self, gy_http_request_t *req, char **args)
+{
+    (void)args;
+    gy_token_claims_t claims;
+    char prefix[7];
+    if (gy_auth_guard(req, self->config.token_public, &s_admins, &claims, prefix) < 0)
+        return;
+    static const gy_page_spec_t spec = {NULL, NULL, 20, 100};
+    gy_page_t page;
+    gy_error_t err;
+    if (gy_page_parse(&spec, gy_http_query(req), &page, &err) < 0) {
+        gy_reply_error(req, &err);
+        return;
+    }
+    char now[24];
+    snprintf(now, sizeof now, "%" PRId64, gy_now_ms());
+    const char *values[] = {prefix, page.has_after ? page.after_us : NULL,
+                            page.has_after ? page.after_id : NULL, page.limit_text, now};
+    gy_reply_document(self->config.pg, &self->holds, req, "tokens_list", 5, values,
+                      "no issued tokens");
+}
+
 /*  ---- routing ---- */
 
 /*  The handlers take (api, request, path parameters in order); each
@@ -1471,6 +1529,8 @@ S_ROUTE(s_transfers)
 S_ROUTE(s_transfer_accept)
 S_ROUTE(s_transfer_dispute)
 S_ROUTE(s_transfer_decide)
+S_ROUTE(s_tokens_issue)
+S_ROUTE(s_tokens_list)
 
 static const gy_route_t s_routes[] = {
     {"POST", "/api/v1/volunteers/applications", "volunteer_apply", s_apply_route},
@@ -1498,6 +1558,8 @@ static const gy_route_t s_routes[] = {
     {"POST", "/api/v1/transfers/{id}/accept", "transfer_accept", s_transfer_accept_route},
     {"POST", "/api/v1/transfers/{id}/dispute", "transfer_dispute", s_transfer_dispute_route},
     {"POST", "/api/v1/transfers/{id}/decide", "transfer_decide", s_transfer_decide_route},
+    {"POST", "/api/v1/tokens", "tokens_issue", s_tokens_issue_route},
+    {"GET", "/api/v1/tokens", "tokens_list", s_tokens_list_route},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -8,7 +8,10 @@
  *    clue with its history and cluster, reclassification, transfers (移送)
  *    with the receiver's answer and the common superior's decision, merging
  *    and splitting duplicate clusters, the decision on a clue under review;
- *  - assessment tasks, for volunteers: submit or decline.
+ *  - assessment tasks, for volunteers: submit or decline;
+ *  - access tokens, for administrators: issue one for a procuratorate in
+ *    their scope, signed with the logins' key and recorded without its
+ *    text (router_tokens), and list those issued.
  *
  *  Every request is checked at the edge (router_volunteer) before the
  *  database is touched.  The registry's writes are one SQL function call
@@ -48,9 +51,10 @@ typedef struct router_api router_api_t;
 /*  The API's keys and limits, from the environment (docs/configuration.md).
  *  The volunteer registry seals personal data, so the API runs only with a
  *  seal key (GY_SEAL_KEY_FILE); without one the router still routes clues
- *  and the API's paths answer 503.  Logins are signed with the token secret
- *  key (GY_TOKEN_SECRET_KEY_FILE) and bearer tokens checked with the public
- *  key (GY_TOKEN_PUBLIC_KEY_FILE, gy-token keygen). */
+ *  and the API's paths answer 503.  Logins and the tokens administrators
+ *  issue are signed with the token secret key (GY_TOKEN_SECRET_KEY_FILE)
+ *  and bearer tokens checked with the public key (GY_TOKEN_PUBLIC_KEY_FILE,
+ *  gy-token keygen). */
 typedef struct {
     bool on; /* a seal key is configured */
     uint8_t seal_key[GY_SEAL_KEY_BYTES];
@@ -76,7 +80,7 @@ typedef struct {
     const gy_refdata_t *refdata; /* borrowed */
     const uint8_t *seal_key;     /* GY_SEAL_KEY_BYTES, borrowed */
     const uint8_t *token_public; /* verifies bearer tokens; NULL: every token is refused */
-    const uint8_t *token_secret; /* signs login tokens; NULL: login answers 503 */
+    const uint8_t *token_secret; /* signs login and issued tokens; NULL: those answer 503 */
     int64_t token_ttl_s;         /* lifetime of a login token */
     gy_ratelimit_t *limiter;     /* borrowed */
     uint32_t apply_per_hour;     /* applications per client address; 0 = unlimited */

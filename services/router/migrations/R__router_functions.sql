@@ -882,3 +882,36 @@ BEGIN
     RETURN router.outbox_append(p_producer, p_event_id, 'VolunteerChanged', p_time_ms, p_trace,
                                 p_procuratorate, p_body);
 END $$;
+
+-- ---- as written by 0017_issued_tokens.sql ----
+-- An issued token's record as the API shows it (never the token: the
+-- table has only its digest).
+CREATE OR REPLACE FUNCTION router.issued_token_json(t router.issued_token)
+RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', t.id, 'sub', t.sub, 'role', t.role, 'proc', t.proc,
+                             'purpose', t.purpose, 'issued_by', t.issued_by,
+                             'issued_at', t.issued_at, 'expires_at', t.expires_at)
+$$;
+
+-- The tokens issued within a scope prefix, newest first, one keyset page
+-- ({"items","next"}: next is the last row's cursor when the page is full).
+-- p_now is the process clock's (gy_now_ms), which says what has expired.
+CREATE OR REPLACE FUNCTION router.api_issued_tokens(p_prefix text, p_after_at timestamptz,
+    p_after_id uuid, p_limit integer, p_now timestamptz)
+RETURNS json LANGUAGE sql STABLE AS $$
+    WITH page AS (
+        SELECT t FROM router.issued_token t
+         WHERE t.proc LIKE p_prefix || '%'
+           AND (p_after_at IS NULL OR (t.issued_at, t.id) < (p_after_at, p_after_id))
+         ORDER BY t.issued_at DESC, t.id DESC
+         LIMIT p_limit)
+    SELECT json_build_object(
+        'items', coalesce(json_agg((router.issued_token_json(page.t)::jsonb
+                                    || jsonb_build_object('expired', (page.t).expires_at <= p_now))
+                                   ORDER BY (page.t).issued_at DESC, (page.t).id DESC), '[]'::json),
+        'next', CASE WHEN count(*) = p_limit THEN
+            (array_agg(floor(extract(epoch FROM (page.t).issued_at) * 1000000)::bigint::text
+                       || '.' || (page.t).id::text
+                       ORDER BY (page.t).issued_at, (page.t).id))[1] END)
+      FROM page
+$$;

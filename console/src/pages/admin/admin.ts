@@ -123,3 +123,54 @@ export function measureFields(fields: string): string[] | "all" {
     .map((s) => s.trim())
     .filter(Boolean);
 }
+
+// ---- access tokens (POST and GET /api/v1/tokens) ----
+
+/** The roles an administrator issues tokens for (docs/api.md): staff and
+ *  integrators; a volunteer logs in with a password instead. */
+export const ISSUABLE_ROLES = ["prosecutor", "chief_prosecutor", "admin", "integrator"] as const;
+export type IssuableRole = (typeof ISSUABLE_ROLES)[number];
+
+/** A token's record as the router keeps it: never the token itself. */
+export interface IssuedToken {
+  id: string;
+  sub: string;
+  role: string;
+  proc: string;
+  purpose: string;
+  issued_by: string;
+  issued_at: string;
+  expires_at: string;
+  expired: boolean;
+}
+
+/** The answer of POST /api/v1/tokens: the record and, this once, the token. */
+export interface Issued extends Omit<IssuedToken, "expired"> {
+  token: string;
+}
+
+/** The prefix of the codes a caller at `proc` acts for, as the services
+ *  compute it (common/gy_scope.h): a province's first two digits, a
+ *  city's four, a county's six; "" for what is not a six-digit code. */
+export function scopePrefix(proc: string): string {
+  if (!/^\d{6}$/.test(proc)) return "";
+  if (proc.endsWith("0000")) return proc.slice(0, 2);
+  if (proc.endsWith("00")) return proc.slice(0, 4);
+  return proc;
+}
+
+/** The procuratorates an administrator at `own` may issue tokens for: its
+ *  own first, then every region of the reference data within its scope,
+ *  in the list's order. */
+export function procsInScope(own: string, regions: { code: string }[]): string[] {
+  const prefix = scopePrefix(own);
+  if (!prefix) return [];
+  const below = regions.map((r) => r.code).filter((c) => c !== own && c.startsWith(prefix));
+  return [own, ...below];
+}
+
+/** Whether `sub` is what a token's subject may be: 1 to 64 printable
+ *  ASCII characters without spaces (gy-token's rule, and the router's). */
+export function subValid(sub: string): boolean {
+  return /^[!-~]{1,64}$/.test(sub);
+}

@@ -7,8 +7,9 @@
 // certificate and a term, and sees 已聘任 in the list; then 听证人员库,
 // 节假日日历 (an administrator loads 2027 from a CSV file and sees both
 // services' coverage reach 2027-12-31), 参考数据 and (an administrator)
-// 接入令牌.  axe-core and a
-// screenshot on every page.
+// 接入令牌: issues a prosecutor's token for 平城区, sees it once and in the
+// list, and signs in with it in a fresh browser.  axe-core and a screenshot
+// on every page.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { start } from "../lib/staff.mjs";
@@ -173,10 +174,52 @@ await t.run(async () => {
   await t.audit(page, "reference-limits");
 
   if (who.role === "admin") {
-    t.step("接入令牌 says how a token is issued");
+    t.step("接入令牌: issue a prosecutor's token for 平城区");
     await page.goto(t.base + "/work/tokens");
     await page.getByRole("heading", { name: "接入令牌", level: 1 }).waitFor();
     await page.locator('[data-test="issue-command"]', { hasText: "gy-token issue" }).waitFor();
     await t.audit(page, "tokens");
+    const sub = `e2e.${Date.now().toString(36)}`;
+    await page.locator("#tokens-sub").fill(sub);
+    await page.locator(".el-select", { has: page.locator("#tokens-role") }).click();
+    await page.getByRole("option", { name: "检察官", exact: true }).click();
+    await page.locator(".el-select", { has: page.locator("#tokens-proc") }).click();
+    await page.getByRole("option", { name: "大同市平城区人民检察院", exact: true }).click();
+    await page.locator("#tokens-days").fill("7");
+    await page.locator("#tokens-days").press("Tab");
+    await page.locator("#tokens-purpose").fill("浏览器测试：平城区检察院检察官，办理线索");
+    await page.locator('[data-test="token-send"]').click();
+
+    t.step("the token is shown once, with the warning");
+    const field = page.locator('[data-test="issued-token"]');
+    await field.waitFor();
+    const token = await field.inputValue();
+    if (!/^gy1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) t.fail(`the field holds "${token.slice(0, 20)}…"`);
+    if ((await field.getAttribute("readonly")) === null) t.fail("the token's field is not read-only");
+    await page.locator('[data-test="issued"]', { hasText: "只显示这一次" }).waitFor();
+    await page.locator('[data-test="copy-token"]').waitFor();
+    t.step("the list shows it, with its issuer, without the token");
+    let issuedRow = page.locator('[data-test="issued-tokens"] .el-table__row', { hasText: sub });
+    await issuedRow.waitFor();
+    for (const text of ["检察官", "大同市平城区人民检察院", who.subject, "有效"])
+      if (!(await issuedRow.getByText(text, { exact: false }).count())) t.fail(`the row lacks "${text}"`);
+    if ((await page.locator('[data-test="issued-tokens"]').innerText()).includes(token.split(".")[2]))
+      t.fail("the list shows the token");
+    await settled(page);
+    await t.audit(page, "tokens-issued");
+
+    t.step("after a reload the token is gone, the record stays");
+    await page.reload();
+    await page.getByRole("heading", { name: "接入令牌", level: 1 }).waitFor();
+    issuedRow = page.locator('[data-test="issued-tokens"] .el-table__row', { hasText: sub });
+    await issuedRow.waitFor();
+    if (await page.locator('[data-test="issued-token"]').count()) t.fail("the token is shown again");
+
+    t.step("the new token signs in on the login page, as 平城区's prosecutor");
+    const holder = await t.signIn({ token });
+    const me = await holder.evaluate(async () => (await fetch("/api/v1/auth/session")).json());
+    if (me.subject !== sub || me.role !== "prosecutor" || me.procuratorate !== "140213")
+      t.fail(`signed in as ${JSON.stringify(me)}`);
+    t.result.issued = sub;
   }
 });
