@@ -5,6 +5,7 @@ violation on any page (console/tests/e2e/public.mjs).  The clue it sent
 is then checked in intake's database: what the form said is what was
 stored.  Screenshots stay in the module's run folder (console-*.png)."""
 import gzip
+import hashlib
 import json
 import os
 import re
@@ -67,6 +68,15 @@ class PublicTest(gytest.IntakeTestCase):
         rows = S["db"].query("SELECT title, field_code, region_code FROM intake.clue"
                              " WHERE receipt_code = %s", (result["receipt_code"],))
         self.assertEqual(rows, [("御河平城区段夜间有管道向河道排放污水", "ecology", "140213")])
+        # The attachment: its metadata, the hash made by the browser of the
+        # bytes the script picked (the file itself was never sent).
+        photo = b"a photo of the outfall"
+        rows = S["db"].query("SELECT attachments FROM intake.clue WHERE receipt_code = %s",
+                             (result["receipt_code"],))
+        attachments = rows[0][0] if isinstance(rows[0][0], list) else json.loads(rows[0][0])
+        self.assertEqual(attachments, [{"name": "排污口.jpg", "media_type": "image/jpeg",
+                                        "size": len(photo),
+                                        "sha256": hashlib.sha256(photo).hexdigest()}])
         self.assertEqual(result["steps"][0], "已受理")
 
 

@@ -26,7 +26,7 @@ export function errorText(
   else if (e.status >= 500) text = t.errors.unavailable;
   else if (e.code in t.errors.codes) text = t.errors.codes[e.code];
   else text = fill(t.errors.unknown, { code: e.code, message: e.message });
-  const key = keys[field.split(".")[0]] ?? null;
+  const key = keys[field.split(/[.[]/)[0]] ?? null;
   return { key, text };
 }
 

@@ -4,6 +4,9 @@
 //
 //   node console/tests/e2e/public.mjs BASE_URL OUT_DIR
 //
+// The form attaches a small file ("排污口.jpg"): only its name, type, size
+// and SHA-256 are sent (tests/test_console.py checks what intake stored).
+//
 // Prints one line "E2E_RESULT {json}" and exits 0 when every check held,
 // 1 otherwise.  Screenshots of each page go to OUT_DIR.
 import { readFileSync } from "node:fs";
@@ -81,9 +84,16 @@ try {
   await page.locator(".el-cascader").click();
   for (const name of ["山西省", "大同市", "平城区"])
     await page.locator(".el-cascader-node", { hasText: name }).first().click();
-  doing = "fill the address and send";
+  doing = "fill the address";
   await page.locator("#clue-address").fill("山西省大同市平城区御河东路兴云桥北侧");
   await page.keyboard.press("Escape");
+  // A photo: hashed in the browser, only its metadata sent.
+  doing = "attach a photo";
+  await page.locator("#clue-files").setInputFiles({
+    name: "排污口.jpg", mimeType: "image/jpeg", buffer: Buffer.from("a photo of the outfall"),
+  });
+  await page.getByText("排污口.jpg（22 B）").waitFor();
+  doing = "send";
   await page.locator('[data-test="send"]').click();
 
   // 2. The receipt code, large.

@@ -15,6 +15,11 @@ describe("errorText", () => {
       .toEqual({ key: "reporter", text: "电话的内容不符合要求。" });
   });
 
+  it("puts an error about one item of a list next to the list", () => {
+    expect(errorText(new ApiError(400, "invalid_value", "attachments[1].sha256", "…"),
+      { attachments: "材料" }, { attachments: "attachments" }).key).toBe("attachments");
+  });
+
   it("says what happened when no field is named", () => {
     expect(errorText(new ApiError(0, "network", null, ""), labels, keys).text)
       .toBe("无法连接服务器，请检查网络后重试。");

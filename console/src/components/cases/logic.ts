@@ -5,6 +5,7 @@
 import { ApiError, beijing } from "../../api";
 import { fill, t } from "../../i18n/zh-CN";
 import type { Deadline, DeadlineChange, DeadlineReason, Measure } from "./caseApi";
+export { hex, sizeText } from "../../files";
 
 const T = t.cases;
 
@@ -247,17 +248,7 @@ export function earliestHearingDay(now: number): string {
   return beijingDayPlus(now, 4);
 }
 
-/** Lower-case hex of a digest. */
-export function hex(buf: ArrayBuffer): string {
-  return [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
-/** A size in bytes for people. */
-export function sizeText(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /** Where an API error goes (the form's key for its `field`: the first part
  *  of the path, `members[0]` → `members`, or null: above the button) and

@@ -3,6 +3,7 @@
 // in tests/unit/volunteer-*.test.ts.
 import { beijingDate } from "../../api";
 import { fill, t } from "../../i18n/zh-CN";
+export { hex, sizeText } from "../../files";
 
 // ---- the API's shapes (docs/api.md) ----
 
@@ -279,17 +280,7 @@ export function photoType(name: string, type: string): string | null {
   return byExt[ext] ?? null;
 }
 
-/** Lower-case hex of a digest. */
-export function hex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
-/** A file's size for people. */
-export function sizeText(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /** A file name without a path (the API refuses one). */
 export function baseName(name: string): string {
