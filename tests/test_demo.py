@@ -62,6 +62,10 @@ def restart_site(clock):
 
 
 def setUpModule():
+    # Stopped however far this gets: unittest skips tearDownModule when
+    # setUpModule fails (a demo step refused, say), and an edge left
+    # running would outlive the suite.
+    unittest.addModuleCleanup(stop_site)
     gytest.require_workflow_build()
     console = os.path.join(gytest.SOURCE_DIR, "console", "dist")
     if not os.path.exists(os.path.join(console, "index.html")):
@@ -103,7 +107,7 @@ def setUpModule():
         S["logins"] = json.load(f)
 
 
-def tearDownModule():
+def stop_site():
     for key in ("edge", "workflow", "router", "intake"):
         if key in S:
             S[key].stop()
