@@ -189,6 +189,8 @@ char *gy_auth_cookie_line(const char *token, int64_t max_age_s, bool secure)
                       token, (long long)max_age_s, secure ? "; Secure" : "");
 }
 
+const gy_guard_t gy_guard_signed_in = {NULL, false, false, "any signed-in user may read this"};
+
 int gy_guard_check(const gy_guard_t *guard, const gy_token_claims_t *claims, char prefix[7],
                    gy_error_t *err)
 {

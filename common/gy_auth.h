@@ -118,6 +118,11 @@ typedef struct {
     const char *forbidden;
 } gy_guard_t;
 
+/*  Anyone with a valid token, whatever the role and procuratorate: for
+ *  what every signed-in user may read (reference data such as the time
+ *  limits, the impact measures, the holiday calendar). */
+extern const gy_guard_t gy_guard_signed_in;
+
 /*  Whether verified claims pass the guard: 0, or -1 with err set (403
  *  forbidden).  prefix (may be NULL unless scoped) gets the scope prefix. */
 int gy_guard_check(const gy_guard_t *guard, const gy_token_claims_t *claims, char prefix[7],

@@ -55,7 +55,6 @@ static void s_put_route(gy_http_request_t *req, const gy_route_match_t *match, v
 
 /*  Reading needs a token of any role (the calendar is public: State
  *  Council notices); loading, an administrator. */
-static const gy_guard_t s_readers = {NULL, false, false, "any signed-in user may read this"};
 static const char *const s_admin_roles[] = {"admin", NULL};
 static const gy_guard_t s_admins = {s_admin_roles, true, false,
                                     "only an administrator may load the holiday calendar"};
@@ -116,7 +115,7 @@ static void s_get_route(gy_http_request_t *req, const gy_route_match_t *match, v
     gy_calendar_api_t *self = arg;
     (void)match;
     gy_token_claims_t claims;
-    if (gy_auth_guard(req, self->config.token_public, &s_readers, &claims, NULL) < 0)
+    if (gy_auth_guard(req, self->config.token_public, &gy_guard_signed_in, &claims, NULL) < 0)
         return;
     const gy_calendar_t *cal = self->config.calendar(self->config.arg);
     json_t *body = self->config.status(self->config.arg);

@@ -634,6 +634,11 @@ class ImpactTest(gytest.IntakeTestCase):
         r = wf("GET", "/impact-measures", bearer=p)
         self.assertEqual(r.status, 200, r)
         self.assertIn("blind_lanes_restored", [m["code"] for m in r.json()["measures"]])
+        # Reference data: any signed-in role reads it, nobody without a token.
+        for role in ("admin", "volunteer", "integrator"):
+            r = wf("GET", "/impact-measures", bearer=token(role, "140213"))
+            self.assertEqual(r.status, 200, (role, r))
+        self.assertEqual(wf("GET", "/impact-measures").status, 401)
 
 
 class MeasuresFileTest(gytest.IntakeTestCase):

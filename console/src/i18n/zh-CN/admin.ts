@@ -253,7 +253,6 @@ export const admin = {
     allFields: "所有领域",
     yes: "是",
     no: "否",
-    staffOnly: "期限规则和成效指标由工作流程服务提供，只对检察官和检察长开放。",
   },
 
   tokens: {

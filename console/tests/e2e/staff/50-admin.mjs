@@ -170,8 +170,13 @@ await t.run(async () => {
   await t.audit(page, "reference");
   await page.getByRole("tab", { name: "地区" }).click();
   await page.locator('[data-test="ref-regions"]').getByText("山西省", { exact: false }).first().waitFor();
+  // The time limits and the impact measures: reference data every
+  // signed-in role reads, an administrator too.
   await page.getByRole("tab", { name: "期限规则" }).click();
+  await page.getByRole("cell", { name: /行政机关书面回复/ }).first().waitFor();
   await t.audit(page, "reference-limits");
+  await page.getByRole("tab", { name: "成效指标" }).click();
+  await page.getByRole("cell", { name: "挽回国有财产", exact: true }).waitFor();
 
   if (who.role === "admin") {
     t.step("接入令牌: issue a prosecutor's token for 平城区");
