@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import unittest
 
 sys.path.insert(0, os.path.join(os.environ["GY_SOURCE_DIR"], "tests"))
 import gytest  # noqa: E402
@@ -56,18 +57,17 @@ def public(runs):
 
 def dashboard(runs):
     site, logins = os.environ.get("GY_BENCH_SITE"), os.environ.get("GY_BENCH_LOGINS")
-    demo = None
-    if not site:
-        import test_demo  # the demo's whole site, loaded as scripts/up does
-        demo = test_demo
-        demo.setUpModule()
-        site = demo.S["edge_url"]
-        logins = os.path.join(demo.S["demo_dir"], "logins.json")
     try:
+        if not site:
+            import test_demo  # the demo's whole site, loaded as scripts/up does
+            test_demo.setUpModule()
+            site = test_demo.S["edge_url"]
+            logins = os.path.join(test_demo.S["demo_dir"], "logins.json")
         res = browser(site, runs, "dashboard", logins)
     finally:
-        if demo:
-            demo.tearDownModule()
+        # The site's stop, registered by setUpModule as a module cleanup:
+        # run here, however far it got, as unittest would.
+        unittest.case.doModuleCleanups()
     d, b, c = res["drawn_ms"], res["bytes"], res["counted"] or {}
     print("| 统计 of 大同市 drawn with the demo's data (%d charts: %d cases, %d clues under "
           "review), %d cold loads: p50 / max | %.0f / %.0f ms | <= 1,000 ms |"
