@@ -5,6 +5,8 @@ export interface RegionOption {
   value: string;
   label: string;
   children?: RegionOption[];
+  /** Element Plus's CascaderOption allows more members; none is used. */
+  [key: string]: unknown;
 }
 
 /** The picker's tree from the flat list of GET /api/v1/reference/regions: each
